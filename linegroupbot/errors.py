@@ -1,0 +1,186 @@
+"""The one error hierarchy of linegroupbot.
+
+Every exception the framework raises on purpose is a :class:`LineGroupBotError`.
+Errors carry data (status, request id, details) as attributes, and their
+messages say what happened and what to do instead. No error ever contains the
+channel secret or the access token.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import attrs
+
+__all__ = [
+    "BadRequestError",
+    "ConfigurationError",
+    "ConflictError",
+    "ErrorDetail",
+    "ForbiddenError",
+    "InvalidSignatureError",
+    "InvalidWebhookBodyError",
+    "LineApiError",
+    "LineGroupBotError",
+    "MessageValidationError",
+    "NoReplyTokenError",
+    "NoUserIdError",
+    "NotFoundError",
+    "RateLimitError",
+    "ReplyTokenUsedError",
+    "ServerError",
+    "UnauthorizedError",
+    "UnsupportedInScopeError",
+    "api_error_for_status",
+]
+
+
+class LineGroupBotError(Exception):
+    """Base class of every error linegroupbot raises on purpose."""
+
+
+class ConfigurationError(LineGroupBotError):
+    """The bot is configured wrongly (missing secret or token, bad setting); raised at startup."""
+
+
+class InvalidSignatureError(LineGroupBotError):
+    """The ``x-line-signature`` header is missing or does not match the raw request body."""
+
+
+class InvalidWebhookBodyError(LineGroupBotError):
+    """The webhook body is not JSON, or not shaped like a LINE webhook request."""
+
+
+class MessageValidationError(LineGroupBotError, ValueError):
+    """A message would be rejected by LINE; raised before anything is sent.
+
+    ``property`` names the offending field the way LINE would (``messages[0].text``).
+    """
+
+    def __init__(self, message: str, *, property: str | None = None) -> None:
+        super().__init__(message)
+        self.property = property
+
+
+class UnsupportedInScopeError(LineGroupBotError):
+    """The operation does not exist for this kind of chat (e.g. ``leave()`` in a 1:1 chat)."""
+
+
+class NoUserIdError(LineGroupBotError):
+    """The event has no userId: the member has not agreed to the Official Account terms."""
+
+
+class NoReplyTokenError(LineGroupBotError):
+    """The event carries no reply token, so there is nothing to reply to."""
+
+
+class ReplyTokenUsedError(LineGroupBotError):
+    """This event's reply token was already used (or has expired); reply tokens are single use."""
+
+
+@attrs.frozen
+class ErrorDetail:
+    """One entry of the ``details`` array of a LINE error body."""
+
+    message: str | None = None
+    property: str | None = None
+
+    def __str__(self) -> str:
+        if self.property:
+            return f"{self.property}: {self.message}"
+        return self.message or ""
+
+
+class LineApiError(LineGroupBotError):
+    """LINE answered a Messaging API call with an error status.
+
+    Attributes: ``status`` (HTTP status), ``message`` (LINE's message), ``details``
+    (tuple of :class:`ErrorDetail`), ``request_id`` (``x-line-request-id``),
+    ``accepted_request_id`` (for 409 answers to a retry key), ``method`` and ``path``
+    of the call, and ``body`` (the parsed error body).
+    """
+
+    def __init__(
+        self,
+        status: int,
+        message: str,
+        *,
+        details: Sequence[ErrorDetail] = (),
+        request_id: str | None = None,
+        accepted_request_id: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+        body: Mapping[str, Any] | None = None,
+        retry_after: float | None = None,
+    ) -> None:
+        self.status = status
+        self.message = message
+        self.details = tuple(details)
+        self.request_id = request_id
+        self.accepted_request_id = accepted_request_id
+        self.method = method
+        self.path = path
+        self.body = dict(body) if body is not None else None
+        self.retry_after = retry_after
+        super().__init__(str(self))
+
+    def __str__(self) -> str:
+        call = f"{self.method} {self.path} " if self.method and self.path else ""
+        text = f"{call}failed with {self.status}: {self.message}"
+        if self.details:
+            text += " (" + "; ".join(str(d) for d in self.details) + ")"
+        if self.request_id:
+            text += f" [request id {self.request_id}]"
+        if self.accepted_request_id:
+            text += f" [accepted request id {self.accepted_request_id}]"
+        return text
+
+    def __repr__(self) -> str:
+        name = type(self).__name__
+        return f"{name}({self.status}, {self.message!r}, request_id={self.request_id!r})"
+
+
+class BadRequestError(LineApiError):
+    """400: LINE rejected the request (invalid message, invalid reply token, ...)."""
+
+
+class UnauthorizedError(LineApiError):
+    """401: the channel access token is invalid or expired."""
+
+
+class ForbiddenError(LineApiError):
+    """403: this account may not use the endpoint (e.g. member IDs need a verified account)."""
+
+
+class NotFoundError(LineApiError):
+    """404: the user, group, room or content does not exist, or the bot is not a member."""
+
+
+class ConflictError(LineApiError):
+    """409: a request with this retry key was already accepted (see ``accepted_request_id``)."""
+
+
+class RateLimitError(LineApiError):
+    """429: rate limit or monthly quota exceeded."""
+
+
+class ServerError(LineApiError):
+    """5xx: the LINE platform failed; the call may be retried."""
+
+
+_BY_STATUS: dict[int, type[LineApiError]] = {
+    400: BadRequestError,
+    401: UnauthorizedError,
+    403: ForbiddenError,
+    404: NotFoundError,
+    409: ConflictError,
+    429: RateLimitError,
+}
+
+
+def api_error_for_status(status: int) -> type[LineApiError]:
+    """The :class:`LineApiError` subclass that stands for an HTTP status."""
+    if status >= 500:
+        return ServerError
+    return _BY_STATUS.get(status, LineApiError)

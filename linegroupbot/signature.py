@@ -1,0 +1,47 @@
+"""Webhook signature verification and parsing: the first two steps of every request."""
+
+from __future__ import annotations
+
+import binascii
+import hmac
+from base64 import b64decode
+
+import orjson
+
+from .convert import structure_body
+from .errors import InvalidSignatureError, InvalidWebhookBodyError
+from .events import WebhookBody
+
+__all__ = ["parse_webhook", "verify_signature"]
+
+
+def verify_signature(body: bytes, signature: str, channel_secret: str) -> bool:
+    """Whether ``signature`` is the base64 HMAC-SHA256 of the raw ``body`` under the secret.
+
+    The comparison runs in constant time. An empty, truncated or non-base64
+    signature is simply invalid: this function never raises for bad input.
+    """
+    if not signature or not channel_secret:
+        return False
+    try:
+        expected = b64decode(signature, validate=True)
+    except (binascii.Error, ValueError):
+        return False
+    actual = hmac.digest(channel_secret.encode(), body, "sha256")
+    return hmac.compare_digest(actual, expected)
+
+
+def parse_webhook(body: bytes, signature: str | None, channel_secret: str) -> WebhookBody:
+    """Verify the signature over the raw ``body`` bytes, then parse it into typed events.
+
+    Raises :class:`InvalidSignatureError` when the signature is missing or wrong (the
+    body is not even decoded then), and :class:`InvalidWebhookBodyError` when the body
+    is not JSON or not shaped like a webhook request.
+    """
+    if not signature or not verify_signature(body, signature, channel_secret):
+        raise InvalidSignatureError("x-line-signature does not match the request body")
+    try:
+        data = orjson.loads(body)
+    except orjson.JSONDecodeError as error:
+        raise InvalidWebhookBodyError(f"webhook body is not valid JSON: {error}") from None
+    return structure_body(data)

@@ -1,0 +1,1 @@
+"""pytest plugin: fixtures for testing bots against the local LINE platform emulator."""
