@@ -17,6 +17,7 @@ import orjson
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from . import events as ev
+from . import messages as msg
 from .errors import InvalidWebhookBodyError
 
 __all__ = [
@@ -58,16 +59,19 @@ def _has_type_field(cls: type[Any]) -> bool:
     return any(field.name == "type" for field in attrs.fields(cls))
 
 
-def register_model(cls: type[Any], *, type_tag: str | None = None) -> None:
+def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bool = True) -> None:
     """Generate and register camelCase structure/unstructure hooks for an attrs class.
+
+    ``structure=False`` registers only the unstructure hook (for models that are only sent).
 
     ``type_tag`` (default: the class's ``type`` class variable, when it has one and
     no ``type`` field) is written as ``"type"`` when unstructuring. Plugin authors
     can register their own models the same way.
     """
-    converter.register_structure_hook(
-        cls, make_dict_structure_fn(cls, converter, **_overrides(cls, unstructure=False))
-    )
+    if structure:
+        converter.register_structure_hook(
+            cls, make_dict_structure_fn(cls, converter, **_overrides(cls, unstructure=False))
+        )
     base = make_dict_unstructure_fn(cls, converter, **_overrides(cls, unstructure=True))
     tag = type_tag
     if tag is None and not _has_type_field(cls):
@@ -267,6 +271,21 @@ def _unstructure_event(obj: ev.Event) -> Any:
 
 converter.register_unstructure_hook(ev.Event, _unstructure_event)
 register_model(ev.WebhookBody)
+
+
+# --- what the bot sends ----------------------------------------------------------------------
+
+for _sent in (
+    msg.PostbackAction,
+    msg.MessageAction,
+    msg.UriAction,
+    msg.DatetimePickerAction,
+    msg.QuickReplyItem,
+    msg.QuickReply,
+    msg.Sender,
+    *msg.MESSAGE_TYPES,
+):
+    register_model(_sent, structure=False)
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:

@@ -22,6 +22,7 @@ __all__ = [
     "InvalidSignatureError",
     "InvalidWebhookBodyError",
     "LineApiError",
+    "LineConnectionError",
     "LineGroupBotError",
     "MessageValidationError",
     "NoReplyTokenError",
@@ -77,6 +78,19 @@ class NoReplyTokenError(LineGroupBotError):
 
 class ReplyTokenUsedError(LineGroupBotError):
     """This event's reply token was already used (or has expired); reply tokens are single use."""
+
+
+class LineConnectionError(LineGroupBotError):
+    """LINE could not be reached (refused, dropped or timed out) after all retries.
+
+    ``method`` and ``path`` name the call; ``attempts`` says how often it was tried.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, attempts: int) -> None:
+        super().__init__(f"{method} {path}: {message} (after {attempts} attempt(s))")
+        self.method = method
+        self.path = path
+        self.attempts = attempts
 
 
 @attrs.frozen

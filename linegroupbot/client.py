@@ -1,0 +1,590 @@
+"""LineClient: the Messaging API calls a group bot makes, with retries and clear errors.
+
+One aiohttp session per client, reused and closed with the client. Sends that LINE
+lets us make idempotent (push, multicast, broadcast) carry an ``X-Line-Retry-Key``
+that is made once per logical call and reused by every retry. The access token is
+never written to a log, an error or a repr.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import time
+import uuid
+from collections.abc import AsyncIterator, Iterable, Mapping
+from types import TracebackType
+from typing import Any, Literal
+
+import aiohttp
+import attrs
+import orjson
+import structlog
+
+from .convert import register_model, structure, unstructure
+from .errors import (
+    ErrorDetail,
+    LineApiError,
+    LineConnectionError,
+    UnsupportedInScopeError,
+    api_error_for_status,
+)
+from .messages import Sendable, normalize
+
+__all__ = [
+    "DEFAULT_API_BASE_URL",
+    "DEFAULT_DATA_API_BASE_URL",
+    "DEFAULT_RATE_LIMITS",
+    "GroupSummary",
+    "LineClient",
+    "Profile",
+    "RetryPolicy",
+    "SendResult",
+    "SentMessage",
+    "TokenBucket",
+]
+
+DEFAULT_API_BASE_URL = "https://api.line.me"
+"""Where the Messaging API lives (override with ``LINE_API_BASE_URL``)."""
+DEFAULT_DATA_API_BASE_URL = "https://api-data.line.me"
+"""Where message content is downloaded from (override with ``LINE_DATA_API_BASE_URL``)."""
+
+DEFAULT_RATE_LIMITS: Mapping[str, tuple[float, float]] = {
+    "default": (2000.0, 2000.0),
+    "multicast": (200.0, 200.0),
+    "broadcast": (60.0 / 3600.0, 60.0),
+}
+"""LINE's published per-channel limits: endpoint class -> (requests per second, burst)."""
+
+_log = structlog.get_logger("linegroupbot.client")
+
+
+# --- results ------------------------------------------------------------------------------
+
+
+@attrs.frozen
+class SentMessage:
+    """A message LINE accepted: its ID and the token to quote it."""
+
+    id: str
+    quote_token: str | None = None
+
+
+@attrs.frozen
+class SendResult:
+    """What a reply, push, multicast or broadcast returned.
+
+    ``request_id`` is this call's ``x-line-request-id``. When a retried send turned out
+    to have gone through already (LINE answered 409 to the retry key),
+    ``accepted_request_id`` names the request that was executed and ``deduplicated`` is
+    true: the messages were sent exactly once.
+    """
+
+    request_id: str | None = None
+    sent_messages: tuple[SentMessage, ...] = ()
+    accepted_request_id: str | None = None
+    deduplicated: bool = False
+
+
+@attrs.frozen
+class Profile:
+    """A user's LINE profile (from the 1:1, group-member or room-member endpoint)."""
+
+    user_id: str
+    display_name: str
+    picture_url: str | None = None
+    status_message: str | None = None
+    language: str | None = None
+
+
+@attrs.frozen
+class GroupSummary:
+    """A group's ID, name and icon."""
+
+    group_id: str
+    group_name: str
+    picture_url: str | None = None
+
+
+for _model in (SentMessage, Profile, GroupSummary):
+    register_model(_model)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How calls are retried: 429, 5xx and connection errors, with jittered backoff.
+
+    ``attempts`` counts the first try; ``total_timeout`` bounds the time spent in all
+    tries and waits. ``Retry-After`` from LINE is honored (capped by ``max_delay``).
+    ``RetryPolicy.off()`` disables retries.
+    """
+
+    attempts: int = 4
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    total_timeout: float = 30.0
+    statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+
+    @classmethod
+    def off(cls) -> RetryPolicy:
+        """A policy that tries every call once."""
+        return cls(attempts=1)
+
+    def delay(self, attempt: int, retry_after: float | None) -> float:
+        """Seconds to wait after failed ``attempt`` (1-based): full jitter, or Retry-After."""
+        if retry_after is not None:
+            return min(max(retry_after, 0.0), self.max_delay)
+        ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
+        return random.uniform(ceiling / 2, ceiling)
+
+
+class TokenBucket:
+    """Client-side rate limiting: ``acquire()`` waits until a request may be sent."""
+
+    def __init__(self, rate: float, capacity: float) -> None:
+        self.rate = rate
+        self.capacity = capacity
+        self._tokens = capacity
+        self._updated = time.monotonic()
+        self._lock = asyncio.Lock()
+
+    async def acquire(self) -> None:
+        """Take one token, sleeping until one is available."""
+        async with self._lock:
+            while True:
+                now = time.monotonic()
+                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
+                self._updated = now
+                if self._tokens >= 1:
+                    self._tokens -= 1
+                    return
+                await asyncio.sleep((1 - self._tokens) / self.rate)
+
+
+@attrs.frozen
+class _Response:
+    status: int
+    data: Any
+    request_id: str | None
+    accepted_request_id: str | None = None
+
+
+RetryMode = Literal["all", "not_delivered", "none"]
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    value = headers.get("Retry-After")
+    if value is None:
+        return None
+    try:
+        return float(value)
+    except ValueError:
+        return None
+
+
+def _error_from(
+    status: int, data: Any, headers: Mapping[str, str], method: str, path: str
+) -> LineApiError:
+    body = data if isinstance(data, dict) else {}
+    details = tuple(
+        ErrorDetail(message=d.get("message"), property=d.get("property"))
+        for d in body.get("details") or ()
+        if isinstance(d, dict)
+    )
+    message = body.get("message") or f"HTTP {status}"
+    return api_error_for_status(status)(
+        status,
+        str(message),
+        details=details,
+        request_id=headers.get("x-line-request-id"),
+        accepted_request_id=headers.get("x-line-accepted-request-id"),
+        method=method,
+        path=path,
+        body=body or None,
+        retry_after=_retry_after(headers),
+    )
+
+
+def _expect_prefix(value: str, prefix: str, what: str, instead: str) -> None:
+    if not value.startswith(prefix):
+        raise UnsupportedInScopeError(f"{value[:12]}… is not a {what}: {instead}")
+
+
+class LineClient:
+    """Async client of the LINE Messaging API.
+
+    ``LineClient(access_token)``; base URLs default to ``LINE_API_BASE_URL`` and
+    ``LINE_DATA_API_BASE_URL`` from the environment, then LINE's hosts. Use it as an
+    async context manager, or call :meth:`close` when done.
+    """
+
+    def __init__(
+        self,
+        access_token: str,
+        *,
+        api_base_url: str | None = None,
+        data_api_base_url: str | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limits: Mapping[str, tuple[float, float]] | None = None,
+        timeout: float = 10.0,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        if not access_token:
+            raise ValueError("access_token is empty: set LINE_CHANNEL_ACCESS_TOKEN")
+        self._token = access_token
+        self.api_base_url = (
+            api_base_url or os.environ.get("LINE_API_BASE_URL") or DEFAULT_API_BASE_URL
+        ).rstrip("/")
+        self.data_api_base_url = (
+            data_api_base_url
+            or os.environ.get("LINE_DATA_API_BASE_URL")
+            or DEFAULT_DATA_API_BASE_URL
+        ).rstrip("/")
+        self.retry = retry if retry is not None else RetryPolicy()
+        limits = dict(DEFAULT_RATE_LIMITS)
+        limits.update(rate_limits or {})
+        self._buckets = {name: TokenBucket(r, c) for name, (r, c) in limits.items()}
+        self._timeout = aiohttp.ClientTimeout(total=timeout)
+        self._session = session
+        self._owns_session = session is None
+
+    def __repr__(self) -> str:
+        return f"LineClient(api_base_url={self.api_base_url!r})"
+
+    async def __aenter__(self) -> LineClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.close()
+
+    async def close(self) -> None:
+        """Close the HTTP session (if the client made it)."""
+        if self._session is not None and self._owns_session:
+            await self._session.close()
+        self._session = None
+
+    def _http(self) -> aiohttp.ClientSession:
+        if self._session is None or self._session.closed:
+            self._session = aiohttp.ClientSession(
+                timeout=self._timeout, json_serialize=lambda o: orjson.dumps(o).decode()
+            )
+            self._owns_session = True
+        return self._session
+
+    # --- the one request path ---
+
+    async def _call(
+        self,
+        method: str,
+        path: str,
+        *,
+        json: Any = None,
+        params: Mapping[str, str] | None = None,
+        retry_key: bool = False,
+        retry_mode: RetryMode = "all",
+        endpoint_class: str = "default",
+    ) -> _Response:
+        url = self.api_base_url + path
+        headers = {"Authorization": f"Bearer {self._token}"}
+        body: bytes | None = None
+        if json is not None:
+            body = orjson.dumps(json)
+            headers["Content-Type"] = "application/json"
+        if retry_key:
+            headers["X-Line-Retry-Key"] = str(uuid.uuid4())
+        policy = self.retry
+        attempts = max(1, policy.attempts) if retry_mode != "none" else 1
+        deadline = time.monotonic() + policy.total_timeout
+        bucket = self._buckets.get(endpoint_class) or self._buckets["default"]
+        log = _log.bind(method=method, path=path)
+        attempt = 0
+        while True:
+            attempt += 1
+            await bucket.acquire()
+            started = time.monotonic()
+            try:
+                async with self._http().request(
+                    method, url, data=body, params=params, headers=headers
+                ) as resp:
+                    raw = await resp.read()
+                    status = resp.status
+                    resp_headers = resp.headers
+            except (TimeoutError, aiohttp.ClientError) as error:
+                never_sent = isinstance(error, aiohttp.ClientConnectorError)
+                may_retry = retry_mode == "all" or (retry_mode == "not_delivered" and never_sent)
+                log.warning(
+                    "api_call_failed",
+                    attempt=attempt,
+                    error=type(error).__name__,
+                    latency_ms=round((time.monotonic() - started) * 1000, 1),
+                )
+                delay = policy.delay(attempt, None)
+                if may_retry and attempt < attempts and time.monotonic() + delay < deadline:
+                    await asyncio.sleep(delay)
+                    continue
+                reason = str(error) or type(error).__name__
+                raise LineConnectionError(
+                    reason, method=method, path=path, attempts=attempt
+                ) from error
+            request_id = resp_headers.get("x-line-request-id")
+            log.info(
+                "api_call",
+                status=status,
+                request_id=request_id,
+                attempt=attempt,
+                latency_ms=round((time.monotonic() - started) * 1000, 1),
+            )
+            data: Any = None
+            if raw and resp_headers.get("Content-Type", "").startswith("application/json"):
+                try:
+                    data = orjson.loads(raw)
+                except orjson.JSONDecodeError:
+                    data = None
+            if 200 <= status < 300:
+                return _Response(status, data, request_id)
+            accepted = resp_headers.get("x-line-accepted-request-id")
+            if status == 409 and retry_key and attempt > 1 and accepted:
+                # Our earlier attempt went through; the retry key kept it from being sent twice.
+                log.info("api_call_deduplicated", accepted_request_id=accepted)
+                return _Response(status, data, request_id, accepted_request_id=accepted)
+            api_error = _error_from(status, data, resp_headers, method, path)
+            retryable = status in policy.statuses and (
+                retry_mode == "all" or (retry_mode == "not_delivered" and status == 429)
+            )
+            delay = policy.delay(attempt, api_error.retry_after)
+            if retryable and attempt < attempts and time.monotonic() + delay < deadline:
+                await asyncio.sleep(delay)
+                continue
+            raise api_error
+
+    async def _send(
+        self,
+        path: str,
+        payload: dict[str, Any],
+        *,
+        retry_key: bool,
+        retry_mode: RetryMode,
+        endpoint_class: str = "default",
+    ) -> SendResult:
+        response = await self._call(
+            "POST",
+            path,
+            json=payload,
+            retry_key=retry_key,
+            retry_mode=retry_mode,
+            endpoint_class=endpoint_class,
+        )
+        data = response.data if isinstance(response.data, dict) else {}
+        sent = tuple(structure(m, SentMessage) for m in data.get("sentMessages") or ())
+        return SendResult(
+            request_id=response.request_id,
+            sent_messages=sent,
+            accepted_request_id=response.accepted_request_id,
+            deduplicated=response.accepted_request_id is not None,
+        )
+
+    # --- messages ---
+
+    async def reply(
+        self, reply_token: str, messages: Iterable[Sendable], *, notification_disabled: bool = False
+    ) -> SendResult:
+        """Answer an event with its single-use reply token (free of quota).
+
+        Retried only when the request cannot have reached LINE (connection refused) or LINE
+        rate-limited it; an invalid or used token raises :class:`BadRequestError` at once.
+        """
+        payload = {
+            "replyToken": reply_token,
+            "messages": unstructure(list(normalize(messages))),
+            "notificationDisabled": notification_disabled,
+        }
+        return await self._send(
+            "/v2/bot/message/reply", payload, retry_key=False, retry_mode="not_delivered"
+        )
+
+    async def push(
+        self, to: str, messages: Iterable[Sendable], *, notification_disabled: bool = False
+    ) -> SendResult:
+        """Send to a user, group or room ID (counts against the monthly quota); idempotent."""
+        payload = {
+            "to": to,
+            "messages": unstructure(list(normalize(messages))),
+            "notificationDisabled": notification_disabled,
+        }
+        return await self._send("/v2/bot/message/push", payload, retry_key=True, retry_mode="all")
+
+    async def multicast(
+        self,
+        user_ids: Iterable[str],
+        messages: Iterable[Sendable],
+        *,
+        notification_disabled: bool = False,
+    ) -> SendResult:
+        """Send to up to 500 users at once; group and room IDs are refused (use :meth:`push`)."""
+        ids = list(user_ids)
+        for user_id in ids:
+            if user_id.startswith(("C", "R")):
+                kind = "group" if user_id.startswith("C") else "room"
+                raise UnsupportedInScopeError(
+                    f"multicast takes user IDs only, and {user_id[:12]}… is a {kind} ID: "
+                    f"use push(to={kind}_id, ...) to send to a {kind}"
+                )
+        if not 1 <= len(ids) <= 500:
+            raise UnsupportedInScopeError(
+                f"multicast takes 1 to 500 user IDs, got {len(ids)}: split the list"
+            )
+        payload = {
+            "to": ids,
+            "messages": unstructure(list(normalize(messages))),
+            "notificationDisabled": notification_disabled,
+        }
+        return await self._send(
+            "/v2/bot/message/multicast",
+            payload,
+            retry_key=True,
+            retry_mode="all",
+            endpoint_class="multicast",
+        )
+
+    async def broadcast(
+        self, messages: Iterable[Sendable], *, notification_disabled: bool = False
+    ) -> SendResult:
+        """Send to every friend of the bot (not to groups or rooms); idempotent."""
+        payload = {
+            "messages": unstructure(list(normalize(messages))),
+            "notificationDisabled": notification_disabled,
+        }
+        return await self._send(
+            "/v2/bot/message/broadcast",
+            payload,
+            retry_key=True,
+            retry_mode="all",
+            endpoint_class="broadcast",
+        )
+
+    async def show_loading(self, chat_id: str, *, seconds: int = 5) -> None:
+        """Show the loading animation in a 1:1 chat (LINE offers it nowhere else)."""
+        _expect_prefix(
+            chat_id,
+            "U",
+            "user ID",
+            "the loading animation exists only in one-on-one chats, not in groups or rooms",
+        )
+        if seconds % 5 or not 5 <= seconds <= 60:
+            raise ValueError("loading seconds must be a multiple of 5 from 5 to 60")
+        await self._call(
+            "POST",
+            "/v2/bot/chat/loading/start",
+            json={"chatId": chat_id, "loadingSeconds": seconds},
+        )
+
+    # --- users ---
+
+    async def profile(self, user_id: str) -> Profile:
+        """Profile of a user who is a friend of the bot (1:1)."""
+        response = await self._call("GET", f"/v2/bot/profile/{user_id}")
+        return structure(response.data, Profile)
+
+    # --- groups ---
+
+    async def group_summary(self, group_id: str) -> GroupSummary:
+        """Name and icon of a group the bot is in (rooms have no summary)."""
+        _expect_prefix(group_id, "C", "group ID", "only groups have a summary; rooms have no name")
+        response = await self._call("GET", f"/v2/bot/group/{group_id}/summary")
+        return structure(response.data, GroupSummary)
+
+    async def group_member_count(self, group_id: str) -> int:
+        """How many members a group has (the bot not counted)."""
+        _expect_prefix(group_id, "C", "group ID", "use room_member_count for rooms")
+        response = await self._call("GET", f"/v2/bot/group/{group_id}/members/count")
+        return int(response.data["count"])
+
+    async def group_member_profile(self, group_id: str, user_id: str) -> Profile:
+        """Profile of a group member, friend of the bot or not."""
+        _expect_prefix(group_id, "C", "group ID", "use room_member_profile for rooms")
+        response = await self._call("GET", f"/v2/bot/group/{group_id}/member/{user_id}")
+        return structure(response.data, Profile)
+
+    def group_member_ids(self, group_id: str) -> AsyncIterator[str]:
+        """Every member's user ID, following ``next`` across pages (verified accounts only)."""
+        _expect_prefix(group_id, "C", "group ID", "use room_member_ids for rooms")
+        return self._member_ids(f"/v2/bot/group/{group_id}/members/ids")
+
+    async def leave_group(self, group_id: str) -> None:
+        """Make the bot leave a group."""
+        _expect_prefix(group_id, "C", "group ID", "use leave_room for rooms")
+        await self._call("POST", f"/v2/bot/group/{group_id}/leave")
+
+    # --- rooms ---
+
+    async def room_member_count(self, room_id: str) -> int:
+        """How many members a room has (the bot not counted)."""
+        _expect_prefix(room_id, "R", "room ID", "use group_member_count for groups")
+        response = await self._call("GET", f"/v2/bot/room/{room_id}/members/count")
+        return int(response.data["count"])
+
+    async def room_member_profile(self, room_id: str, user_id: str) -> Profile:
+        """Profile of a room member."""
+        _expect_prefix(room_id, "R", "room ID", "use group_member_profile for groups")
+        response = await self._call("GET", f"/v2/bot/room/{room_id}/member/{user_id}")
+        return structure(response.data, Profile)
+
+    def room_member_ids(self, room_id: str) -> AsyncIterator[str]:
+        """Every room member's user ID across pages (verified accounts only)."""
+        _expect_prefix(room_id, "R", "room ID", "use group_member_ids for groups")
+        return self._member_ids(f"/v2/bot/room/{room_id}/members/ids")
+
+    async def leave_room(self, room_id: str) -> None:
+        """Make the bot leave a room."""
+        _expect_prefix(room_id, "R", "room ID", "use leave_group for groups")
+        await self._call("POST", f"/v2/bot/room/{room_id}/leave")
+
+    async def _member_ids(self, path: str) -> AsyncIterator[str]:
+        start: str | None = None
+        while True:
+            params = {"start": start} if start else None
+            response = await self._call("GET", path, params=params)
+            data = response.data or {}
+            for member_id in data.get("memberIds") or ():
+                yield member_id
+            start = data.get("next")
+            if not start:
+                return
+
+    # --- content ---
+
+    async def iter_content(
+        self, message_id: str, *, chunk_size: int = 64 * 1024
+    ) -> AsyncIterator[bytes]:
+        """Stream the binary content of an image, video, audio or file message."""
+        path = f"/v2/bot/message/{message_id}/content"
+        url = self.data_api_base_url + path
+        headers = {"Authorization": f"Bearer {self._token}"}
+        try:
+            async with self._http().get(url, headers=headers) as resp:
+                _log.info(
+                    "api_call",
+                    method="GET",
+                    path=path,
+                    status=resp.status,
+                    request_id=resp.headers.get("x-line-request-id"),
+                    attempt=1,
+                )
+                if resp.status >= 400:
+                    raw = await resp.read()
+                    data = orjson.loads(raw) if raw.startswith(b"{") else None
+                    raise _error_from(resp.status, data, resp.headers, "GET", path)
+                async for chunk in resp.content.iter_chunked(chunk_size):
+                    yield chunk
+        except (TimeoutError, aiohttp.ClientError) as error:
+            raise LineConnectionError(str(error), method="GET", path=path, attempts=1) from error
+
+    async def get_content(self, message_id: str) -> bytes:
+        """The whole binary content of a message (see :meth:`iter_content` to stream)."""
+        return b"".join([chunk async for chunk in self.iter_content(message_id)])

@@ -1,0 +1,453 @@
+"""The Messaging API side of the emulator: the endpoints a group bot calls, answered as LINE does.
+
+Every request passes one middleware that assigns ``x-line-request-id``, applies injected
+faults and the rate limit, checks the bearer token, and records the call.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any
+
+import attrs
+import orjson
+from aiohttp import web
+
+from .validation import validate_messages
+from .world import ApiCall, Chat
+
+if TYPE_CHECKING:
+    from . import Emulator
+
+__all__ = ["FaultRule", "add_routes", "api_middleware"]
+
+RETRY_KEY_PATHS = frozenset(
+    {
+        "/v2/bot/message/push",
+        "/v2/bot/message/multicast",
+        "/v2/bot/message/broadcast",
+        "/v2/bot/message/narrowcast",
+    }
+)
+EMULATOR_KEY: web.AppKey[Emulator] = web.AppKey("emulator")
+
+
+@attrs.define
+class FaultRule:
+    """Make the next ``count`` calls to paths matching ``path`` fail.
+
+    ``status`` answers with that status (LINE's error shape); ``delay`` waits first;
+    ``drop`` closes the connection without an answer; ``after`` applies the fault after
+    the call took effect (a message delivered, then the answer lost).
+    """
+
+    path: str
+    count: int = 1
+    status: int | None = 500
+    delay: float = 0.0
+    drop: bool = False
+    after: bool = False
+    retry_after: float | None = None
+
+    def matches(self, path: str) -> bool:
+        """Whether the rule covers ``path`` (exact, or regular expression)."""
+        return self.path == path or re.fullmatch(self.path, path) is not None
+
+
+def _json(status: int, body: Any, **headers: str) -> web.Response:
+    return web.Response(
+        status=status,
+        body=orjson.dumps(body),
+        content_type="application/json",
+        headers=headers,
+    )
+
+
+def _error(status: int, message: str, details: list[dict[str, str]] | None = None) -> web.Response:
+    body: dict[str, Any] = {"message": message}
+    if details:
+        body["details"] = details
+    return _json(status, body)
+
+
+NOT_FOUND = "Not found"
+
+
+def _redact(headers: Any) -> dict[str, str]:
+    out = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+    if "Authorization" in headers:
+        out["Authorization"] = "Bearer <redacted>"
+    return out
+
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+
+@web.middleware
+async def api_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Request id, faults, rate limit, auth and call recording for ``/v2/`` paths."""
+    if not request.path.startswith("/v2/"):
+        return await handler(request)
+    emulator = request.app[EMULATOR_KEY]
+    request_id = str(uuid.uuid4())
+    raw = await request.read()
+    try:
+        payload: Any = orjson.loads(raw) if raw else None
+    except orjson.JSONDecodeError:
+        payload = None
+    fault = emulator._take_fault(request.path)
+    if fault is not None and fault.delay:
+        await asyncio.sleep(fault.delay)
+    response: web.StreamResponse
+    if fault is not None and not fault.after:
+        if fault.drop:
+            _drop(request)
+            return web.Response(status=500)
+        response = _fault_response(fault)
+    elif request.headers.get("Authorization") != f"Bearer {emulator.settings.access_token}":
+        response = _error(
+            401,
+            "Authentication failed. Confirm that the access token in the authorization header"
+            " is valid.",
+        )
+    elif not emulator._rate_ok():
+        response = _error(429, "The API rate limit has been exceeded. Try again later.")
+    elif raw and payload is None and request.method == "POST":
+        response = _error(400, "The request body has 1 error(s)", [{"message": "invalid JSON"}])
+    else:
+        request["payload"] = payload
+        request["request_id"] = request_id
+        response = await handler(request)
+        if fault is not None:
+            if fault.drop:
+                _drop(request)
+                return web.Response(status=500)
+            response = _fault_response(fault)
+    response.headers["x-line-request-id"] = request_id
+    body = getattr(response, "body", None)
+    try:
+        recorded = orjson.loads(body) if isinstance(body, bytes) and body[:1] == b"{" else None
+    except orjson.JSONDecodeError:
+        recorded = None
+    emulator.world.calls.append(
+        ApiCall(
+            seq=emulator.world.next_seq(),
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers=_redact(request.headers),
+            json=payload,
+            status=response.status,
+            response=recorded,
+            request_id=request_id,
+        )
+    )
+    emulator.changed()
+    return response
+
+
+def _drop(request: web.Request) -> None:
+    if request.transport is not None:
+        request.transport.close()
+
+
+def _fault_response(fault: FaultRule) -> web.Response:
+    status = fault.status or 500
+    response = _error(status, "Injected fault" if status >= 500 else "Injected error")
+    if fault.retry_after is not None:
+        response.headers["Retry-After"] = str(fault.retry_after)
+    return response
+
+
+def _emulator(request: web.Request) -> Emulator:
+    return request.app[EMULATOR_KEY]
+
+
+def _payload(request: web.Request) -> dict[str, Any]:
+    payload = request.get("payload")
+    return payload if isinstance(payload, dict) else {}
+
+
+# --- sending --------------------------------------------------------------------------------
+
+
+def _check_retry_key(request: web.Request) -> web.Response | str | None:
+    key = request.headers.get("X-Line-Retry-Key")
+    if key is None:
+        return None
+    if request.path not in RETRY_KEY_PATHS:
+        return _error(400, "X-Line-Retry-Key is not supported for this endpoint")
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        return _error(400, "The retry key is not a valid UUID")
+    accepted = _emulator(request).retry_keys.get(key)
+    if accepted is not None:
+        request_id, sent = accepted
+        return _json(
+            409,
+            {"message": "The retry key is already accepted", "sentMessages": sent},
+            **{"x-line-accepted-request-id": request_id},
+        )
+    return key
+
+
+def _deliver(request: web.Request, chat_ids: list[str], messages: list[Any], via: str) -> Any:
+    emulator = _emulator(request)
+    sent = []
+    for chat_id in chat_ids:
+        for message in messages:
+            message_id = emulator.world.next_message_id()
+            emulator.world.record(chat_id, "bot", emulator.world.bot_user_id, message, via=via)
+            sent.append({"id": message_id, "quoteToken": uuid.uuid4().hex})
+    return sent[: len(messages)]
+
+
+def _invalid_messages(payload: dict[str, Any]) -> web.Response | None:
+    problems = validate_messages(payload.get("messages"))
+    if problems:
+        return _error(400, f"The request body has {len(problems)} error(s)", problems)
+    return None
+
+
+async def reply(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/message/reply``: single-use, expiring reply tokens."""
+    if request.headers.get("X-Line-Retry-Key") is not None:
+        return _error(400, "X-Line-Retry-Key is not supported for this endpoint")
+    emulator = _emulator(request)
+    payload = _payload(request)
+    invalid = _invalid_messages(payload)
+    if invalid is not None:
+        return invalid
+    token = emulator.world.reply_tokens.get(str(payload.get("replyToken")))
+    expired = token is not None and (
+        time.monotonic() - token.issued_at > emulator.settings.reply_token_ttl
+    )
+    if token is None or token.used or expired:
+        return _error(400, "Invalid reply token")
+    token.used = True
+    sent = _deliver(request, [token.chat_id], payload["messages"], "reply")
+    return _json(200, {"sentMessages": sent})
+
+
+def _send_with_key(
+    request: web.Request, chat_ids: list[str], messages: list[Any], via: str, key: str | None
+) -> web.Response:
+    sent = _deliver(request, chat_ids, messages, via)
+    if key is not None:
+        _emulator(request).retry_keys[key] = (request["request_id"], sent)
+    return _json(200, {"sentMessages": sent})
+
+
+async def push(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/message/push`` to a user, group or room the bot can reach."""
+    key = _check_retry_key(request)
+    if isinstance(key, web.Response):
+        return key
+    payload = _payload(request)
+    invalid = _invalid_messages(payload)
+    if invalid is not None:
+        return invalid
+    to = payload.get("to")
+    chat = _emulator(request).world.chats.get(to) if isinstance(to, str) else None
+    if chat is None or not chat.bot_in:
+        return _error(
+            400,
+            "The property, 'to', in the request body is invalid",
+            [{"message": "the bot cannot send to this ID", "property": "to"}],
+        )
+    return _send_with_key(request, [chat.chat_id], payload["messages"], "push", key)
+
+
+async def multicast(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/message/multicast``: user IDs only, never groups or rooms."""
+    key = _check_retry_key(request)
+    if isinstance(key, web.Response):
+        return key
+    payload = _payload(request)
+    invalid = _invalid_messages(payload)
+    if invalid is not None:
+        return invalid
+    to = payload.get("to")
+    if not isinstance(to, list) or not 1 <= len(to) <= 500:
+        return _error(
+            400,
+            "The request body has 1 error(s)",
+            [{"message": "Size must be between 1 and 500", "property": "to"}],
+        )
+    bad = [
+        {"message": "must be a valid user ID", "property": f"to[{i}]"}
+        for i, t in enumerate(to)
+        if not (isinstance(t, str) and t.startswith("U"))
+    ]
+    if bad:
+        return _error(400, f"The request body has {len(bad)} error(s)", bad)
+    world = _emulator(request).world
+    targets = [t for t in to if t in world.users and world.users[t].friend]
+    return _send_with_key(request, targets, payload["messages"], "multicast", key)
+
+
+async def broadcast(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/message/broadcast``: every friend, never groups or rooms."""
+    key = _check_retry_key(request)
+    if isinstance(key, web.Response):
+        return key
+    payload = _payload(request)
+    invalid = _invalid_messages(payload)
+    if invalid is not None:
+        return invalid
+    world = _emulator(request).world
+    targets = [u.user_id for u in world.users.values() if u.friend]
+    return _send_with_key(request, targets, payload["messages"], "broadcast", key)
+
+
+async def loading(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/chat/loading/start``: one-on-one chats only."""
+    payload = _payload(request)
+    chat_id = payload.get("chatId")
+    if not isinstance(chat_id, str) or not chat_id.startswith("U"):
+        return _error(
+            400,
+            "The request body has 1 error(s)",
+            [{"message": "must be a user ID", "property": "chatId"}],
+        )
+    return _json(202, {})
+
+
+# --- profiles, groups, rooms -------------------------------------------------------------------
+
+
+def _profile(emulator: Emulator, user_id: str) -> dict[str, Any]:
+    user = emulator.world.users[user_id]
+    body: dict[str, Any] = {"userId": user.user_id, "displayName": user.display_name}
+    if user.picture_url:
+        body["pictureUrl"] = user.picture_url
+    if user.status_message:
+        body["statusMessage"] = user.status_message
+    return body
+
+
+async def profile(request: web.Request) -> web.StreamResponse:
+    """``GET /v2/bot/profile/{userId}``: friends of the bot only."""
+    emulator = _emulator(request)
+    user = emulator.world.users.get(request.match_info["user_id"])
+    if user is None or not user.friend:
+        return _error(404, NOT_FOUND)
+    return _json(200, _profile(emulator, user.user_id))
+
+
+def _chat(request: web.Request, kind: str) -> Chat | None:
+    chat = _emulator(request).world.chats.get(request.match_info["chat_id"])
+    if chat is None or chat.kind != kind or not chat.bot_in:
+        return None
+    return chat
+
+
+async def summary(request: web.Request) -> web.StreamResponse:
+    """``GET /v2/bot/group/{groupId}/summary``."""
+    chat = _chat(request, "group")
+    if chat is None:
+        return _error(404, NOT_FOUND)
+    return _json(
+        200,
+        {
+            "groupId": chat.chat_id,
+            "groupName": chat.name,
+            "pictureUrl": f"https://profile.line-scdn.example/{chat.chat_id}.png",
+        },
+    )
+
+
+def member_count(kind: str) -> Handler:
+    """``GET /v2/bot/{group|room}/{id}/members/count``."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        chat = _chat(request, kind)
+        if chat is None:
+            return _error(404, NOT_FOUND)
+        return _json(200, {"count": len(chat.members)})
+
+    return handle
+
+
+def member_profile(kind: str) -> Handler:
+    """``GET /v2/bot/{group|room}/{id}/member/{userId}``: members only, friends or not."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        chat = _chat(request, kind)
+        user_id = request.match_info["user_id"]
+        if chat is None or user_id not in chat.members:
+            return _error(404, NOT_FOUND)
+        return _json(200, _profile(_emulator(request), user_id))
+
+    return handle
+
+
+def member_ids(kind: str) -> Handler:
+    """``GET /v2/bot/{group|room}/{id}/members/ids``: verified accounts only, paged."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        emulator = _emulator(request)
+        if not emulator.settings.verified:
+            return _error(403, "Access to this API is not available for your account")
+        chat = _chat(request, kind)
+        if chat is None:
+            return _error(404, NOT_FOUND)
+        size = emulator.settings.member_ids_page_size
+        start_token = request.query.get("start")
+        start = 0
+        if start_token:
+            try:
+                start = int(start_token.removeprefix("page-"))
+            except ValueError:
+                return _error(400, "The start parameter is invalid")
+        ids = chat.members[start : start + size]
+        body: dict[str, Any] = {"memberIds": ids}
+        if start + size < len(chat.members):
+            body["next"] = f"page-{start + size}"
+        return _json(200, body)
+
+    return handle
+
+
+def leave(kind: str) -> Handler:
+    """``POST /v2/bot/{group|room}/{id}/leave``: the bot leaves, and a leave event follows."""
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        chat = _chat(request, kind)
+        if chat is None:
+            return _error(404, NOT_FOUND)
+        _emulator(request)._bot_left(chat)
+        return _json(200, {})
+
+    return handle
+
+
+async def content(request: web.Request) -> web.StreamResponse:
+    """``GET /v2/bot/message/{messageId}/content`` on the data host."""
+    stored = _emulator(request).world.contents.get(request.match_info["message_id"])
+    if stored is None:
+        return _error(404, NOT_FOUND)
+    data, content_type = stored
+    return web.Response(body=data, content_type=content_type)
+
+
+def add_routes(app: web.Application) -> None:
+    """Register the Messaging API routes."""
+    app.router.add_post("/v2/bot/message/reply", reply)
+    app.router.add_post("/v2/bot/message/push", push)
+    app.router.add_post("/v2/bot/message/multicast", multicast)
+    app.router.add_post("/v2/bot/message/broadcast", broadcast)
+    app.router.add_post("/v2/bot/chat/loading/start", loading)
+    app.router.add_get("/v2/bot/profile/{user_id}", profile)
+    app.router.add_get("/v2/bot/group/{chat_id}/summary", summary)
+    for kind in ("group", "room"):
+        app.router.add_get(f"/v2/bot/{kind}/{{chat_id}}/members/count", member_count(kind))
+        app.router.add_get(f"/v2/bot/{kind}/{{chat_id}}/member/{{user_id}}", member_profile(kind))
+        app.router.add_get(f"/v2/bot/{kind}/{{chat_id}}/members/ids", member_ids(kind))
+        app.router.add_post(f"/v2/bot/{kind}/{{chat_id}}/leave", leave(kind))
+    app.router.add_get("/v2/bot/message/{message_id}/content", content)
