@@ -1,23 +1,67 @@
-"""linegroupbot: a small, fast, testable framework for LINE bots that live in group chats."""
+"""linegroupbot: a small, fast, testable framework for LINE bots that live in group chats.
 
+Everything a bot author needs is importable from here; plugin authors find the
+extension points in :mod:`linegroupbot.routing`, :mod:`linegroupbot.filters` and
+:mod:`linegroupbot.middleware`.
+"""
+
+from . import events, messages
+from .bot import Bot
+from .client import GroupSummary, LineClient, Profile, RetryPolicy, SendResult
+from .context import Context, ExtKey, SkipHandler
 from .errors import (
+    ConfigurationError,
     InvalidSignatureError,
     InvalidWebhookBodyError,
     LineApiError,
+    LineConnectionError,
     LineGroupBotError,
+    MessageValidationError,
+    NoReplyTokenError,
+    NoUserIdError,
+    ReplyTokenUsedError,
+    UnsupportedInScopeError,
 )
 from .events import WebhookBody
+from .filters import F, Filter
+from .logging import configure_logging
+from .messages import buttons, mention
+from .routing import Router
 from .signature import parse_webhook, verify_signature
 
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "Bot",
+    "ConfigurationError",
+    "Context",
+    "ExtKey",
+    "F",
+    "Filter",
+    "GroupSummary",
     "InvalidSignatureError",
     "InvalidWebhookBodyError",
     "LineApiError",
+    "LineClient",
+    "LineConnectionError",
     "LineGroupBotError",
+    "MessageValidationError",
+    "NoReplyTokenError",
+    "NoUserIdError",
+    "Profile",
+    "ReplyTokenUsedError",
+    "RetryPolicy",
+    "Router",
+    "SendResult",
+    "SkipHandler",
+    "UnsupportedInScopeError",
     "WebhookBody",
     "__version__",
+    "buttons",
+    "configure_logging",
+    "events",
+    "mention",
+    "messages",
     "parse_webhook",
     "verify_signature",
 ]

@@ -119,9 +119,12 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     elif raw and payload is None and request.method == "POST":
         response = _error(400, "The request body has 1 error(s)", [{"message": "invalid JSON"}])
     else:
-        request["payload"] = payload
-        request["request_id"] = request_id
         response = await handler(request)
+        retry_key = request.headers.get("X-Line-Retry-Key")
+        if retry_key and 200 <= response.status < 300 and request.path in RETRY_KEY_PATHS:
+            body = getattr(response, "body", b"")
+            sent = orjson.loads(body).get("sentMessages", []) if body else []
+            emulator.retry_keys[retry_key] = (request_id, sent)
         if fault is not None:
             if fault.drop:
                 _drop(request)
@@ -167,15 +170,18 @@ def _emulator(request: web.Request) -> Emulator:
     return request.app[EMULATOR_KEY]
 
 
-def _payload(request: web.Request) -> dict[str, Any]:
-    payload = request.get("payload")
+async def _payload(request: web.Request) -> dict[str, Any]:
+    try:
+        payload = orjson.loads(await request.read())
+    except orjson.JSONDecodeError:
+        return {}
     return payload if isinstance(payload, dict) else {}
 
 
 # --- sending --------------------------------------------------------------------------------
 
 
-def _check_retry_key(request: web.Request) -> web.Response | str | None:
+def _check_retry_key(request: web.Request) -> web.Response | None:
     key = request.headers.get("X-Line-Retry-Key")
     if key is None:
         return None
@@ -193,7 +199,7 @@ def _check_retry_key(request: web.Request) -> web.Response | str | None:
             {"message": "The retry key is already accepted", "sentMessages": sent},
             **{"x-line-accepted-request-id": request_id},
         )
-    return key
+    return None
 
 
 def _deliver(request: web.Request, chat_ids: list[str], messages: list[Any], via: str) -> Any:
@@ -219,7 +225,7 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if request.headers.get("X-Line-Retry-Key") is not None:
         return _error(400, "X-Line-Retry-Key is not supported for this endpoint")
     emulator = _emulator(request)
-    payload = _payload(request)
+    payload = await _payload(request)
     invalid = _invalid_messages(payload)
     if invalid is not None:
         return invalid
@@ -230,25 +236,19 @@ async def reply(request: web.Request) -> web.StreamResponse:
     if token is None or token.used or expired:
         return _error(400, "Invalid reply token")
     token.used = True
-    sent = _deliver(request, [token.chat_id], payload["messages"], "reply")
-    return _json(200, {"sentMessages": sent})
+    return _send(request, [token.chat_id], payload["messages"], "reply")
 
 
-def _send_with_key(
-    request: web.Request, chat_ids: list[str], messages: list[Any], via: str, key: str | None
-) -> web.Response:
-    sent = _deliver(request, chat_ids, messages, via)
-    if key is not None:
-        _emulator(request).retry_keys[key] = (request["request_id"], sent)
-    return _json(200, {"sentMessages": sent})
+def _send(request: web.Request, chat_ids: list[str], messages: list[Any], via: str) -> web.Response:
+    return _json(200, {"sentMessages": _deliver(request, chat_ids, messages, via)})
 
 
 async def push(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/message/push`` to a user, group or room the bot can reach."""
-    key = _check_retry_key(request)
-    if isinstance(key, web.Response):
-        return key
-    payload = _payload(request)
+    conflict = _check_retry_key(request)
+    if conflict is not None:
+        return conflict
+    payload = await _payload(request)
     invalid = _invalid_messages(payload)
     if invalid is not None:
         return invalid
@@ -260,15 +260,15 @@ async def push(request: web.Request) -> web.StreamResponse:
             "The property, 'to', in the request body is invalid",
             [{"message": "the bot cannot send to this ID", "property": "to"}],
         )
-    return _send_with_key(request, [chat.chat_id], payload["messages"], "push", key)
+    return _send(request, [chat.chat_id], payload["messages"], "push")
 
 
 async def multicast(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/message/multicast``: user IDs only, never groups or rooms."""
-    key = _check_retry_key(request)
-    if isinstance(key, web.Response):
-        return key
-    payload = _payload(request)
+    conflict = _check_retry_key(request)
+    if conflict is not None:
+        return conflict
+    payload = await _payload(request)
     invalid = _invalid_messages(payload)
     if invalid is not None:
         return invalid
@@ -288,26 +288,26 @@ async def multicast(request: web.Request) -> web.StreamResponse:
         return _error(400, f"The request body has {len(bad)} error(s)", bad)
     world = _emulator(request).world
     targets = [t for t in to if t in world.users and world.users[t].friend]
-    return _send_with_key(request, targets, payload["messages"], "multicast", key)
+    return _send(request, targets, payload["messages"], "multicast")
 
 
 async def broadcast(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/message/broadcast``: every friend, never groups or rooms."""
-    key = _check_retry_key(request)
-    if isinstance(key, web.Response):
-        return key
-    payload = _payload(request)
+    conflict = _check_retry_key(request)
+    if conflict is not None:
+        return conflict
+    payload = await _payload(request)
     invalid = _invalid_messages(payload)
     if invalid is not None:
         return invalid
     world = _emulator(request).world
     targets = [u.user_id for u in world.users.values() if u.friend]
-    return _send_with_key(request, targets, payload["messages"], "broadcast", key)
+    return _send(request, targets, payload["messages"], "broadcast")
 
 
 async def loading(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/chat/loading/start``: one-on-one chats only."""
-    payload = _payload(request)
+    payload = await _payload(request)
     chat_id = payload.get("chatId")
     if not isinstance(chat_id, str) or not chat_id.startswith("U"):
         return _error(

@@ -1,0 +1,309 @@
+"""Bot: settings, the root router, plugins, the webhook app and ``run()``."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import importlib
+import os
+import signal
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import structlog
+from aiohttp import web
+
+from . import events as ev
+from .client import LineClient, RetryPolicy
+from .context import Context, ExtKey
+from .errors import ConfigurationError, LineGroupBotError
+from .logging import redact
+from .routing import Router
+from .server import WebhookServer
+from .stores import DedupeStore, MemoryDedupeStore
+
+__all__ = ["BOT_KEY", "Bot", "Plugin"]
+
+_log = structlog.get_logger("linegroupbot")
+
+BOT_KEY: web.AppKey[Bot] = web.AppKey("linegroupbot.bot")
+"""Where ``create_app()`` keeps the bot in the aiohttp application."""
+
+Plugin = Any
+"""A plugin: an object or module with ``setup(bot)`` (see the plugin guide)."""
+
+PLUGIN_GROUP = "linegroupbot.plugins"
+
+
+class Bot(Router):
+    """A LINE bot: register handlers with decorators, then ``run()`` or ``create_app()``.
+
+    ``channel_secret`` and ``access_token`` default to ``LINE_CHANNEL_SECRET`` and
+    ``LINE_CHANNEL_ACCESS_TOKEN``; they are checked when the bot starts, with a message
+    naming the missing variable. ``api_base_url``/``data_api_base_url`` default to
+    ``LINE_API_BASE_URL``/``LINE_DATA_API_BASE_URL``, then LINE's hosts.
+    """
+
+    def __init__(
+        self,
+        channel_secret: str | None = None,
+        access_token: str | None = None,
+        *,
+        api_base_url: str | None = None,
+        data_api_base_url: str | None = None,
+        command_prefixes: Iterable[str] = ("/", "!"),
+        concurrency: int = 64,
+        max_body_size: int = 1024 * 1024,
+        drain_timeout: float = 10.0,
+        dedupe_store: DedupeStore | None = None,
+        retry: RetryPolicy | None = None,
+        plugins: Iterable[Plugin] = (),
+        load_entry_point_plugins: bool = False,
+        name: str = "bot",
+    ) -> None:
+        super().__init__(name=name)
+        self._secret = channel_secret
+        self._token = access_token
+        self.api_base_url = api_base_url
+        self.data_api_base_url = data_api_base_url
+        self.command_prefixes = tuple(command_prefixes)
+        if not self.command_prefixes:
+            raise ConfigurationError("command_prefixes is empty: give at least one, e.g. ('/',)")
+        self.concurrency = concurrency
+        self.max_body_size = max_body_size
+        self.drain_timeout = drain_timeout
+        self.dedupe_store: DedupeStore = dedupe_store or MemoryDedupeStore()
+        self.retry = retry
+        self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
+        self.plugins: list[str] = []
+        self._client: LineClient | None = None
+        self.server: WebhookServer | None = None
+        for plugin in plugins:
+            self.add_plugin(plugin)
+        if load_entry_point_plugins:
+            self.load_entry_point_plugins()
+
+    def __repr__(self) -> str:
+        return f"Bot(name={self.name!r}, entries={len(self.entries)})"
+
+    # --- settings -----------------------------------------------------------------------------
+
+    @property
+    def channel_secret(self) -> str:
+        """The channel secret; raises :class:`ConfigurationError` when not configured."""
+        secret = self._secret or os.environ.get("LINE_CHANNEL_SECRET")
+        if not secret:
+            raise ConfigurationError(
+                "LINE_CHANNEL_SECRET is not set: export it, or pass Bot(channel_secret=...)"
+            )
+        return secret
+
+    @property
+    def access_token(self) -> str:
+        """The channel access token; raises :class:`ConfigurationError` when not configured."""
+        token = self._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
+        if not token:
+            raise ConfigurationError(
+                "LINE_CHANNEL_ACCESS_TOKEN is not set: export it, or pass Bot(access_token=...)"
+            )
+        return token
+
+    def configure(
+        self,
+        *,
+        channel_secret: str | None = None,
+        access_token: str | None = None,
+        api_base_url: str | None = None,
+        data_api_base_url: str | None = None,
+    ) -> None:
+        """Change connection settings before the bot starts (the emulator helpers use this)."""
+        if self._client is not None:
+            raise ConfigurationError("configure() must be called before the bot starts")
+        self._secret = channel_secret or self._secret
+        self._token = access_token or self._token
+        self.api_base_url = api_base_url or self.api_base_url
+        self.data_api_base_url = data_api_base_url or self.data_api_base_url
+
+    def check_settings(self) -> None:
+        """Fail now, naming the variable, if the secret or token is missing."""
+        redact(self.channel_secret, self.access_token)
+
+    @property
+    def client(self) -> LineClient:
+        """The API client (made on first use, closed on shutdown)."""
+        if self._client is None:
+            self._client = LineClient(
+                self.access_token,
+                api_base_url=self.api_base_url,
+                data_api_base_url=self.data_api_base_url,
+                retry=self.retry,
+            )
+        return self._client
+
+    # --- extension points -------------------------------------------------------------------------
+
+    def include(self, router: Router | str) -> Router:
+        """Include a router, or a module path whose ``router`` attribute is one.
+
+        ``"pkg.handlers"`` or ``"pkg.handlers:admin_router"``. A missing module or
+        attribute, or a router included twice, raises :class:`ConfigurationError`.
+        """
+        if isinstance(router, str):
+            router = _import_router(router)
+        try:
+            return super().include(router)
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
+
+    def add_context_extension(self, key: ExtKey[Any], factory: Callable[[Context], Any]) -> None:
+        """Make ``ctx.ext[key]`` return ``factory(ctx)`` (plugins add their helpers this way)."""
+        if key in self.extensions:
+            raise ConfigurationError(f"context extension {key.name!r} is already registered")
+        self.extensions[key] = factory
+
+    def add_plugin(self, plugin: Plugin, *, name: str | None = None) -> None:
+        """Load a plugin now: call its ``setup(bot)``; failures name the plugin."""
+        label = name or getattr(plugin, "__name__", None) or type(plugin).__name__
+        setup = getattr(plugin, "setup", None)
+        if not callable(setup):
+            raise ConfigurationError(f"plugin {label!r} has no setup(bot) function")
+        try:
+            setup(self)
+        except LineGroupBotError:
+            raise
+        except Exception as error:
+            raise ConfigurationError(f"plugin {label!r} failed to load: {error!r}") from error
+        self.plugins.append(label)
+        _log.debug("plugin_loaded", plugin=label)
+
+    def load_entry_point_plugins(self) -> None:
+        """Load every plugin installed under the ``linegroupbot.plugins`` entry-point group."""
+        from importlib.metadata import entry_points
+
+        for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
+            try:
+                plugin = entry.load()
+            except Exception as error:
+                raise ConfigurationError(
+                    f"plugin {entry.name!r} ({entry.value}) failed to import: {error!r}"
+                ) from error
+            self.add_plugin(plugin, name=entry.name)
+
+    # --- handling ---------------------------------------------------------------------------------
+
+    def make_context(self, event: ev.Event) -> Context:
+        """The context handlers get for ``event``."""
+        return Context(
+            event,
+            self.client,
+            command_prefixes=self.command_prefixes,
+            extensions=self.extensions,
+        )
+
+    async def handle_event(self, event: ev.Event) -> None:
+        """Dispatch one event; exceptions are handled or logged, never raised."""
+        ctx = self.make_context(event)
+        try:
+            handled = await self.dispatch(ctx)
+        except asyncio.CancelledError:
+            ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
+            raise
+        except Exception as error:
+            ctx.log.error(
+                "handler_failed",
+                handler=ctx.handler_name,
+                error=repr(error),
+                exc_info=error,
+            )
+            return
+        if not handled:
+            ctx.log.debug("event_unhandled")
+
+    # --- serving ----------------------------------------------------------------------------------
+
+    def create_app(self, path: str = "/callback") -> web.Application:
+        """An aiohttp application serving the webhook at ``path`` and ``GET /healthz``."""
+        self.check_settings()
+        app = web.Application(client_max_size=self.max_body_size + 1024)
+        app[BOT_KEY] = self
+        self.server = WebhookServer(
+            channel_secret=self.channel_secret,
+            handle_event=self.handle_event,
+            dedupe=self.dedupe_store,
+            concurrency=self.concurrency,
+            max_body_size=self.max_body_size,
+            drain_timeout=self.drain_timeout,
+        )
+        self.server.install(app, path)
+        app.on_startup.append(self._startup)
+        app.on_shutdown.append(self._shutdown)
+        return app
+
+    async def _startup(self, _: web.Application) -> None:
+        await self.startup()
+
+    async def _shutdown(self, _: web.Application) -> None:
+        await self.shutdown()
+
+    async def startup(self) -> None:
+        """Run every router's startup hooks (the bot's first, then included routers')."""
+        self.check_settings()
+        for router in self.iter_routers():
+            for hook in router.startup_hooks:
+                await hook()
+        _log.info("bot_started", plugins=self.plugins)
+
+    async def shutdown(self) -> None:
+        """Drain handlers, run shutdown hooks (reverse order), close the client."""
+        if self.server is not None:
+            await self.server.drain()
+        for router in reversed(list(self.iter_routers())):
+            for hook in reversed(router.shutdown_hooks):
+                try:
+                    await hook()
+                except Exception as error:
+                    _log.error("shutdown_hook_failed", hook=repr(hook), error=repr(error))
+        await self.dedupe_store.close()
+        if self._client is not None:
+            await self._client.close()
+            self._client = None
+        _log.info("bot_stopped")
+
+    def run(self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback") -> None:
+        """Serve the webhook until SIGINT/SIGTERM, then shut down gracefully."""
+        asyncio.run(self.serve(host, port, path=path))
+
+    async def serve(
+        self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback"
+    ) -> None:
+        """Serve the webhook until cancelled or signalled (the async form of :meth:`run`)."""
+        runner = web.AppRunner(self.create_app(path), access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, host, port)
+        await site.start()
+        _log.info("serving", url=f"http://{host}:{port}{path}")
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
+                loop.add_signal_handler(signum, stop.set)
+        try:
+            await stop.wait()
+        finally:
+            _log.info("stopping")
+            await runner.cleanup()
+
+
+def _import_router(target: str) -> Router:
+    module_name, _, attr = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as error:
+        raise ConfigurationError(f"cannot include {target!r}: {error}") from error
+    router = getattr(module, attr or "router", None)
+    if not isinstance(router, Router):
+        raise ConfigurationError(
+            f"cannot include {target!r}: module {module_name!r} has no Router named "
+            f"{attr or 'router'!r}"
+        )
+    return router

@@ -1,0 +1,284 @@
+"""The ``linegroupbot`` command: ``run``, ``dev`` and ``emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import importlib.util
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+
+from .bot import Bot
+from .errors import ConfigurationError
+from .logging import configure_logging
+
+__all__ = ["load_bot", "main"]
+
+
+def load_bot(target: str) -> Bot:
+    """Load ``MODULE_OR_FILE:ATTR`` (``examples/echo.py:bot`` or ``mybot.app:bot``)."""
+    location, _, attr = target.rpartition(":")
+    if not location:
+        location, attr = attr, "bot"
+    if location.endswith(".py") or os.sep in location or "/" in location:
+        path = Path(location).resolve()
+        if not path.is_file():
+            raise ConfigurationError(f"no such file: {location}")
+        sys.path.insert(0, str(path.parent))
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        if spec is None or spec.loader is None:
+            raise ConfigurationError(f"cannot load {location}")
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[path.stem] = module
+        spec.loader.exec_module(module)
+    else:
+        try:
+            module = importlib.import_module(location)
+        except ImportError as error:
+            raise ConfigurationError(f"cannot import {location!r}: {error}") from error
+    bot = getattr(module, attr, None)
+    if not isinstance(bot, Bot):
+        raise ConfigurationError(f"{location} has no Bot named {attr!r}")
+    return bot
+
+
+def _watched_files(target: str) -> list[Path]:
+    location = target.rpartition(":")[0] or target
+    if location.endswith(".py") or "/" in location:
+        root = Path(location).resolve().parent
+    else:
+        spec = importlib.util.find_spec(location.split(".")[0])
+        origin = spec.origin if spec is not None else None
+        if origin is None:
+            return []
+        root = Path(origin).resolve().parent
+    return sorted(root.rglob("*.py"))
+
+
+def _snapshot(files: Sequence[Path]) -> dict[Path, float]:
+    stamps: dict[Path, float] = {}
+    for path in files:
+        with contextlib.suppress(OSError):
+            stamps[path] = path.stat().st_mtime
+    return stamps
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    configure_logging(args.log_format, args.log_level)
+    bot = load_bot(args.target)
+    bot.run(args.host, args.port, path=args.path)
+    return 0
+
+
+async def _wait_for_signal() -> None:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        with contextlib.suppress(NotImplementedError, RuntimeError):
+            loop.add_signal_handler(signum, stop.set)
+    await stop.wait()
+
+
+def _cmd_emulator(args: argparse.Namespace) -> int:
+    from .emulator import Emulator
+
+    configure_logging(args.log_format, args.log_level)
+
+    async def serve() -> None:
+        emulator = Emulator(
+            channel_secret=args.channel_secret,
+            access_token=args.access_token,
+            webhook_url=args.webhook_url,
+            verified=args.verified,
+        )
+        url = await emulator.start(args.host, args.port)
+        if args.seed:
+            await emulator.seed_demo()
+        print(f"LINE emulator on {url}  (chat page: {url}/)", flush=True)
+        try:
+            await _wait_for_signal()
+        finally:
+            await emulator.stop()
+
+    asyncio.run(serve())
+    return 0
+
+
+class _BotProcess:
+    """The bot under ``dev``: a child process, restarted when its files change."""
+
+    def __init__(self, target: str, port: int, env: dict[str, str], log_format: str) -> None:
+        self.target = target
+        self.port = port
+        self.env = env
+        self.log_format = log_format
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        command = [
+            sys.executable,
+            "-m",
+            "linegroupbot",
+            "run",
+            self.target,
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(self.port),
+            "--log-format",
+            self.log_format,
+        ]
+        self.process = subprocess.Popen(command, env=self.env)  # noqa: S603 (our own interpreter)
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+    async def wait_ready(self, timeout: float = 20.0) -> bool:
+        url = f"http://127.0.0.1:{self.port}/healthz"
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        async with aiohttp.ClientSession() as session:
+            while loop.time() < deadline:
+                if self.process is None or self.process.poll() is not None:
+                    return False
+                with contextlib.suppress(aiohttp.ClientError):
+                    async with session.get(url) as resp:
+                        if resp.status == 200:
+                            return True
+                await asyncio.sleep(0.1)
+        return False
+
+
+def _cmd_dev(args: argparse.Namespace) -> int:
+    from .emulator import Emulator
+
+    configure_logging(args.log_format, args.log_level)
+    secret = secrets.token_hex(16)
+    token = secrets.token_hex(24)
+
+    async def serve() -> None:
+        emulator = Emulator(channel_secret=secret, access_token=token, verified=args.verified)
+        url = await emulator.start("127.0.0.1", args.port)
+        bot_port = args.bot_port or _free_port()
+        env = dict(os.environ)
+        env.update(
+            LINE_CHANNEL_SECRET=secret,
+            LINE_CHANNEL_ACCESS_TOKEN=token,
+            LINE_API_BASE_URL=url,
+            LINE_DATA_API_BASE_URL=url,
+            PYTHONUNBUFFERED="1",
+        )
+        bot = _BotProcess(args.target, bot_port, env, args.log_format)
+        bot.start()
+        try:
+            if not await bot.wait_ready():
+                print(f"the bot {args.target} did not start; see the errors above", flush=True)
+                return
+            emulator.set_webhook_url(f"http://127.0.0.1:{bot_port}/callback")
+            await emulator.seed_demo()
+            print(f"\n  Chat with your bot at {url}/\n", flush=True)
+            await _watch(args.target, bot, emulator)
+        finally:
+            bot.stop()
+            await emulator.stop()
+
+    asyncio.run(serve())
+    return 0
+
+
+async def _watch(target: str, bot: _BotProcess, emulator: Any) -> None:
+    stopper = asyncio.create_task(_wait_for_signal())
+    files = _watched_files(target)
+    stamps = _snapshot(files)
+    try:
+        while not stopper.done():
+            await asyncio.wait([stopper], timeout=1.0)
+            current = _snapshot(_watched_files(target))
+            if current != stamps:
+                stamps = current
+                print("  files changed: restarting the bot", flush=True)
+                bot.stop()
+                bot.start()
+                await bot.wait_ready()
+    finally:
+        stopper.cancel()
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="linegroupbot", description="Run and develop LINE group bots."
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def logging_args(p: argparse.ArgumentParser, default: str = "console") -> None:
+        p.add_argument("--log-format", choices=("console", "json"), default=default)
+        p.add_argument("--log-level", default="INFO")
+
+    run = sub.add_parser("run", help="serve a bot's webhook")
+    run.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. examples/echo.py:bot")
+    run.add_argument("--host", default="127.0.0.1")
+    run.add_argument("--port", type=int, default=8000)
+    run.add_argument("--path", default="/callback")
+    logging_args(run)
+    run.set_defaults(func=_cmd_run)
+
+    dev = sub.add_parser("dev", help="run a bot against the local emulator, reloading on change")
+    dev.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. examples/echo.py:bot")
+    dev.add_argument("--port", type=int, default=8787, help="the emulator's port (0: any)")
+    dev.add_argument("--bot-port", type=int, default=0, help="the bot's port (default: any)")
+    dev.add_argument("--verified", action="store_true", help="allow member ID lookups")
+    logging_args(dev)
+    dev.set_defaults(func=_cmd_dev)
+
+    emu = sub.add_parser("emulator", help="run the LINE platform emulator alone")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=8787)
+    emu.add_argument("--channel-secret", default="emulator-channel-secret")
+    emu.add_argument("--access-token", default="emulator-access-token")
+    emu.add_argument("--webhook-url", default=None)
+    emu.add_argument("--verified", action="store_true", help="allow member ID lookups")
+    emu.add_argument("--seed", action="store_true", help="create demo users, a group and a room")
+    logging_args(emu)
+    emu.set_defaults(func=_cmd_emulator)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``linegroupbot`` command."""
+    args = _parser().parse_args(argv)
+    try:
+        result: int = args.func(args)
+    except ConfigurationError as error:
+        print(f"linegroupbot: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    return result

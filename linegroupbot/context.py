@@ -1,0 +1,322 @@
+"""Context: what a handler can see of an event and do about it.
+
+``ctx.reply``, ``ctx.push_to_chat``, ``ctx.member_profile``, ``ctx.leave`` and the
+member helpers pick the group, room or user endpoint from the event's source, and
+every misuse (leaving a 1:1 chat, a profile without a userId, a second reply) fails
+before any request is sent, with a message that says what to do instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Mapping
+from typing import Any, Generic, NoReturn, TypeVar
+
+import structlog
+
+from . import events as ev
+from .client import GroupSummary, LineClient, Profile, SendResult
+from .errors import (
+    BadRequestError,
+    NoReplyTokenError,
+    NoUserIdError,
+    ReplyTokenUsedError,
+    UnsupportedInScopeError,
+)
+from .filters import CommandMatch
+from .messages import Sendable
+
+__all__ = ["Context", "ExtKey", "Extensions", "SkipHandler"]
+
+T = TypeVar("T")
+
+
+class SkipHandler(Exception):
+    """Raised by a handler (or ``ctx.skip()``) to pass the event on to the next match."""
+
+
+class ExtKey(Generic[T]):
+    """A typed key for a context extension: ``POLLS = ExtKey[PollStore]("polls")``."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"ExtKey({self.name!r})"
+
+
+class Extensions:
+    """What plugins added to the context, read with typed keys: ``ctx.ext[POLLS]``.
+
+    Values come from factories registered with ``bot.add_context_extension(key, factory)``;
+    each factory runs at most once per event, on first access.
+    """
+
+    __slots__ = ("_ctx", "_factories", "_values")
+
+    def __init__(self, ctx: Context, factories: Mapping[ExtKey[Any], Callable[[Context], Any]]):
+        self._ctx = ctx
+        self._factories = factories
+        self._values: dict[ExtKey[Any], Any] = {}
+
+    def __getitem__(self, key: ExtKey[T]) -> T:
+        if key not in self._values:
+            factory = self._factories.get(key)
+            if factory is None:
+                raise KeyError(
+                    f"no context extension {key.name!r}: is the plugin that provides it loaded?"
+                )
+            self._values[key] = factory(self._ctx)
+        value: T = self._values[key]
+        return value
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._factories
+
+
+class Context:
+    """One event, the client to answer it with, and a logger bound to it."""
+
+    __slots__ = (
+        "_replied",
+        "client",
+        "command",
+        "command_prefixes",
+        "data",
+        "event",
+        "ext",
+        "handler_name",
+        "log",
+        "match",
+    )
+
+    def __init__(
+        self,
+        event: ev.Event,
+        client: LineClient,
+        *,
+        command_prefixes: tuple[str, ...] = ("/", "!"),
+        extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None = None,
+        log: structlog.typing.FilteringBoundLogger | None = None,
+    ) -> None:
+        self.event = event
+        self.client = client
+        self.command_prefixes = command_prefixes
+        self.command: CommandMatch | None = None
+        self.match: re.Match[str] | None = None
+        self.data: dict[str, Any] = {}
+        self.handler_name: str | None = None
+        self.ext = Extensions(self, extensions or {})
+        self._replied = False
+        base = log if log is not None else structlog.get_logger("linegroupbot")
+        self.log: Any = base.bind(
+            webhook_event_id=event.webhook_event_id,
+            event_type=event.type if not isinstance(event, ev.UnknownEvent) else event.event_type,
+            scope=event.scope,
+            chat_id=event.chat_id,
+        )
+
+    def __repr__(self) -> str:
+        return (
+            f"Context({type(self.event).__name__}, scope={self.scope!r}, chat_id={self.chat_id!r})"
+        )
+
+    # --- what the event says ------------------------------------------------------------
+
+    @property
+    def source(self) -> ev.Source | None:
+        """Where the event came from."""
+        return self.event.source
+
+    @property
+    def scope(self) -> str | None:
+        """``"group"``, ``"room"`` or ``"user"``."""
+        return self.event.scope
+
+    @property
+    def chat_id(self) -> str | None:
+        """The group, room or user ID of the chat."""
+        return self.event.chat_id
+
+    @property
+    def user_id(self) -> str | None:
+        """The acting user's ID; ``None`` when they have not agreed to the terms."""
+        return self.event.user_id
+
+    @property
+    def message(self) -> ev.MessageContent | None:
+        """The message content of a message event."""
+        return self.event.message if isinstance(self.event, ev.MessageEvent) else None
+
+    @property
+    def text(self) -> str | None:
+        """The text of a text message (``None`` otherwise)."""
+        message = self.message
+        return message.text if isinstance(message, ev.TextMessageContent) else None
+
+    @property
+    def postback(self) -> ev.PostbackContent | None:
+        """The postback of a postback event."""
+        return self.event.postback if isinstance(self.event, ev.PostbackEvent) else None
+
+    @property
+    def mentions(self) -> tuple[ev.Mentionee, ...]:
+        """Everyone the text message mentions."""
+        message = self.message
+        return message.mentionees if isinstance(message, ev.TextMessageContent) else ()
+
+    @property
+    def mentioned_bot(self) -> bool:
+        """Whether the text message mentions the bot."""
+        message = self.message
+        return message is not None and message.mentions_bot
+
+    @property
+    def reply_token(self) -> str | None:
+        """The event's reply token, if it has one and it was not used yet."""
+        return None if self._replied else self.event.reply_token_or_none
+
+    def skip(self) -> NoReturn:
+        """Pass the event on to the next matching handler."""
+        raise SkipHandler
+
+    # --- what a handler can do -------------------------------------------------------------
+
+    def _chat(self, action: str) -> str:
+        chat_id = self.chat_id
+        if chat_id is None:
+            raise UnsupportedInScopeError(
+                f"{action} needs a chat, and this {self.event.type} event has no source"
+            )
+        return chat_id
+
+    async def reply(
+        self,
+        *messages: Sendable,
+        fallback_to_push: bool = False,
+        notification_disabled: bool = False,
+    ) -> SendResult:
+        """Reply with up to five messages, using the event's reply token once.
+
+        A second reply, or a reply to an event without a token, raises unless
+        ``fallback_to_push=True``, which pushes to the chat instead (counts against quota).
+        A token LINE rejects (expired) is handled the same way.
+        """
+        token = self.event.reply_token_or_none
+        if self.event.mode == "standby":
+            raise UnsupportedInScopeError(
+                "this chat is in standby mode (another channel handles it): do not reply"
+            )
+        if token is None or self._replied:
+            if fallback_to_push:
+                return await self.push_to_chat(
+                    *messages, notification_disabled=notification_disabled
+                )
+            if token is None:
+                raise NoReplyTokenError(
+                    f"{self.event.type} events carry no reply token: use ctx.push_to_chat(), "
+                    "or ctx.reply(..., fallback_to_push=True)"
+                )
+            raise ReplyTokenUsedError(
+                "this event was already replied to (reply tokens are single use): use "
+                "ctx.push_to_chat(), or ctx.reply(..., fallback_to_push=True)"
+            )
+        self._replied = True
+        try:
+            return await self.client.reply(
+                token, messages, notification_disabled=notification_disabled
+            )
+        except BadRequestError as error:
+            if "reply token" not in error.message.lower():
+                raise
+            if fallback_to_push:
+                self.log.info("reply_token_rejected_pushing", request_id=error.request_id)
+                return await self.push_to_chat(
+                    *messages, notification_disabled=notification_disabled
+                )
+            raise ReplyTokenUsedError(
+                f"LINE rejected the reply token (expired or used): {error}. Reply sooner, or "
+                "pass fallback_to_push=True"
+            ) from error
+
+    async def push_to_chat(
+        self, *messages: Sendable, notification_disabled: bool = False
+    ) -> SendResult:
+        """Push up to five messages to the group, room or user this event came from."""
+        return await self.client.push(
+            self._chat("push_to_chat()"), messages, notification_disabled=notification_disabled
+        )
+
+    async def member_profile(self, user_id: str | None = None) -> Profile:
+        """A member's profile (the sender by default), from the endpoint that fits the chat."""
+        target = user_id if user_id is not None else self.user_id
+        if target is None:
+            raise NoUserIdError(
+                "this event has no userId: the member has not agreed to the Official Account "
+                "terms, so LINE does not say who they are; pass user_id= explicitly or handle "
+                "anonymous members"
+            )
+        source = self.source
+        if isinstance(source, ev.GroupSource):
+            return await self.client.group_member_profile(source.group_id, target)
+        if isinstance(source, ev.RoomSource):
+            return await self.client.room_member_profile(source.room_id, target)
+        return await self.client.profile(target)
+
+    async def leave(self) -> None:
+        """Make the bot leave this group or room (impossible in a 1:1 chat)."""
+        source = self.source
+        if isinstance(source, ev.GroupSource):
+            await self.client.leave_group(source.group_id)
+        elif isinstance(source, ev.RoomSource):
+            await self.client.leave_room(source.room_id)
+        else:
+            raise UnsupportedInScopeError(
+                "a bot cannot leave a one-on-one chat (the user blocks the bot instead); "
+                "leave() works in groups and rooms"
+            )
+
+    def member_ids(self) -> AsyncIterator[str]:
+        """Every member's user ID, all pages (verified or premium accounts only)."""
+        source = self.source
+        if isinstance(source, ev.GroupSource):
+            return self.client.group_member_ids(source.group_id)
+        if isinstance(source, ev.RoomSource):
+            return self.client.room_member_ids(source.room_id)
+        raise UnsupportedInScopeError("member_ids() works in groups and rooms, not 1:1 chats")
+
+    async def member_count(self) -> int:
+        """How many members the group or room has."""
+        source = self.source
+        if isinstance(source, ev.GroupSource):
+            return await self.client.group_member_count(source.group_id)
+        if isinstance(source, ev.RoomSource):
+            return await self.client.room_member_count(source.room_id)
+        raise UnsupportedInScopeError("member_count() works in groups and rooms, not 1:1 chats")
+
+    async def group_summary(self) -> GroupSummary:
+        """The group's name and icon (groups only: rooms have no name)."""
+        source = self.source
+        if not isinstance(source, ev.GroupSource):
+            raise UnsupportedInScopeError(
+                f"group_summary() works in groups only; this is a {self.scope} chat"
+                + (" (rooms have no name)" if self.scope == "room" else "")
+            )
+        return await self.client.group_summary(source.group_id)
+
+    async def get_content(self) -> bytes:
+        """The binary content of this image, video, audio or file message."""
+        message = self.message
+        if not isinstance(
+            message,
+            ev.ImageMessageContent
+            | ev.VideoMessageContent
+            | ev.AudioMessageContent
+            | ev.FileMessageContent,
+        ):
+            raise UnsupportedInScopeError(
+                "get_content() needs an image, video, audio or file message"
+            )
+        return await self.client.get_content(message.id)

@@ -1,0 +1,343 @@
+"""Filters decide which handler gets an event; they compose with ``&``, ``|`` and ``~``.
+
+Any sync or async callable taking the :class:`~linegroupbot.context.Context` and
+returning a truthy value is a filter. Filters may leave what they found on the
+context (``ctx.command``, ``ctx.match``) for the handler. Plugin authors extend
+matching by writing filters.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import TYPE_CHECKING, Any, TypeAlias
+
+import attrs
+
+from . import events as ev
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = [
+    "And",
+    "ChatId",
+    "Command",
+    "CommandMatch",
+    "EventType",
+    "F",
+    "Filter",
+    "FilterLike",
+    "FuncFilter",
+    "MentionsBot",
+    "MessageType",
+    "Not",
+    "Or",
+    "PostbackData",
+    "Regex",
+    "Scope",
+    "StartsWith",
+    "Text",
+    "UserId",
+    "as_filter",
+]
+
+FilterLike: TypeAlias = "Filter | Callable[[Context], bool | Awaitable[bool]]"
+"""A :class:`Filter`, or a callable taking the context and returning a (maybe awaitable) bool."""
+
+
+class Filter:
+    """Base class of filters: override :meth:`check`; combine with ``&``, ``|``, ``~``."""
+
+    __slots__ = ()
+
+    async def check(self, ctx: Context) -> bool:
+        """Whether the event in ``ctx`` passes."""
+        raise NotImplementedError
+
+    async def __call__(self, ctx: Context) -> bool:
+        return await self.check(ctx)
+
+    def __and__(self, other: FilterLike) -> Filter:
+        return And(self, as_filter(other))
+
+    def __rand__(self, other: FilterLike) -> Filter:
+        return And(as_filter(other), self)
+
+    def __or__(self, other: FilterLike) -> Filter:
+        return Or(self, as_filter(other))
+
+    def __ror__(self, other: FilterLike) -> Filter:
+        return Or(as_filter(other), self)
+
+    def __invert__(self) -> Filter:
+        return Not(self)
+
+
+@attrs.frozen
+class FuncFilter(Filter):
+    """Wraps a sync or async callable as a filter."""
+
+    func: Callable[[Context], Any]
+
+    async def check(self, ctx: Context) -> bool:
+        """Call the function, awaiting it if needed."""
+        result = self.func(ctx)
+        if inspect.isawaitable(result):
+            result = await result
+        return bool(result)
+
+
+@attrs.frozen
+class And(Filter):
+    """Passes when both filters pass (the right one is not run if the left fails)."""
+
+    left: Filter
+    right: Filter
+
+    async def check(self, ctx: Context) -> bool:
+        """Both."""
+        return await self.left.check(ctx) and await self.right.check(ctx)
+
+
+@attrs.frozen
+class Or(Filter):
+    """Passes when either filter passes."""
+
+    left: Filter
+    right: Filter
+
+    async def check(self, ctx: Context) -> bool:
+        """Either."""
+        return await self.left.check(ctx) or await self.right.check(ctx)
+
+
+@attrs.frozen
+class Not(Filter):
+    """Passes when the inner filter does not."""
+
+    inner: Filter
+
+    async def check(self, ctx: Context) -> bool:
+        """Negation."""
+        return not await self.inner.check(ctx)
+
+
+def as_filter(value: FilterLike) -> Filter:
+    """A :class:`Filter` from a filter or a callable."""
+    if isinstance(value, Filter):
+        return value
+    if callable(value):
+        return FuncFilter(value)
+    raise TypeError(f"{value!r} is not a filter: pass a Filter or a callable taking the context")
+
+
+def _tuple(value: str | Iterable[str]) -> tuple[str, ...]:
+    return (value,) if isinstance(value, str) else tuple(value)
+
+
+@attrs.frozen
+class EventType(Filter):
+    """Passes events of the given classes."""
+
+    classes: tuple[type[ev.Event], ...]
+
+    async def check(self, ctx: Context) -> bool:
+        """isinstance check."""
+        return isinstance(ctx.event, self.classes)
+
+
+@attrs.frozen
+class Scope(Filter):
+    """Passes events from the given kinds of chat: ``"group"``, ``"room"``, ``"user"``."""
+
+    scopes: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    def __attrs_post_init__(self) -> None:
+        unknown = set(self.scopes) - {"group", "room", "user"}
+        if unknown:
+            raise ValueError(f"unknown scope(s) {sorted(unknown)}: use 'group', 'room' or 'user'")
+
+    async def check(self, ctx: Context) -> bool:
+        """Scope membership."""
+        return ctx.scope in self.scopes
+
+
+@attrs.frozen
+class Text(Filter):
+    """Passes text messages equal to one of ``texts`` (``ignore_case`` optional)."""
+
+    texts: tuple[str, ...] = attrs.field(converter=_tuple)
+    ignore_case: bool = False
+
+    async def check(self, ctx: Context) -> bool:
+        """Exact match."""
+        text = ctx.text
+        if text is None:
+            return False
+        if self.ignore_case:
+            return text.casefold() in {t.casefold() for t in self.texts}
+        return text in self.texts
+
+
+@attrs.frozen
+class StartsWith(Filter):
+    """Passes text messages starting with one of the prefixes."""
+
+    prefixes: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    async def check(self, ctx: Context) -> bool:
+        """Prefix match."""
+        return ctx.text is not None and ctx.text.startswith(self.prefixes)
+
+
+def _compile(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
+    return re.compile(pattern) if isinstance(pattern, str) else pattern
+
+
+@attrs.frozen
+class Regex(Filter):
+    """Passes text messages the pattern matches (``re.search``); sets ``ctx.match``."""
+
+    pattern: re.Pattern[str] = attrs.field(converter=_compile)
+
+    async def check(self, ctx: Context) -> bool:
+        """Search, and keep the match for the handler."""
+        if ctx.text is None:
+            return False
+        match = self.pattern.search(ctx.text)
+        if match is None:
+            return False
+        ctx.match = match
+        return True
+
+
+@attrs.frozen
+class CommandMatch:
+    """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``."""
+
+    name: str
+    args: str
+    prefix: str
+
+    @property
+    def argv(self) -> list[str]:
+        """The arguments split on whitespace."""
+        return self.args.split()
+
+
+@attrs.frozen
+class Command(Filter):
+    """Passes ``/name``, ``!name`` or ``/name@Bot`` (prefixes configurable); sets ``ctx.command``.
+
+    ``prefixes=None`` uses the bot's ``command_prefixes``. Names match case-insensitively.
+    """
+
+    names: tuple[str, ...] = attrs.field(converter=_tuple)
+    prefixes: tuple[str, ...] | None = None
+
+    async def check(self, ctx: Context) -> bool:
+        """Parse the command and compare its name."""
+        text = ctx.text
+        if not text:
+            return False
+        prefixes = self.prefixes if self.prefixes is not None else ctx.command_prefixes
+        stripped = text.lstrip()
+        prefix = next((p for p in prefixes if stripped.startswith(p)), None)
+        if prefix is None:
+            return False
+        head, _, args = stripped[len(prefix) :].partition(" ")
+        name = head.split("@", 1)[0].casefold()
+        if name not in {n.casefold() for n in self.names}:
+            return False
+        ctx.command = CommandMatch(name=name, args=args.strip(), prefix=prefix)
+        return True
+
+
+@attrs.frozen
+class MessageType(Filter):
+    """Passes messages whose content type is one of ``types`` (``"text"``, ``"image"``...)."""
+
+    types: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    async def check(self, ctx: Context) -> bool:
+        """Content type match."""
+        message = ctx.message
+        return message is not None and message.type in self.types
+
+
+@attrs.frozen
+class MentionsBot(Filter):
+    """Passes text messages that mention the bot (``expected=False``: that do not)."""
+
+    expected: bool = True
+
+    async def check(self, ctx: Context) -> bool:
+        """Mention check."""
+        return ctx.mentioned_bot is self.expected
+
+
+@attrs.frozen
+class UserId(Filter):
+    """Passes events sent by one of the user IDs."""
+
+    user_ids: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    async def check(self, ctx: Context) -> bool:
+        """Sender match."""
+        return ctx.user_id is not None and ctx.user_id in self.user_ids
+
+
+@attrs.frozen
+class ChatId(Filter):
+    """Passes events from one of the group, room or user chats."""
+
+    chat_ids: tuple[str, ...] = attrs.field(converter=_tuple)
+
+    async def check(self, ctx: Context) -> bool:
+        """Chat match."""
+        return ctx.chat_id is not None and ctx.chat_id in self.chat_ids
+
+
+@attrs.frozen
+class PostbackData(Filter):
+    """Passes postbacks whose data equals ``data`` or starts with ``prefix``."""
+
+    data: str | None = None
+    prefix: str | None = None
+
+    async def check(self, ctx: Context) -> bool:
+        """Data match."""
+        postback = ctx.postback
+        if postback is None:
+            return False
+        if self.data is not None and postback.data != self.data:
+            return False
+        return self.prefix is None or postback.data.startswith(self.prefix)
+
+
+def _is_standby(ctx: Context) -> bool:
+    return ctx.event.mode == "standby"
+
+
+def _is_redelivery(ctx: Context) -> bool:
+    return ctx.event.is_redelivery
+
+
+class F:
+    """Short constructors of the built-in filters: ``F.command("who") & F.scope("group")``."""
+
+    text = Text
+    startswith = StartsWith
+    regex = Regex
+    command = Command
+    scope = Scope
+    message_type = MessageType
+    user_id = UserId
+    chat_id = ChatId
+    postback = PostbackData
+    event = staticmethod(lambda *classes: EventType(tuple(classes)))
+    mentions_bot = MentionsBot()
+    standby = FuncFilter(_is_standby)
+    redelivery = FuncFilter(_is_redelivery)

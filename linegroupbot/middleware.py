@@ -1,0 +1,38 @@
+"""Middleware: ``async def mw(ctx, call_next)`` runs around dispatch.
+
+A middleware may act before and after ``await call_next(ctx)``, change ``ctx.data``,
+catch exceptions raised by handlers, or short-circuit by not calling ``call_next``
+(the event then counts as handled). Middleware registered on the bot runs around every
+event in registration order (first registered is outermost); middleware on a router
+runs around that router's handlers whenever an event enters the router.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, TypeAlias
+
+if TYPE_CHECKING:
+    from .context import Context
+
+__all__ = ["CallNext", "Middleware", "run_middleware"]
+
+CallNext: TypeAlias = "Callable[[Context], Awaitable[bool]]"
+"""What a middleware calls to go on; it returns whether a handler handled the event."""
+
+Middleware: TypeAlias = "Callable[[Context, CallNext], Awaitable[bool | None]]"
+"""``async def mw(ctx, call_next) -> bool | None``; ``None`` counts as handled."""
+
+
+async def run_middleware(chain: Sequence[Middleware], ctx: Context, endpoint: CallNext) -> bool:
+    """Run ``endpoint`` wrapped by ``chain`` (first element outermost)."""
+    if not chain:
+        return await endpoint(ctx)
+
+    async def step(index: int, ctx: Context) -> bool:
+        if index == len(chain):
+            return await endpoint(ctx)
+        result = await chain[index](ctx, lambda c: step(index + 1, c))
+        return True if result is None else bool(result)
+
+    return await step(0, ctx)

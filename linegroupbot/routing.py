@@ -1,0 +1,393 @@
+"""Router: handlers, filters, middleware and error handlers, and the dispatch order.
+
+Dispatch order: an event is offered to a router's entries in registration order; an
+included router is entered (depth-first) at the place it was included, if its own
+filters pass. The first handler whose event type and filters match handles the event.
+A handler can pass it on with ``raise SkipHandler`` or ``ctx.skip()``; the search then
+continues after that handler. Exceptions from handlers go to the ``on_error`` handlers of
+the handler's router, then of each enclosing router up to the bot.
+"""
+
+from __future__ import annotations
+
+import inspect
+import re
+from collections.abc import Awaitable, Callable, Iterable
+from typing import Any, TypeAlias, TypeVar
+
+import attrs
+
+from . import events as ev
+from .context import Context, SkipHandler
+from .filters import (
+    ChatId,
+    Command,
+    Filter,
+    FilterLike,
+    MentionsBot,
+    MessageType,
+    PostbackData,
+    Regex,
+    Scope,
+    StartsWith,
+    Text,
+    UserId,
+    as_filter,
+)
+from .middleware import Middleware, run_middleware
+
+__all__ = ["ErrorHandler", "Handler", "HandlerSpec", "Hook", "Router"]
+
+Handler: TypeAlias = Callable[[Context], Awaitable[Any]]
+"""``async def handler(ctx) -> None``."""
+ErrorHandler: TypeAlias = Callable[[Context, BaseException], Awaitable[Any]]
+"""``async def on_error(ctx, error) -> None``."""
+Hook: TypeAlias = Callable[[], Awaitable[Any]]
+"""A startup or shutdown hook: ``async def hook() -> None``."""
+
+H = TypeVar("H", bound=Handler)
+E = TypeVar("E", bound=ErrorHandler)
+K = TypeVar("K", bound=Hook)
+ScopeArg: TypeAlias = "str | tuple[str, ...] | None"
+
+
+@attrs.frozen
+class HandlerSpec:
+    """A registered handler: its callback, the event types it takes, and its filter."""
+
+    callback: Handler
+    event_types: tuple[type[ev.Event], ...]
+    filter: Filter | None
+    name: str
+
+
+def _combine(filters: Iterable[Filter | None]) -> Filter | None:
+    result: Filter | None = None
+    for item in filters:
+        if item is not None:
+            result = item if result is None else result & item
+    return result
+
+
+def _extra(filters: FilterLike | Iterable[FilterLike] | None) -> list[Filter]:
+    if filters is None:
+        return []
+    if isinstance(filters, Filter) or callable(filters):
+        return [as_filter(filters)]
+    return [as_filter(f) for f in filters]
+
+
+def _name(callback: Callable[..., Any]) -> str:
+    module = getattr(callback, "__module__", None) or "?"
+    qualname = getattr(callback, "__qualname__", None) or repr(callback)
+    return f"{module}.{qualname}"
+
+
+class Router:
+    """A tree node of handlers. ``bot.include(router)``; routers nest.
+
+    ``filters`` apply to every handler in the router (and in routers it includes).
+    """
+
+    def __init__(
+        self, *, name: str | None = None, filters: FilterLike | Iterable[FilterLike] | None = None
+    ) -> None:
+        self.name = name or "router"
+        self.filter = _combine(_extra(filters))
+        self.entries: list[HandlerSpec | Router] = []
+        self.middleware: list[Middleware] = []
+        self.error_handlers: list[tuple[type[BaseException], ErrorHandler]] = []
+        self.startup_hooks: list[Hook] = []
+        self.shutdown_hooks: list[Hook] = []
+        self.parent: Router | None = None
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r}, entries={len(self.entries)})"
+
+    # --- structure --------------------------------------------------------------------------
+
+    def include(self, router: Router) -> Router:
+        """Add a router's handlers here, at this point of the dispatch order."""
+        if router is self:
+            raise ValueError("a router cannot include itself")
+        if router.parent is not None:
+            raise ValueError(
+                f"{router!r} is already included in {router.parent!r}; a router is included once"
+            )
+        node: Router | None = self
+        while node is not None:
+            if node is router:
+                raise ValueError("including this router would make a cycle")
+            node = node.parent
+        router.parent = self
+        self.entries.append(router)
+        return router
+
+    def iter_routers(self) -> Iterable[Router]:
+        """This router and every router included below it, depth-first."""
+        yield self
+        for entry in self.entries:
+            if isinstance(entry, Router):
+                yield from entry.iter_routers()
+
+    def add_middleware(self, middleware: Middleware) -> Middleware:
+        """Register ``async def mw(ctx, call_next)``; also usable as a decorator."""
+        self.middleware.append(middleware)
+        return middleware
+
+    def on_error(self, *types: type[BaseException]) -> Callable[[E], E]:
+        """Handle exceptions of ``types`` (default: all) raised by this router's handlers."""
+        kinds = types or (Exception,)
+
+        def register(callback: E) -> E:
+            for kind in kinds:
+                self.error_handlers.append((kind, callback))
+            return callback
+
+        return register
+
+    def on_startup(self, hook: K) -> K:
+        """Run ``async def hook()`` when the bot starts (before serving)."""
+        self.startup_hooks.append(hook)
+        return hook
+
+    def on_shutdown(self, hook: K) -> K:
+        """Run ``async def hook()`` when the bot stops (after draining handlers)."""
+        self.shutdown_hooks.append(hook)
+        return hook
+
+    def add_handler(
+        self,
+        callback: Handler,
+        event_types: tuple[type[ev.Event], ...],
+        *filters: Filter | None,
+    ) -> HandlerSpec:
+        """Register a handler for ``event_types`` with filters (the decorators call this)."""
+        if not inspect.iscoroutinefunction(callback) and not inspect.iscoroutinefunction(
+            getattr(callback, "__call__", None)  # noqa: B004
+        ):
+            raise TypeError(f"handler {_name(callback)} must be an async function (async def)")
+        spec = HandlerSpec(callback, event_types, _combine(filters), _name(callback))
+        self.entries.append(spec)
+        return spec
+
+    # --- decorators -------------------------------------------------------------------------------
+
+    def _decorate(
+        self,
+        callback: H | None,
+        event_types: tuple[type[ev.Event], ...],
+        filters: list[Filter | None],
+    ) -> Any:
+        def register(fn: H) -> H:
+            self.add_handler(fn, event_types, *filters)
+            return fn
+
+        return register(callback) if callback is not None else register
+
+    def on_message(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        text: str | Iterable[str] | None = None,
+        startswith: str | Iterable[str] | None = None,
+        regex: str | re.Pattern[str] | None = None,
+        command: str | Iterable[str] | None = None,
+        message_type: str | Iterable[str] | None = None,
+        scope: ScopeArg = None,
+        mentions_bot: bool | None = None,
+        user_id: str | Iterable[str] | None = None,
+        chat_id: str | Iterable[str] | None = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle message events; every given filter must pass.
+
+        ``command="who"`` matches ``/who`` and ``!who`` (see ``Bot(command_prefixes=)``)
+        and puts the parsed command in ``ctx.command``; ``regex`` puts the match in
+        ``ctx.match``.
+        """
+        found: list[Filter | None] = [
+            Scope(scope) if scope is not None else None,
+            MessageType(message_type) if message_type is not None else None,
+            Text(text) if text is not None else None,
+            StartsWith(startswith) if startswith is not None else None,
+            Command(command) if command is not None else None,
+            Regex(regex) if regex is not None else None,
+            MentionsBot(mentions_bot) if mentions_bot is not None else None,
+            UserId(user_id) if user_id is not None else None,
+            ChatId(chat_id) if chat_id is not None else None,
+            *_extra(filters),
+        ]
+        return self._decorate(callback, (ev.MessageEvent,), found)
+
+    def _simple(
+        self,
+        event_types: tuple[type[ev.Event], ...],
+        callback: H | None,
+        scope: ScopeArg,
+        filters: FilterLike | Iterable[FilterLike] | None,
+    ) -> Any:
+        found: list[Filter | None] = [Scope(scope) if scope is not None else None, *_extra(filters)]
+        return self._decorate(callback, event_types, found)
+
+    def on_join(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle the bot joining a group (at once) or a room (on the room's next event)."""
+        return self._simple((ev.JoinEvent,), callback, scope, filters)
+
+    def on_leave(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle the bot being removed from a group or leaving a room (no reply token)."""
+        return self._simple((ev.LeaveEvent,), callback, scope, filters)
+
+    def on_member_joined(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle members joining a group or room the bot is in."""
+        return self._simple((ev.MemberJoinedEvent,), callback, scope, filters)
+
+    def on_member_left(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle members leaving a group or room (no reply token)."""
+        return self._simple((ev.MemberLeftEvent,), callback, scope, filters)
+
+    def on_follow(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle a user adding the bot as a friend."""
+        return self._simple((ev.FollowEvent,), callback, None, filters)
+
+    def on_unfollow(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle a user blocking the bot."""
+        return self._simple((ev.UnfollowEvent,), callback, None, filters)
+
+    def on_unsend(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle a user unsending a message."""
+        return self._simple((ev.UnsendEvent,), callback, scope, filters)
+
+    def on_postback(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        data: str | None = None,
+        data_prefix: str | None = None,
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle postback taps; ``data`` matches exactly, ``data_prefix`` by prefix."""
+        found: list[Filter | None] = [
+            Scope(scope) if scope is not None else None,
+            PostbackData(data, data_prefix)
+            if data is not None or data_prefix is not None
+            else None,
+            *_extra(filters),
+        ]
+        return self._decorate(callback, (ev.PostbackEvent,), found)
+
+    def on_event(
+        self,
+        *event_types: type[ev.Event],
+        scope: ScopeArg = None,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Callable[[H], H]:
+        """Handle events of the given classes (``ev.Event`` for all of them)."""
+        if not event_types:
+            raise TypeError("on_event needs at least one event class, e.g. on_event(BeaconEvent)")
+        result: Callable[[H], H] = self._simple(tuple(event_types), None, scope, filters)
+        return result
+
+    def on_unknown(
+        self,
+        callback: H | None = None,
+        /,
+        *,
+        filters: FilterLike | Iterable[FilterLike] | None = None,
+    ) -> Any:
+        """Handle event types this version of linegroupbot does not know (``UnknownEvent``)."""
+        return self._simple((ev.UnknownEvent,), callback, None, filters)
+
+    # --- dispatch ---------------------------------------------------------------------------------
+
+    async def dispatch(self, ctx: Context) -> bool:
+        """Offer the event to this router's entries; whether a handler handled it."""
+        if self.filter is not None and not await self.filter.check(ctx):
+            return False
+        try:
+            return await run_middleware(self.middleware, ctx, self._dispatch_entries)
+        except SkipHandler:
+            return False
+        except Exception as error:
+            handler = self._error_handler(error)
+            if handler is None:
+                raise
+            await handler(ctx, error)
+            return True
+
+    def _error_handler(self, error: BaseException) -> ErrorHandler | None:
+        for kind, handler in self.error_handlers:
+            if isinstance(error, kind):
+                return handler
+        return None
+
+    async def _dispatch_entries(self, ctx: Context) -> bool:
+        for entry in self.entries:
+            if isinstance(entry, Router):
+                if await entry.dispatch(ctx):
+                    return True
+                continue
+            if not isinstance(ctx.event, entry.event_types):
+                continue
+            if entry.filter is not None and not await entry.filter.check(ctx):
+                continue
+            previous_log = ctx.log
+            ctx.handler_name = entry.name
+            ctx.log = previous_log.bind(handler=entry.name)
+            try:
+                await entry.callback(ctx)
+            except SkipHandler:
+                ctx.log = previous_log
+                continue
+            return True
+        return False

@@ -1,0 +1,56 @@
+"""Start a bot and the emulator on loopback, wired to each other."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from aiohttp import web
+
+from ..bot import Bot
+from ..emulator import Emulator, EmulatorSettings
+
+__all__ = ["connect", "running_bot"]
+
+
+@asynccontextmanager
+async def running_bot(
+    bot: Bot, *, host: str = "127.0.0.1", port: int = 0, path: str = "/callback"
+) -> AsyncIterator[str]:
+    """Serve ``bot`` on loopback; yields its webhook URL; shuts it down (draining) after."""
+    runner = web.AppRunner(bot.create_app(path), access_log=None, handle_signals=False)
+    await runner.setup()
+    site = web.TCPSite(runner, host, port)
+    await site.start()
+    sockets = getattr(site._server, "sockets", None) or []
+    bound = sockets[0].getsockname()[1] if sockets else port
+    try:
+        yield f"http://{host}:{bound}{path}"
+    finally:
+        await runner.cleanup()
+
+
+@asynccontextmanager
+async def connect(
+    bot: Bot, settings: EmulatorSettings | None = None, **overrides: Any
+) -> AsyncIterator[Emulator]:
+    """An emulator serving on loopback with ``bot`` running against it.
+
+    The bot is configured with the emulator's secret, token and URL; keyword arguments
+    change :class:`~linegroupbot.emulator.EmulatorSettings` (``verified=True``...).
+    """
+    emulator = Emulator(settings, **overrides)
+    await emulator.start()
+    try:
+        bot.configure(
+            channel_secret=emulator.settings.channel_secret,
+            access_token=emulator.settings.access_token,
+            api_base_url=emulator.url,
+            data_api_base_url=emulator.url,
+        )
+        async with running_bot(bot) as webhook_url:
+            emulator.set_webhook_url(webhook_url)
+            yield emulator
+    finally:
+        await emulator.stop()
