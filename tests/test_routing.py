@@ -1,0 +1,464 @@
+"""Dispatch order, filters, routers, middleware, skipping and error handlers."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from linegroupbot import Bot, ConfigurationError, Context, F, Router, SkipHandler, convert
+from linegroupbot import events as ev
+from linegroupbot.middleware import CallNext
+from tests.payloads import ALICE, BOB, BOT_ID, GROUP, ROOM, event
+
+
+def make_bot(**options: Any) -> Bot:
+    return Bot("secret", "token", api_base_url="http://127.0.0.1:9", **options)
+
+
+def text_event(
+    words: str, *, source: dict[str, Any] | None = None, mention_bot: bool = False
+) -> ev.Event:
+    raw = event("message_text")
+    raw["message"] = {"type": "text", "id": "1", "text": words, "quoteToken": "q"}
+    if mention_bot:
+        raw["message"]["mention"] = {
+            "mentionees": [
+                {"index": 0, "length": 4, "type": "user", "userId": BOT_ID, "isSelf": True}
+            ]
+        }
+    if source is not None:
+        raw["source"] = source
+    return convert.structure_event(raw)
+
+
+async def run(bot: Bot, parsed: ev.Event) -> Context:
+    ctx = bot.make_context(parsed)
+    ctx.data["handled"] = await bot.dispatch(ctx)
+    return ctx
+
+
+async def test_first_matching_handler_wins_in_registration_order() -> None:
+    bot = make_bot()
+    calls: list[str] = []
+
+    @bot.on_message(startswith="/")
+    async def first(ctx: Context) -> None:
+        calls.append("first")
+
+    @bot.on_message
+    async def second(ctx: Context) -> None:
+        calls.append("second")
+
+    await run(bot, text_event("/x"))
+    await run(bot, text_event("plain"))
+    assert calls == ["first", "second"]
+
+
+async def test_included_routers_are_searched_depth_first_in_place() -> None:
+    bot = make_bot()
+    calls: list[str] = []
+    outer = Router(name="outer")
+    inner = Router(name="inner")
+
+    @bot.on_message(text="a")
+    async def bot_a(ctx: Context) -> None:
+        calls.append("bot_a")
+
+    bot.include(outer)
+
+    @outer.on_message(text="b")
+    async def outer_b(ctx: Context) -> None:
+        calls.append("outer_b")
+
+    outer.include(inner)
+
+    @inner.on_message
+    async def inner_any(ctx: Context) -> None:
+        calls.append("inner_any")
+
+    @bot.on_message
+    async def bot_fallback(ctx: Context) -> None:
+        calls.append("bot_fallback")
+
+    for words in ("a", "b", "c"):
+        await run(bot, text_event(words))
+    assert calls == ["bot_a", "outer_b", "inner_any"]
+
+
+async def test_router_filters_gate_the_whole_router() -> None:
+    bot = make_bot()
+    groups_only = Router(filters=F.scope("group"))
+    calls: list[str] = []
+
+    @groups_only.on_message
+    async def in_group(ctx: Context) -> None:
+        calls.append("group")
+
+    bot.include(groups_only)
+
+    @bot.on_message
+    async def elsewhere(ctx: Context) -> None:
+        calls.append("other")
+
+    await run(bot, text_event("x"))
+    await run(bot, text_event("x", source={"type": "room", "roomId": ROOM}))
+    assert calls == ["group", "other"]
+
+
+async def test_skip_passes_the_event_on() -> None:
+    bot = make_bot()
+    calls: list[str] = []
+
+    @bot.on_message
+    async def maybe(ctx: Context) -> None:
+        calls.append("maybe")
+        ctx.skip()
+
+    @bot.on_message
+    async def raising(ctx: Context) -> None:
+        calls.append("raising")
+        raise SkipHandler
+
+    @bot.on_message
+    async def final(ctx: Context) -> None:
+        calls.append("final")
+
+    ctx = await run(bot, text_event("x"))
+    assert calls == ["maybe", "raising", "final"]
+    assert ctx.handler_name is not None
+    assert ctx.handler_name.endswith("final")
+
+
+async def test_unmatched_event_is_not_handled() -> None:
+    bot = make_bot()
+
+    @bot.on_join
+    async def join(ctx: Context) -> None:
+        raise AssertionError("not a join")
+
+    ctx = await run(bot, text_event("x"))
+    assert ctx.data["handled"] is False
+
+
+async def test_event_types_select_handlers() -> None:
+    bot = make_bot()
+    calls: list[str] = []
+
+    @bot.on_join(scope="group")
+    async def joined_group(ctx: Context) -> None:
+        calls.append("join-group")
+
+    @bot.on_join(scope="room")
+    async def joined_room(ctx: Context) -> None:
+        calls.append("join-room")
+
+    @bot.on_leave
+    async def left(ctx: Context) -> None:
+        calls.append("leave")
+
+    @bot.on_member_joined
+    async def member_joined(ctx: Context) -> None:
+        calls.append("memberJoined")
+
+    @bot.on_member_left
+    async def member_left(ctx: Context) -> None:
+        calls.append("memberLeft")
+
+    @bot.on_postback(data_prefix="action=")
+    async def postback(ctx: Context) -> None:
+        calls.append("postback:" + ctx.postback.data)  # type: ignore[union-attr]
+
+    @bot.on_follow
+    async def follow(ctx: Context) -> None:
+        calls.append("follow")
+
+    @bot.on_unfollow
+    async def unfollow(ctx: Context) -> None:
+        calls.append("unfollow")
+
+    @bot.on_unsend
+    async def unsend(ctx: Context) -> None:
+        calls.append("unsend")
+
+    @bot.on_event(ev.BeaconEvent, ev.ThingsEvent)
+    async def other(ctx: Context) -> None:
+        calls.append("other:" + ctx.event.type)
+
+    for name in (
+        "join",
+        "leave",
+        "memberJoined",
+        "memberLeft",
+        "postback",
+        "follow",
+        "unfollow",
+        "unsend",
+        "beacon",
+        "things",
+    ):
+        await run(bot, convert.structure_event(event(name)))
+    await run(bot, convert.structure_event(event("join", source={"type": "room", "roomId": ROOM})))
+    assert calls == [
+        "join-group",
+        "leave",
+        "memberJoined",
+        "memberLeft",
+        "postback:action=pick",
+        "follow",
+        "unfollow",
+        "unsend",
+        "other:beacon",
+        "other:things",
+        "join-room",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("words", "expected"),
+    [
+        ("/who", ("who", "")),
+        ("!who", ("who", "")),
+        ("/WHO are you", ("who", "are you")),
+        ("/who@Bot  x", ("who", "x")),
+        ("  /who", ("who", "")),
+        ("who", None),
+        ("/whoami", None),
+        ("#who", None),
+    ],
+)
+async def test_command_matching(words: str, expected: tuple[str, str] | None) -> None:
+    bot = make_bot()
+    got: list[tuple[str, str]] = []
+
+    @bot.on_message(command="who")
+    async def who(ctx: Context) -> None:
+        assert ctx.command is not None
+        got.append((ctx.command.name, ctx.command.args))
+
+    await run(bot, text_event(words))
+    assert got == ([expected] if expected else [])
+
+
+async def test_command_prefixes_are_configurable() -> None:
+    bot = make_bot(command_prefixes=("#",))
+    got: list[str] = []
+
+    @bot.on_message(command="who")
+    async def who(ctx: Context) -> None:
+        got.append(ctx.text or "")
+
+    for words in ("/who", "#who"):
+        await run(bot, text_event(words))
+    assert got == ["#who"]
+    with pytest.raises(ConfigurationError):
+        make_bot(command_prefixes=())
+
+
+async def test_message_filters() -> None:
+    bot = make_bot()
+    got: list[str] = []
+
+    @bot.on_message(regex=r"remind (\d+)m")
+    async def remind(ctx: Context) -> None:
+        assert ctx.match is not None
+        got.append("remind " + ctx.match.group(1))
+
+    @bot.on_message(mentions_bot=True)
+    async def mentioned(ctx: Context) -> None:
+        got.append("mentioned")
+
+    @bot.on_message(user_id=BOB)
+    async def bob(ctx: Context) -> None:
+        got.append("bob")
+
+    @bot.on_message(chat_id=ROOM, scope="room")
+    async def that_room(ctx: Context) -> None:
+        got.append("room")
+
+    @bot.on_message(text=("yes", "no"))
+    async def answer(ctx: Context) -> None:
+        got.append("answer")
+
+    @bot.on_message(message_type="sticker")
+    async def sticker(ctx: Context) -> None:
+        got.append("sticker")
+
+    await run(bot, text_event("please remind 10m"))
+    await run(bot, text_event("@Bot hi", mention_bot=True))
+    await run(bot, text_event("hi", source={"type": "group", "groupId": GROUP, "userId": BOB}))
+    await run(bot, text_event("hi", source={"type": "room", "roomId": ROOM}))
+    await run(bot, text_event("no"))
+    await run(bot, convert.structure_event(event("message_sticker")))
+    await run(bot, text_event("nothing"))
+    assert got == ["remind 10", "mentioned", "bob", "room", "answer", "sticker"]
+
+
+async def test_filters_compose_and_callables_are_filters() -> None:
+    bot = make_bot()
+    got: list[str] = []
+
+    async def is_alice(ctx: Context) -> bool:
+        return ctx.user_id == ALICE
+
+    @bot.on_message(filters=(F.text("hi") | F.text("hello")) & ~F.scope("room") & is_alice)
+    async def greet(ctx: Context) -> None:
+        got.append(ctx.text or "")
+
+    @bot.on_message(filters=lambda ctx: ctx.text == "sync")
+    async def sync_filter(ctx: Context) -> None:
+        got.append("sync")
+
+    await run(bot, text_event("hi"))
+    await run(bot, text_event("hello"))
+    await run(bot, text_event("hi", source={"type": "room", "roomId": ROOM, "userId": ALICE}))
+    await run(bot, text_event("hi", source={"type": "group", "groupId": GROUP, "userId": BOB}))
+    await run(bot, text_event("sync"))
+    assert got == ["hi", "hello", "sync"]
+
+
+@given(st.booleans(), st.booleans())
+def test_filter_algebra_matches_boolean_logic(a: bool, b: bool) -> None:
+    import asyncio
+
+    fa = F.text("x") if a else ~F.text("x")
+    fb = F.scope("group") if b else ~F.scope("group")
+    ctx = make_bot().make_context(text_event("x"))
+
+    async def check() -> tuple[bool, bool, bool]:
+        return (await (fa & fb).check(ctx), await (fa | fb).check(ctx), await (~fa).check(ctx))
+
+    assert asyncio.run(check()) == (a and b, a or b, not a)
+
+
+def test_bad_scope_and_sync_handler_are_refused_at_registration() -> None:
+    bot = make_bot()
+    with pytest.raises(ValueError, match="unknown scope"):
+        bot.on_message(scope="guild")
+    with pytest.raises(TypeError, match="async"):
+
+        @bot.on_message
+        def not_async(ctx: Context) -> None: ...
+
+
+async def test_middleware_order_and_short_circuit() -> None:
+    bot = make_bot()
+    router = Router()
+    trail: list[str] = []
+
+    @bot.add_middleware
+    async def outer(ctx: Context, call_next: CallNext) -> bool:
+        trail.append("outer in")
+        result = await call_next(ctx)
+        trail.append("outer out")
+        return result
+
+    @bot.add_middleware
+    async def inner(ctx: Context, call_next: CallNext) -> bool:
+        trail.append("inner in")
+        if ctx.text == "blocked":
+            return True
+        return await call_next(ctx)
+
+    @router.add_middleware
+    async def router_mw(ctx: Context, call_next: CallNext) -> bool:
+        trail.append("router")
+        ctx.data["seen_by_router"] = True
+        return await call_next(ctx)
+
+    @router.on_message
+    async def handler(ctx: Context) -> None:
+        trail.append("handler:" + str(ctx.data.get("seen_by_router")))
+
+    bot.include(router)
+    await run(bot, text_event("x"))
+    assert trail == ["outer in", "inner in", "router", "handler:True", "outer out"]
+    trail.clear()
+    ctx = await run(bot, text_event("blocked"))
+    assert trail == ["outer in", "inner in", "outer out"]
+    assert ctx.data["handled"] is True
+
+
+async def test_error_handlers_nearest_router_first() -> None:
+    bot = make_bot()
+    router = Router()
+    caught: list[str] = []
+
+    @router.on_message(text="value")
+    async def value(ctx: Context) -> None:
+        raise ValueError("v")
+
+    @router.on_message(text="key")
+    async def key(ctx: Context) -> None:
+        raise KeyError("k")
+
+    @router.on_error(ValueError)
+    async def router_values(ctx: Context, error: BaseException) -> None:
+        caught.append("router:" + type(error).__name__)
+
+    @bot.on_error()
+    async def everything(ctx: Context, error: BaseException) -> None:
+        caught.append(
+            "bot:" + type(error).__name__ + ":" + (ctx.handler_name or "").rsplit(".", 1)[-1]
+        )
+
+    bot.include(router)
+    await bot.handle_event(text_event("value"))
+    await bot.handle_event(text_event("key"))
+    assert caught == ["router:ValueError", "bot:KeyError:key"]
+
+
+async def test_middleware_sees_handler_exceptions() -> None:
+    bot = make_bot()
+    seen: list[str] = []
+
+    @bot.add_middleware
+    async def guard(ctx: Context, call_next: CallNext) -> bool:
+        try:
+            return await call_next(ctx)
+        except RuntimeError as error:
+            seen.append(str(error))
+            return True
+
+    @bot.on_message
+    async def boom(ctx: Context) -> None:
+        raise RuntimeError("boom")
+
+    await bot.handle_event(text_event("x"))
+    assert seen == ["boom"]
+
+
+def test_including_twice_or_a_missing_module_fails_clearly() -> None:
+    bot = make_bot()
+    router = Router()
+    bot.include(router)
+    with pytest.raises(ConfigurationError, match="already included"):
+        bot.include(router)
+    with pytest.raises(ConfigurationError, match="no_such_module"):
+        bot.include("no_such_module.handlers")
+    with pytest.raises(ConfigurationError, match="no Router named 'router'"):
+        bot.include("json")
+    with pytest.raises(ValueError, match="itself"):
+        router.include(router)
+    with pytest.raises(ValueError, match="cycle"):
+        router.include(bot)
+
+
+async def test_include_by_dotted_path(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    package = tmp_path / "mybot"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "handlers.py").write_text(
+        "from linegroupbot import Router\n"
+        "router = Router()\n"
+        "@router.on_message(text='ping')\n"
+        "async def ping(ctx):\n"
+        "    ctx.data['pong'] = True\n"
+    )
+    monkeypatch.syspath_prepend(str(tmp_path))
+    bot = make_bot()
+    bot.include("mybot.handlers")
+    ctx = await run(bot, text_event("ping"))
+    assert ctx.data["pong"] is True
