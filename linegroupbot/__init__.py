@@ -10,7 +10,10 @@ from .bot import Bot
 from .client import GroupSummary, LineClient, Profile, RetryPolicy, SendResult
 from .context import Context, ExtKey, SkipHandler
 from .errors import (
+    BadRequestError,
     ConfigurationError,
+    ConflictError,
+    ForbiddenError,
     InvalidSignatureError,
     InvalidWebhookBodyError,
     LineApiError,
@@ -18,8 +21,12 @@ from .errors import (
     LineGroupBotError,
     MessageValidationError,
     NoReplyTokenError,
+    NotFoundError,
     NoUserIdError,
+    RateLimitError,
     ReplyTokenUsedError,
+    ServerError,
+    UnauthorizedError,
     UnsupportedInScopeError,
 )
 from .events import WebhookBody
@@ -32,12 +39,15 @@ from .signature import parse_webhook, verify_signature
 __version__ = "0.1.0.dev0"
 
 __all__ = [
+    "BadRequestError",
     "Bot",
     "ConfigurationError",
+    "ConflictError",
     "Context",
     "ExtKey",
     "F",
     "Filter",
+    "ForbiddenError",
     "GroupSummary",
     "InvalidSignatureError",
     "InvalidWebhookBodyError",
@@ -48,12 +58,16 @@ __all__ = [
     "MessageValidationError",
     "NoReplyTokenError",
     "NoUserIdError",
+    "NotFoundError",
     "Profile",
+    "RateLimitError",
     "ReplyTokenUsedError",
     "RetryPolicy",
     "Router",
     "SendResult",
+    "ServerError",
     "SkipHandler",
+    "UnauthorizedError",
     "UnsupportedInScopeError",
     "WebhookBody",
     "__version__",

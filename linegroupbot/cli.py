@@ -1,4 +1,4 @@
-"""The ``linegroupbot`` command: ``run``, ``dev`` and ``emulator``."""
+"""The ``linegroupbot`` command: ``run``, ``dev``, ``emulator`` and ``new``."""
 
 from __future__ import annotations
 
@@ -232,6 +232,22 @@ async def _watch(target: str, bot: _BotProcess, emulator: Any) -> None:
         stopper.cancel()
 
 
+def _cmd_new(args: argparse.Namespace) -> int:
+    from .templates import TEMPLATES, create_project, describe
+
+    if args.list or args.directory is None:
+        for name in sorted(TEMPLATES):
+            print(f"{name:12} {describe(name)}")
+        return 0
+    directory = Path(args.directory)
+    create_project(directory, args.template, force=args.force)
+    print(f"Created {directory} from the {args.template!r} template. Next:")
+    print(f"  cd {directory} && python3 -m venv .venv && . .venv/bin/activate && pip install -e .")
+    print("  linegroupbot dev app.py:bot      # chat with it in the browser")
+    print("  python -m pytest                 # run its tests")
+    return 0
+
+
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="linegroupbot", description="Run and develop LINE group bots."
@@ -268,6 +284,13 @@ def _parser() -> argparse.ArgumentParser:
     emu.add_argument("--seed", action="store_true", help="create demo users, a group and a room")
     logging_args(emu)
     emu.set_defaults(func=_cmd_emulator)
+
+    new = sub.add_parser("new", help="create a bot project from a template")
+    new.add_argument("directory", nargs="?", help="where to create the project")
+    new.add_argument("--template", "-t", default="echo", help="template name (see --list)")
+    new.add_argument("--list", action="store_true", help="list the templates")
+    new.add_argument("--force", action="store_true", help="write into a non-empty directory")
+    new.set_defaults(func=_cmd_new)
     return parser
 
 

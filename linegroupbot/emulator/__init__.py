@@ -404,6 +404,14 @@ class Emulator:
             postback["params"] = params
         return await self._member_event(chat, user, "postback", postback=postback)
 
+    @staticmethod
+    def _member(user: User) -> dict[str, Any]:
+        """A joined/left member as LINE lists it: the userId only with consent."""
+        member: dict[str, Any] = {"type": "user"}
+        if user.consented:
+            member["userId"] = user.user_id
+        return member
+
     async def add_member(self, chat: str | Chat, user: str | User) -> dict[str, Any] | None:
         """A user joins a group or room: ``memberJoined`` if the bot is there."""
         chat, user = self._chat(chat), self._user(user)
@@ -412,7 +420,7 @@ class Emulator:
         chat.members.append(user.user_id)
         self.world.note(chat.chat_id, f"{user.display_name} joined")
         events = self._room_preamble(chat) if chat.kind == "room" else []
-        member = {"type": "user", "userId": user.user_id}
+        member = self._member(user)
         event = self.world.event("memberJoined", chat, reply=True, joined={"members": [member]})
         events.append(event)
         if chat.bot_in:
@@ -428,7 +436,7 @@ class Emulator:
             return None
         chat.members.remove(user.user_id)
         self.world.note(chat.chat_id, f"{user.display_name} left")
-        member = {"type": "user", "userId": user.user_id}
+        member = self._member(user)
         event = self.world.event("memberLeft", chat, left={"members": [member]})
         if chat.bot_in:
             await self._send(chat, [event])

@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from linegroupbot import Bot
+from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
-from tests.e2e.test_echo import _load
 
 pytestmark = pytest.mark.browser
 
@@ -20,7 +20,7 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 
 @pytest.fixture
 def bot() -> Bot:
-    return _load("echo")
+    return load_bot(str(Path(__file__).resolve().parents[2] / "examples" / "echo.py") + ":bot")
 
 
 @pytest.fixture

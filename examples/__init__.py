@@ -1,0 +1,1 @@
+"""Runnable example bots; they are also the sources of ``linegroupbot new`` templates."""

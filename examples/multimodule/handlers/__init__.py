@@ -1,0 +1,1 @@
+"""Handler modules: each defines a ``router``."""

@@ -1,0 +1,90 @@
+"""Plugins: explicit and entry-point loading, failures named, extension points, typed ext."""
+
+from __future__ import annotations
+
+import types
+from importlib.metadata import entry_points
+
+import linegroupbot_shout
+import pytest
+
+from linegroupbot import Bot, ConfigurationError, Context, ExtKey, convert
+from linegroupbot.testing import connect
+from tests.payloads import event
+
+
+def make_bot(**options: object) -> Bot:
+    return Bot("secret", "token", api_base_url="http://127.0.0.1:9", **options)  # type: ignore[arg-type]
+
+
+def test_the_example_plugin_is_installed_under_the_entry_point_group() -> None:
+    names = {e.name for e in entry_points(group="linegroupbot.plugins")}
+    assert "shout" in names
+
+
+def test_entry_point_plugins_load_only_when_asked() -> None:
+    assert make_bot().plugins == []
+    bot = make_bot(load_entry_point_plugins=True)
+    assert "shout" in bot.plugins
+    assert linegroupbot_shout.SHOUT in bot.extensions
+
+
+def test_explicit_plugins_load_in_order_before_later_handlers() -> None:
+    order: list[str] = []
+
+    def plugin(name: str) -> types.SimpleNamespace:
+        return types.SimpleNamespace(__name__=name, setup=lambda bot: order.append(name))
+
+    bot = make_bot(plugins=[plugin("first"), plugin("second")])
+    assert order == ["first", "second"]
+    assert bot.plugins == ["first", "second"]
+
+
+def test_failing_plugin_is_reported_by_name() -> None:
+    def broken(bot: Bot) -> None:
+        raise RuntimeError("missing setting")
+
+    with pytest.raises(
+        ConfigurationError, match=r"plugin 'broken_plugin' failed to load: .*missing setting"
+    ):
+        make_bot(plugins=[types.SimpleNamespace(__name__="broken_plugin", setup=broken)])
+    with pytest.raises(ConfigurationError, match="no setup"):
+        make_bot(plugins=[types.SimpleNamespace(__name__="empty")])
+
+
+def test_context_extensions_are_typed_and_lazy() -> None:
+    calls: list[str] = []
+    key: ExtKey[list[str]] = ExtKey("notes")
+    bot = make_bot()
+    bot.add_context_extension(key, lambda ctx: calls.append("made") or ["note"])  # type: ignore[func-returns-value]
+    ctx = bot.make_context(convert.structure_event(event("message_text")))
+    assert calls == []
+    assert ctx.ext[key] is ctx.ext[key]
+    assert calls == ["made"]
+    assert key in ctx.ext
+    with pytest.raises(KeyError, match="is the plugin that provides it loaded"):
+        ctx.ext[ExtKey[int]("absent")]
+    with pytest.raises(ConfigurationError, match="already registered"):
+        bot.add_context_extension(key, lambda ctx: [])
+
+
+async def test_the_plugin_works_end_to_end() -> None:
+    bot = Bot(plugins=[linegroupbot_shout])
+    seen: list[int] = []
+
+    @bot.on_message(command="seen")
+    async def seen_count(ctx: Context) -> None:
+        seen.append(ctx.ext[linegroupbot_shout.SHOUT].messages_seen)
+        await ctx.reply("ok")
+
+    async with connect(bot) as line:
+        group = await line.create_group("G", ["Alice"])
+        await line.say(group, "Alice", "/shout hello")
+        [shout] = await line.wait_for_bot_messages(group)
+        assert shout["text"] == "HELLO!"
+        await line.say(group, "Alice", "STOP SHOUTING")
+        [calm] = await line.wait_for_bot_messages(group)
+        assert calm["text"] == "No need to shout :)"
+        await line.say(group, "Alice", "/seen")
+        await line.wait_for_bot_messages(group)
+    assert seen == [3]
