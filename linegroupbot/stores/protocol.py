@@ -9,7 +9,7 @@ __all__ = ["DedupeStore"]
 
 @runtime_checkable
 class DedupeStore(Protocol):
-    """Remembers which ``webhookEventId``s were handled, for a while."""
+    """Remembers which webhook event IDs were handled, for a while."""
 
     async def first_seen(self, event_id: str) -> bool:
         """Record ``event_id``; true the first time, false for a redelivery within the TTL."""

@@ -1,11 +1,11 @@
 """Testing helpers: run a bot against the local LINE platform emulator on loopback.
 
-```python
-async with connect(bot) as line:            # an Emulator wired to the running bot
-    group = await line.create_group("Friends", ["Alice", "Bob"])
-    await line.say(group, "Alice", "/who")
-    [answer] = await line.wait_for_bot_messages(group)
-```
+Example::
+
+    async with connect(bot) as line:        # an Emulator wired to the running bot
+        group = await line.create_group("Friends", ["Alice", "Bob"])
+        await line.say(group, "Alice", "/who")
+        [answer] = await line.wait_for_bot_messages(group)
 
 With pytest, the ``line`` fixture does the same for the ``bot`` fixture you define.
 """

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Set up a development environment: Debian's Chromium (for the browser tests), a .venv with
+# linegroupbot and every extra, and the example plugin package. Safe to run again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
+        echo "installing Chromium for the browser tests" >&2
+        export DEBIAN_FRONTEND=noninteractive
+        apt-get update -qq
+        apt-get install -y -qq --no-install-recommends chromium >/dev/null
+    else
+        echo "Chromium is missing: install it (apt-get install chromium), or run the tests" \
+             "with -m 'not browser'" >&2
+    fi
+fi
+
+[ -d .venv ] || python3 -m venv .venv
+# shellcheck disable=SC1091
+source .venv/bin/activate
+python -m pip install -q --upgrade pip
+python -m pip install -q -e '.[test,dev,docs,bench]'
+# The example plugin is a package of its own; installing it registers its entry point.
+python -m pip install -q -e examples/plugin_shout
+echo "ready: . .venv/bin/activate" >&2

@@ -1,0 +1,169 @@
+"""The code in the README and docs works, and every public name has a docstring."""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import re
+import subprocess
+import sys
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+import linegroupbot
+from linegroupbot import Bot
+from linegroupbot.cli import load_bot
+from linegroupbot.emulator import Emulator
+from linegroupbot.testing import connect
+
+ROOT = Path(__file__).resolve().parents[1]
+SNIPPETS = ROOT / "docs" / "snippets"
+
+
+def test_readme_example_is_the_tested_quickstart_snippet() -> None:
+    readme = (ROOT / "README.md").read_text()
+    [block] = re.findall(r"```python\n(.*?)```", readme, flags=re.DOTALL)
+    assert block == (SNIPPETS / "quickstart.py").read_text()
+
+
+def test_readme_opens_with_the_two_commands_ci_runs() -> None:
+    readme = (ROOT / "README.md").read_text()
+    commands = [line for line in readme.splitlines() if line.startswith("bash scripts/")]
+    assert commands[0].endswith("linegroupbot dev examples/echo.py:bot")
+    assert commands[1].endswith("python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "bash scripts/setup-dev.sh" in ci
+    assert "\npython -m pytest\n" in ci
+
+
+@cache
+def _snippet_bot(name: str) -> Bot:
+    return load_bot(f"{SNIPPETS / name}:bot")
+
+
+async def test_quickstart_bot() -> None:
+    async with connect(_snippet_bot("quickstart.py")) as line:
+        group = await line.create_group("Team", ["Alice"])
+        [hi] = await line.wait_for_bot_messages(group)
+        assert hi["text"] == "Hi all!"
+        await line.say(group, "Alice", "/who")
+        [name] = await line.wait_for_bot_messages(group)
+        assert name["text"] == "Alice"
+        await line.say(group, "Alice", "!bye")
+        await line.wait_for_delivery(lambda d: d.event_types == ["leave"])
+        assert group.bot_in is False
+
+
+async def test_tutorial_bot_step_by_step() -> None:
+    async with connect(_snippet_bot("tutorial_bot.py")) as line:
+        group = await line.create_group("Lunch club", ["Alice", "Bob"])
+
+        async def ask(user: str, text: str) -> str:
+            await line.say(group, user, text)
+            [answer] = await line.wait_for_bot_messages(group)
+            return str(answer.get("text") or answer.get("altText"))
+
+        [hello] = await line.wait_for_bot_messages(group)
+        assert hello["text"] == "Hi Lunch club! Type /help to see what I can do."
+        assert (await ask("Alice", "/help")).startswith("/who, /roll N")
+        assert await ask("Alice", "/roll 20") == "You rolled 20: always the max in tests."
+        assert await ask("Bob", "/who") == "You are Bob."
+        shy = line.add_user("Shy", consented=False)
+        await line.add_member(group, shy)
+        [welcome] = await line.wait_for_bot_messages(group)
+        assert welcome["text"] == "Welcome! We are now 3."
+        assert await ask("Shy", "/who") == "I can't see your name until you add me as a friend."
+        assert await ask("Alice", "/lunch") == "Lunch?"
+        await line.tap_postback(group, "Alice", "lunch:Ramen")
+        [noted] = await line.wait_for_bot_messages(group)
+        assert noted["text"] == "Noted: Ramen."
+
+
+async def test_client_alone_snippet(line_emulator: Emulator) -> None:
+    spec = importlib.util.spec_from_file_location("client_alone", SNIPPETS / "client_alone.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    group = await line_emulator.create_group("Builds", ["Alice"], invite_bot=True)
+    result = await module.announce(
+        line_emulator.settings.access_token, group.chat_id, api_base_url=line_emulator.url
+    )
+    assert result.sent_messages
+    assert line_emulator.bot_messages(group) == [{"type": "text", "text": "The build is green."}]
+
+
+def test_testing_guide_example_passes() -> None:
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            str(SNIPPETS / "testing_example.py"),
+        ],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout[-2000:]
+    assert "1 passed" in result.stdout
+
+
+PUBLIC_MODULES = [
+    "linegroupbot",
+    "linegroupbot.bot",
+    "linegroupbot.client",
+    "linegroupbot.context",
+    "linegroupbot.convert",
+    "linegroupbot.errors",
+    "linegroupbot.events",
+    "linegroupbot.filters",
+    "linegroupbot.logging",
+    "linegroupbot.messages",
+    "linegroupbot.middleware",
+    "linegroupbot.routing",
+    "linegroupbot.server",
+    "linegroupbot.signature",
+    "linegroupbot.stores",
+    "linegroupbot.templates",
+    "linegroupbot.emulator",
+    "linegroupbot.testing",
+]
+
+
+def _public_callables() -> list[tuple[str, object]]:
+    found: list[tuple[str, object]] = []
+    for module_name in PUBLIC_MODULES:
+        module = importlib.import_module(module_name)
+        assert module.__doc__, module_name
+        for name in getattr(module, "__all__", []):
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                found.append((f"{module_name}.{name}", obj))
+                if inspect.isclass(obj):
+                    for attr, value in vars(obj).items():
+                        if not attr.startswith("_") and (
+                            inspect.isfunction(value) or isinstance(value, property)
+                        ):
+                            found.append((f"{module_name}.{name}.{attr}", value))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("name", "obj"), _public_callables(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_public_name_has_a_docstring(name: str, obj: object) -> None:
+    doc = obj.__doc__ if not isinstance(obj, property) else obj.fget.__doc__  # type: ignore[union-attr]
+    assert (doc or "").strip(), f"{name} has no docstring"
+
+
+def test_top_level_exports_resolve() -> None:
+    for name in linegroupbot.__all__:
+        assert getattr(linegroupbot, name) is not None
