@@ -8,6 +8,8 @@ unknown extra fields are ignored, so a new LINE feature never breaks a bot.
 
 from __future__ import annotations
 
+import types
+import typing
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
@@ -84,6 +86,53 @@ def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bo
         return {"type": _tag, **_base(obj)}
 
     converter.register_unstructure_hook(cls, unstructure_tagged)
+
+
+# --- fast generic hooks (registered before any model hook is generated) -----------------------
+# cattrs' generic handling of Optional and homogeneous tuples re-dispatches on every call;
+# these factories resolve the inner hook once and close over it.
+
+_NONE = type(None)
+
+
+def _is_optional(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return (
+        typing.get_origin(tp) in (typing.Union, types.UnionType)
+        and len(args) == 2
+        and _NONE in args
+    )
+
+
+def _optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
+    inner_type = next(a for a in typing.get_args(tp) if a is not _NONE)
+    inner = converter.get_structure_hook(inner_type)
+
+    def structure_optional(value: Any, _: Any) -> Any:
+        return None if value is None else inner(value, inner_type)
+
+    return structure_optional
+
+
+def _is_homogeneous_tuple(tp: Any) -> bool:
+    args = typing.get_args(tp)
+    return typing.get_origin(tp) is tuple and len(args) == 2 and args[1] is Ellipsis
+
+
+def _tuple_factory(tp: Any) -> Callable[[Any, Any], Any]:
+    item_type = typing.get_args(tp)[0]
+    item = converter.get_structure_hook(item_type)
+
+    def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
+        if not isinstance(value, list | tuple):
+            raise TypeError(f"expected an array, got {type(value).__name__}")
+        return tuple([item(v, item_type) for v in value])
+
+    return structure_tuple
+
+
+converter.register_structure_hook_factory(_is_optional, _optional_factory)
+converter.register_structure_hook_factory(_is_homogeneous_tuple, _tuple_factory)
 
 
 def _lenient_mode(value: Any, _: Any) -> str:
