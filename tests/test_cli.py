@@ -17,6 +17,7 @@ import pytest
 
 from linegroupbot import ConfigurationError
 from linegroupbot.cli import load_bot, main
+from linegroupbot.emulator import Emulator
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -146,3 +147,81 @@ def test_load_bot_errors_are_clear(tmp_path: Path) -> None:
 def test_load_bot_from_file_and_module() -> None:
     bot = load_bot(str(ROOT / "examples" / "echo.py") + ":bot")
     assert bot.entries
+
+
+async def _say_and_wait(
+    session: aiohttp.ClientSession, url: str, text: str, expect: str
+) -> list[str]:
+    state = await _state(session, url)
+    group = next(c for c in state["chats"] if c["kind"] == "group")
+    async with session.post(
+        f"{url}/_emulator/chats/{group['chat_id']}/say", json={"user": "Alice", "text": text}
+    ) as resp:
+        assert resp.status == 200
+    bot_lines: list[str] = []
+    for _ in range(100):
+        state = await _state(session, url)
+        bot_lines = [e["message"].get("text") for e in state["timeline"] if e["kind"] == "bot"]
+        if expect in bot_lines:
+            break
+        await asyncio.sleep(0.1)
+    return bot_lines
+
+
+async def test_dev_reloads_the_bot_when_its_file_changes(tmp_path: Path) -> None:
+    source = (ROOT / "examples" / "echo.py").read_text()
+    target = tmp_path / "mybot.py"
+    target.write_text(source)
+    process = await _start("dev", f"{target}:bot", "--port", "0")
+    try:
+        match = await _read_until(process, r"Chat with your bot at (http://127\.0\.0\.1:\d+)/")
+        url = match.group(1)
+        async with aiohttp.ClientSession() as session:
+            assert "first" in await _say_and_wait(session, url, "first", "first")
+            changed = source.replace(
+                "await ctx.reply(ctx.text)", 'await ctx.reply("v2: " + ctx.text)'
+            )
+            assert changed != source
+            target.write_text(changed)
+            await _read_until(process, r"files changed: restarting the bot")
+            await _read_until(process, r"serving")
+            assert "v2: second" in await _say_and_wait(session, url, "second", "v2: second")
+    finally:
+        assert await _stop(process) == 0
+
+
+async def test_run_serves_and_shuts_down_gracefully_on_sigterm(line_emulator: Emulator) -> None:
+    from linegroupbot.cli import _free_port
+    from tests.helpers import signed
+    from tests.payloads import event
+
+    port = _free_port()
+    process = await _start(
+        "run",
+        "examples/echo.py:bot",
+        "--port",
+        str(port),
+        "--log-format",
+        "json",
+        env={
+            "LINE_CHANNEL_SECRET": "test-channel-secret",
+            "LINE_CHANNEL_ACCESS_TOKEN": line_emulator.settings.access_token,
+            "LINE_API_BASE_URL": line_emulator.url,
+        },
+    )
+    try:
+        await _read_until(process, r'"event": ?"serving"')
+        async with aiohttp.ClientSession() as session:
+            async with session.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                assert resp.status == 200
+            raw, headers = signed(event("message_text"))
+            async with session.post(
+                f"http://127.0.0.1:{port}/callback", data=raw, headers=headers
+            ) as resp:
+                assert resp.status == 200
+            await line_emulator.wait_for_call("/v2/bot/message/reply")
+        process.send_signal(signal.SIGTERM)
+        await _read_until(process, r'"event": ?"bot_stopped"')
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        await _stop(process)
