@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_RATE_LIMITS",
     "GroupSummary",
     "LineClient",
+    "MessageQuota",
     "Profile",
     "RetryPolicy",
     "SendResult",
@@ -107,7 +108,15 @@ class GroupSummary:
     picture_url: str | None = None
 
 
-for _model in (SentMessage, Profile, GroupSummary):
+@attrs.frozen
+class MessageQuota:
+    """This month's push quota: ``type`` is ``"limited"`` (with ``value``) or ``"none"``."""
+
+    type: str
+    value: int | None = None
+
+
+for _model in (SentMessage, Profile, GroupSummary, MessageQuota):
     register_model(_model)
 
 
@@ -483,6 +492,16 @@ class LineClient:
             "/v2/bot/chat/loading/start",
             json={"chatId": chat_id, "loadingSeconds": seconds},
         )
+
+    async def quota(self) -> MessageQuota:
+        """This month's limit on messages that count (push, multicast, broadcast)."""
+        response = await self._call("GET", "/v2/bot/message/quota")
+        return structure(response.data, MessageQuota)
+
+    async def quota_consumption(self) -> int:
+        """How many counted messages were sent this month."""
+        response = await self._call("GET", "/v2/bot/message/quota/consumption")
+        return int(response.data["totalUsage"])
 
     # --- users ---
 

@@ -443,3 +443,30 @@ async def test_client_rate_limit_keeps_a_burst_under_the_platform_limit() -> Non
             )
         assert counts == [1] * 8
         assert all(c.status == 200 for c in emu.world.calls)
+
+
+async def test_quota_and_consumption() -> None:
+    async with Emulator(monthly_quota=3) as emu:
+        group = await emu.create_group("G", ["Alice"])
+        async with LineClient(
+            emu.settings.access_token, api_base_url=emu.url, retry=RetryPolicy.off()
+        ) as client:
+            quota = await client.quota()
+            assert (quota.type, quota.value) == ("limited", 3)
+            await client.push(group.chat_id, ["one", "two"])
+            assert await client.quota_consumption() == 2
+            with pytest.raises(RateLimitError, match="monthly limit"):
+                await client.push(group.chat_id, ["three", "four"])
+            assert await client.quota_consumption() == 2
+        [call] = emu.calls_to("/v2/bot/message/quota")
+        assert call.method == "GET"
+
+
+async def test_show_loading_in_a_1to1_chat(line_emulator: Emulator, client: LineClient) -> None:
+    alice = line_emulator.add_user("Alice", friend=True)
+    await client.show_loading(alice.user_id, seconds=10)
+    [call] = line_emulator.calls_to("/v2/bot/chat/loading/start")
+    assert call.json == {"chatId": alice.user_id, "loadingSeconds": 10}
+    assert call.status == 202
+    with pytest.raises(ValueError, match="multiple of 5"):
+        await client.show_loading(alice.user_id, seconds=7)

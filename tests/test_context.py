@@ -338,3 +338,15 @@ async def test_context_log_is_bound_to_the_event(env: tuple[Script, Emulator]) -
     assert entry["scope"] == "group"
     assert entry["event_type"] == "message"
     assert entry["handler"].endswith("run")
+
+
+async def test_reply_in_standby_mode_is_refused_before_sending(line_emulator: Emulator) -> None:
+    from linegroupbot import LineClient, convert
+    from tests.payloads import event
+
+    standby = convert.structure_event(event("message_text", mode="standby"))
+    async with LineClient("token", api_base_url=line_emulator.url) as client:
+        ctx = Context(standby, client)
+        with pytest.raises(UnsupportedInScopeError, match="standby"):
+            await ctx.reply("hello")
+    assert line_emulator.world.calls == []

@@ -50,6 +50,8 @@ class EmulatorSettings:
     ``verified``: whether the account may list member IDs (LINE: verified/premium only).
     ``rate_limit``: requests per second before 429 (``None``: unlimited).
     ``redelivery``: resend failed webhooks with ``isRedelivery: true``.
+    ``monthly_quota``: messages push/multicast/broadcast may send (``None``: no limit); past
+    it, they answer 429 as LINE does.
     """
 
     channel_secret: str = "emulator-channel-secret"  # noqa: S105 (a local emulator default)
@@ -63,6 +65,7 @@ class EmulatorSettings:
     max_redeliveries: int = 3
     webhook_timeout: float = 5.0
     member_ids_page_size: int = 100
+    monthly_quota: int | None = None
     bot_name: str = "Bot"
 
 
@@ -73,6 +76,7 @@ class Emulator:
         self.settings = attrs.evolve(settings or EmulatorSettings(), **overrides)
         self.world = World(bot_name=self.settings.bot_name)
         self.retry_keys: dict[str, tuple[str, Any]] = {}
+        self.quota_used = 0
         self.faults: list[FaultRule] = []
         self._calls_window: collections.deque[float] = collections.deque()
         self._changed = asyncio.Event()

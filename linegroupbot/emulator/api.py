@@ -240,7 +240,25 @@ async def reply(request: web.Request) -> web.StreamResponse:
 
 
 def _send(request: web.Request, chat_ids: list[str], messages: list[Any], via: str) -> web.Response:
+    emulator = _emulator(request)
+    if via != "reply":
+        quota = emulator.settings.monthly_quota
+        cost = len(chat_ids) * len(messages)
+        if quota is not None and emulator.quota_used + cost > quota:
+            return _error(429, "You have reached your monthly limit.")
+        emulator.quota_used += cost
     return _json(200, {"sentMessages": _deliver(request, chat_ids, messages, via)})
+
+
+async def quota(request: web.Request) -> web.StreamResponse:
+    """``GET /v2/bot/message/quota``."""
+    limit = _emulator(request).settings.monthly_quota
+    return _json(200, {"type": "none"} if limit is None else {"type": "limited", "value": limit})
+
+
+async def quota_consumption(request: web.Request) -> web.StreamResponse:
+    """``GET /v2/bot/message/quota/consumption``: counted messages sent so far."""
+    return _json(200, {"totalUsage": _emulator(request).quota_used})
 
 
 async def push(request: web.Request) -> web.StreamResponse:
@@ -443,6 +461,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v2/bot/message/multicast", multicast)
     app.router.add_post("/v2/bot/message/broadcast", broadcast)
     app.router.add_post("/v2/bot/chat/loading/start", loading)
+    app.router.add_get("/v2/bot/message/quota", quota)
+    app.router.add_get("/v2/bot/message/quota/consumption", quota_consumption)
     app.router.add_get("/v2/bot/profile/{user_id}", profile)
     app.router.add_get("/v2/bot/group/{chat_id}/summary", summary)
     for kind in ("group", "room"):
