@@ -125,6 +125,7 @@ PUBLIC_MODULES = [
     "linegroupbot.errors",
     "linegroupbot.events",
     "linegroupbot.filters",
+    "linegroupbot.loading",
     "linegroupbot.logging",
     "linegroupbot.messages",
     "linegroupbot.middleware",

@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-import pytest
-
-from linegroupbot import Bot
-from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
-from linegroupbot.testing import connect
+from linegroupbot.testing import bot_fixture, cached_bot, connect
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "admin.py"  # template-path
 
-
-@cache
-def _bot() -> Bot:
-    return load_bot(f"{EXAMPLE}:bot")
-
-
-@pytest.fixture
-def bot() -> Bot:
-    return _bot()
+bot = bot_fixture(EXAMPLE)
 
 
 async def _ask(line: Emulator, chat: object, user: str, text: str) -> str:
@@ -51,7 +38,7 @@ async def test_ids_explain_the_verified_account_rule(line: Emulator) -> None:
 
 
 async def test_ids_list_members_for_a_verified_account() -> None:
-    async with connect(_bot(), verified=True) as line:
+    async with connect(cached_bot(f"{EXAMPLE}:bot"), verified=True) as line:
         group = await line.create_group("Team", ["Alice", "Bob"])
         answer = await _ask(line, group, "Alice", "/ids")
     assert answer.splitlines()[0] == "2 member IDs:"

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-import pytest
-
-from linegroupbot import Bot
-from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
+from linegroupbot.testing import bot_fixture, cached_bot
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "multimodule" / "app.py"  # template-path
 
-
-@cache
-def _bot() -> Bot:
-    return load_bot(f"{EXAMPLE}:bot")
-
-
-@pytest.fixture
-def bot() -> Bot:
-    return _bot()
+bot = bot_fixture(EXAMPLE)
 
 
 async def test_handlers_from_every_module_and_the_plugin(line: Emulator) -> None:
@@ -47,4 +35,4 @@ async def test_admin_router_is_for_groups_and_rooms_only(line: Emulator) -> None
     await line.say(chat, "Alice", "/shout hi")
     [shout] = await line.wait_for_bot_messages(chat)
     assert shout["text"] == "HI!"
-    assert _bot().plugins == ["linegroupbot_shout"]
+    assert cached_bot(f"{EXAMPLE}:bot").plugins == ["linegroupbot_shout"]

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-from functools import cache
 from pathlib import Path
 
-import pytest
-
-from linegroupbot import Bot
-from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
+from linegroupbot.testing import bot_fixture
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "poll.py"  # template-path
 
-
-@cache
-def _bot() -> Bot:
-    return load_bot(f"{EXAMPLE}:bot")
-
-
-@pytest.fixture
-def bot() -> Bot:
-    return _bot()
+bot = bot_fixture(EXAMPLE)
 
 
 async def test_a_poll_from_start_to_results(line: Emulator) -> None:

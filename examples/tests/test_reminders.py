@@ -3,29 +3,16 @@
 from __future__ import annotations
 
 import asyncio
-from functools import cache
 from pathlib import Path
 from typing import Any
 
-import pytest
-
-from linegroupbot import Bot
-from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
-from linegroupbot.testing import connect
+from linegroupbot.testing import bot_fixture, cached_bot, connect
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "reminders.py"  # template-path
 
-
-@cache
-def _bot() -> Bot:
-    return load_bot(f"{EXAMPLE}:bot")
-
-
-@pytest.fixture
-def bot() -> Bot:
-    return _bot()
+bot = bot_fixture(EXAMPLE)
 
 
 def _module() -> Any:
@@ -59,7 +46,7 @@ async def test_usage_list_and_forget(line: Emulator) -> None:
 
 
 async def test_pending_reminders_are_cancelled_on_shutdown() -> None:
-    async with connect(_bot()) as line:
+    async with connect(cached_bot(f"{EXAMPLE}:bot")) as line:
         group = await line.create_group("Team", ["Alice"])
         await line.say(group, "Alice", "/remind 1h later")
         await line.wait_for_bot_messages(group)
@@ -71,7 +58,7 @@ async def test_pending_reminders_are_cancelled_on_shutdown() -> None:
 
 
 def test_parse_delay() -> None:
-    _bot()
+    cached_bot(f"{EXAMPLE}:bot")
     parse = _module().parse_delay
     assert parse("10m") == 600.0
     assert parse("1.5h") == 5400.0

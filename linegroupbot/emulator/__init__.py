@@ -310,6 +310,11 @@ class Emulator:
             self.changed()
         return event
 
+    async def _post(self, chat: Chat, user: User, message: dict[str, Any]) -> dict[str, Any]:
+        """A member's message: shown in the timeline, sent to the bot as a message event."""
+        self.world.record(chat.chat_id, "member", user.user_id, message)
+        return await self._member_event(chat, user, "message", message=message)
+
     async def say(
         self, chat: str | Chat, user: str | User, text: str, *, quote: str | None = None
     ) -> dict[str, Any]:
@@ -326,8 +331,7 @@ class Emulator:
             message["mention"] = mention
         if quote:
             message["quotedMessageId"] = quote
-        self.world.record(chat.chat_id, "member", user.user_id, message)
-        return await self._member_event(chat, user, "message", message=message)
+        return await self._post(chat, user, message)
 
     async def send_sticker(
         self, chat: str | Chat, user: str | User, package_id: str = "446", sticker_id: str = "1988"
@@ -342,8 +346,7 @@ class Emulator:
             "stickerId": sticker_id,
             "stickerResourceType": "STATIC",
         }
-        self.world.record(chat.chat_id, "member", user.user_id, message)
-        return await self._member_event(chat, user, "message", message=message)
+        return await self._post(chat, user, message)
 
     async def send_image(
         self,
@@ -362,8 +365,7 @@ class Emulator:
             "quoteToken": self.world.next_message_id(),
             "contentProvider": {"type": "line"},
         }
-        self.world.record(chat.chat_id, "member", user.user_id, message)
-        return await self._member_event(chat, user, "message", message=message)
+        return await self._post(chat, user, message)
 
     async def send_location(
         self,
@@ -385,8 +387,7 @@ class Emulator:
             "latitude": latitude,
             "longitude": longitude,
         }
-        self.world.record(chat.chat_id, "member", user.user_id, message)
-        return await self._member_event(chat, user, "message", message=message)
+        return await self._post(chat, user, message)
 
     async def tap_postback(
         self,

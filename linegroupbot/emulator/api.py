@@ -119,7 +119,10 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
     elif raw and payload is None and request.method == "POST":
         response = _error(400, "The request body has 1 error(s)", [{"message": "invalid JSON"}])
     else:
-        response = await handler(request)
+        try:
+            response = await handler(request)
+        except _Refused as refused:
+            response = refused.response
         retry_key = request.headers.get("X-Line-Retry-Key")
         if retry_key and 200 <= response.status < 300 and request.path in RETRY_KEY_PATHS:
             body = getattr(response, "body", b"")
@@ -261,15 +264,29 @@ async def quota_consumption(request: web.Request) -> web.StreamResponse:
     return _json(200, {"totalUsage": _emulator(request).quota_used})
 
 
-async def push(request: web.Request) -> web.StreamResponse:
-    """``POST /v2/bot/message/push`` to a user, group or room the bot can reach."""
+class _Refused(Exception):
+    """Raised by checks shared between endpoints; the middleware answers with ``response``."""
+
+    def __init__(self, response: web.Response) -> None:
+        super().__init__(response.status)
+        self.response = response
+
+
+async def _sending(request: web.Request) -> dict[str, Any]:
+    """What push, multicast and broadcast check first: the retry key, then the messages."""
     conflict = _check_retry_key(request)
     if conflict is not None:
-        return conflict
+        raise _Refused(conflict)
     payload = await _payload(request)
     invalid = _invalid_messages(payload)
     if invalid is not None:
-        return invalid
+        raise _Refused(invalid)
+    return payload
+
+
+async def push(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/message/push`` to a user, group or room the bot can reach."""
+    payload = await _sending(request)
     to = payload.get("to")
     chat = _emulator(request).world.chats.get(to) if isinstance(to, str) else None
     if chat is None or not chat.bot_in:
@@ -283,13 +300,7 @@ async def push(request: web.Request) -> web.StreamResponse:
 
 async def multicast(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/message/multicast``: user IDs only, never groups or rooms."""
-    conflict = _check_retry_key(request)
-    if conflict is not None:
-        return conflict
-    payload = await _payload(request)
-    invalid = _invalid_messages(payload)
-    if invalid is not None:
-        return invalid
+    payload = await _sending(request)
     to = payload.get("to")
     if not isinstance(to, list) or not 1 <= len(to) <= 500:
         return _error(
@@ -311,13 +322,7 @@ async def multicast(request: web.Request) -> web.StreamResponse:
 
 async def broadcast(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/message/broadcast``: every friend, never groups or rooms."""
-    conflict = _check_retry_key(request)
-    if conflict is not None:
-        return conflict
-    payload = await _payload(request)
-    invalid = _invalid_messages(payload)
-    if invalid is not None:
-        return invalid
+    payload = await _sending(request)
     world = _emulator(request).world
     targets = [u.user_id for u in world.users.values() if u.friend]
     return _send(request, targets, payload["messages"], "broadcast")

@@ -7,9 +7,11 @@ Example::
         await line.say(group, "Alice", "/who")
         [answer] = await line.wait_for_bot_messages(group)
 
-With pytest, the ``line`` fixture does the same for the ``bot`` fixture you define.
+With pytest, the ``line`` fixture does the same for the ``bot`` fixture you define
+(``bot = bot_fixture("app.py")`` makes one from a file).
 """
 
+from .fixtures import bot_fixture, cached_bot
 from .harness import connect, running_bot
 
-__all__ = ["connect", "running_bot"]
+__all__ = ["bot_fixture", "cached_bot", "connect", "running_bot"]
