@@ -56,12 +56,17 @@ class WebhookServer:
         """The webhook endpoint."""
         if request.content_length is not None and request.content_length > self.max_body_size:
             return web.json_response({"error": "body too large"}, status=413)
+        chunks: list[bytes] = []
+        size = 0
         try:
-            body = await request.content.read(self.max_body_size + 1)
+            async for chunk in request.content.iter_any():
+                size += len(chunk)
+                if size > self.max_body_size:  # chunked bodies have no Content-Length
+                    return web.json_response({"error": "body too large"}, status=413)
+                chunks.append(chunk)
         except (ConnectionError, asyncio.IncompleteReadError):
             return web.json_response({"error": "incomplete body"}, status=400)
-        if len(body) > self.max_body_size:
-            return web.json_response({"error": "body too large"}, status=413)
+        body = b"".join(chunks)
         signature = request.headers.get("x-line-signature")
         try:
             parsed = parse_webhook(body, signature, self._secret)

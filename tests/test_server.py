@@ -295,3 +295,40 @@ async def test_missing_secret_fails_at_startup_naming_the_variable(
     bot = Bot()
     bot.create_app()
     assert bot.channel_secret == "from-env"
+
+
+async def test_large_body_arriving_in_many_chunks_is_read_whole(
+    aiohttp_client: ClientFactory,
+) -> None:
+    bot = make_bot(max_body_size=4 * 1024 * 1024)
+    handled: list[str] = []
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        handled.append(ctx.event.webhook_event_id)
+
+    client = await aiohttp_client(bot.create_app())
+    events = [text(i, chat="C" + f"{i % 50:032x}") for i in range(2000)]
+    raw, headers = signed(*events)
+    assert len(raw) > 500_000
+
+    async def chunks() -> Any:
+        for start in range(0, len(raw), 4096):
+            yield raw[start : start + 4096]
+
+    resp = await client.post("/callback", data=chunks(), headers=headers)
+    assert resp.status == 200
+    await _idle(bot)
+    assert len(handled) == 2000
+
+
+async def test_chunked_body_over_the_limit_is_413(aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(make_bot(max_body_size=10_000).create_app())
+    raw, headers = signed(*(text(i) for i in range(100)))
+
+    async def chunks() -> Any:
+        for start in range(0, len(raw), 1000):
+            yield raw[start : start + 1000]
+
+    resp = await client.post("/callback", data=chunks(), headers=headers)
+    assert resp.status == 413
