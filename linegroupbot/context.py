@@ -12,12 +12,14 @@ import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, NoReturn, TypeVar
 
+import aiohttp
 import structlog
 
 from . import events as ev
 from .client import GroupSummary, LineClient, Profile, SendResult
 from .errors import (
     BadRequestError,
+    LineConnectionError,
     NoReplyTokenError,
     NoUserIdError,
     ReplyTokenUsedError,
@@ -27,6 +29,8 @@ from .filters import CommandMatch
 from .messages import Sendable
 
 __all__ = ["Context", "ExtKey", "Extensions", "SkipHandler"]
+
+_LOG = structlog.get_logger("linegroupbot")
 
 T = TypeVar("T")
 
@@ -80,6 +84,9 @@ class Context:
     """One event, the client to answer it with, and a logger bound to it."""
 
     __slots__ = (
+        "_base_log",
+        "_handler_name",
+        "_log",
         "_replied",
         "client",
         "command",
@@ -87,8 +94,6 @@ class Context:
         "data",
         "event",
         "ext",
-        "handler_name",
-        "log",
         "match",
     )
 
@@ -107,16 +112,40 @@ class Context:
         self.command: CommandMatch | None = None
         self.match: re.Match[str] | None = None
         self.data: dict[str, Any] = {}
-        self.handler_name: str | None = None
         self.ext = Extensions(self, extensions or {})
         self._replied = False
-        base = log if log is not None else structlog.get_logger("linegroupbot")
-        self.log: Any = base.bind(
-            webhook_event_id=event.webhook_event_id,
-            event_type=event.type if not isinstance(event, ev.UnknownEvent) else event.event_type,
-            scope=event.scope,
-            chat_id=event.chat_id,
-        )
+        self._handler_name: str | None = None
+        self._base_log = log if log is not None else _LOG
+        self._log: Any = None
+
+    @property
+    def handler_name(self) -> str | None:
+        """The qualified name of the handler running (or that last ran) for this event."""
+        return self._handler_name
+
+    @handler_name.setter
+    def handler_name(self, name: str | None) -> None:
+        self._handler_name = name
+        self._log = None  # rebind with the new handler name on next use
+
+    @property
+    def log(self) -> Any:
+        """A structlog logger bound to this event: webhook_event_id, event_type, scope,
+        chat_id and handler (bound on first use, so events that log nothing pay nothing)."""
+        if self._log is None:
+            event = self.event
+            context: dict[str, Any] = {
+                "webhook_event_id": event.webhook_event_id,
+                "event_type": (
+                    event.event_type if isinstance(event, ev.UnknownEvent) else event.type
+                ),
+                "scope": event.scope,
+                "chat_id": event.chat_id,
+            }
+            if self._handler_name is not None:
+                context["handler"] = self._handler_name
+            self._log = self._base_log.bind(**context)
+        return self._log
 
     def __repr__(self) -> str:
         return (
@@ -228,6 +257,10 @@ class Context:
             return await self.client.reply(
                 token, messages, notification_disabled=notification_disabled
             )
+        except LineConnectionError as error:
+            if isinstance(error.__cause__, aiohttp.ClientConnectorError):
+                self._replied = False  # never reached LINE: the token is still good
+            raise
         except BadRequestError as error:
             if "reply token" not in error.message.lower():
                 raise

@@ -213,6 +213,10 @@ class Regex(Filter):
         return True
 
 
+def _casefolded(value: str | Iterable[str]) -> tuple[str, ...]:
+    return tuple(name.casefold() for name in _tuple(value))
+
+
 @attrs.frozen
 class CommandMatch:
     """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``."""
@@ -234,7 +238,7 @@ class Command(Filter):
     ``prefixes=None`` uses the bot's ``command_prefixes``. Names match case-insensitively.
     """
 
-    names: tuple[str, ...] = attrs.field(converter=_tuple)
+    names: tuple[str, ...] = attrs.field(converter=_casefolded)
     prefixes: tuple[str, ...] | None = None
 
     async def check(self, ctx: Context) -> bool:
@@ -249,7 +253,7 @@ class Command(Filter):
             return False
         head, _, args = stripped[len(prefix) :].partition(" ")
         name = head.split("@", 1)[0].casefold()
-        if name not in {n.casefold() for n in self.names}:
+        if name not in self.names:
             return False
         ctx.command = CommandMatch(name=name, args=args.strip(), prefix=prefix)
         return True

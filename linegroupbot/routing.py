@@ -381,13 +381,11 @@ class Router:
                 continue
             if entry.filter is not None and not await entry.filter.check(ctx):
                 continue
-            previous_log = ctx.log
             ctx.handler_name = entry.name
-            ctx.log = previous_log.bind(handler=entry.name)
             try:
                 await entry.callback(ctx)
             except SkipHandler:
-                ctx.log = previous_log
+                ctx.handler_name = None
                 continue
             return True
         return False

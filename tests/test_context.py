@@ -350,3 +350,24 @@ async def test_reply_in_standby_mode_is_refused_before_sending(line_emulator: Em
         with pytest.raises(UnsupportedInScopeError, match="standby"):
             await ctx.reply("hello")
     assert line_emulator.world.calls == []
+
+
+async def test_a_reply_that_never_reached_line_keeps_the_token_usable() -> None:
+    import socket
+
+    from linegroupbot import LineClient, LineConnectionError, RetryPolicy, convert
+    from tests.payloads import event
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    parsed = convert.structure_event(event("message_text"))
+    async with LineClient(
+        "token", api_base_url=f"http://127.0.0.1:{port}", retry=RetryPolicy.off()
+    ) as client:
+        ctx = Context(parsed, client)
+        with pytest.raises(LineConnectionError):
+            await ctx.reply("first try")
+        assert ctx.reply_token == event("message_text")["replyToken"]
+        with pytest.raises(LineConnectionError):  # tried again, not refused as "already used"
+            await ctx.reply("second try")

@@ -1,0 +1,124 @@
+"""Verify + parse + dispatch to the matching handler: linegroupbot vs the official SDK.
+
+Run: ``python benchmarks/bench_dispatch.py`` (needs the ``bench`` extra for the SDK).
+Each contender gets the same signed body and three handlers (join, a /who command, any
+text); only the routing work is measured (the handlers do nothing). linegroupbot's
+dispatch is async, so its timing includes running the coroutines on one event loop.
+Ratios are what to read: the machine is shared and noisy. Loops are bounded.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import timeit
+from typing import Any
+
+from bench_webhook import SECRET, _events, _sign
+
+from linegroupbot import Bot, Context, parse_webhook
+
+
+def _ours() -> tuple[Bot, list[str]]:
+    bot = Bot(SECRET, "token", api_base_url="http://127.0.0.1:9")
+    hits: list[str] = []
+
+    @bot.on_join
+    async def join(ctx: Context) -> None:
+        hits.append("join")
+
+    @bot.on_message(command="who")
+    async def who(ctx: Context) -> None:
+        hits.append("who")
+
+    @bot.on_message(message_type="text")
+    async def text(ctx: Context) -> None:
+        hits.append("text")
+
+    @bot.on_postback
+    async def postback(ctx: Context) -> None:
+        hits.append("postback")
+
+    return bot, hits
+
+
+def _sdk() -> tuple[Any, list[str]] | None:
+    try:
+        from linebot.v3 import WebhookHandler  # type: ignore[import-not-found]
+        from linebot.v3.webhooks import (  # type: ignore[import-not-found]
+            JoinEvent,
+            MessageEvent,
+            PostbackEvent,
+            TextMessageContent,
+        )
+    except ImportError:
+        print("line-bot-sdk not installed: pip install -e '.[bench]' to compare with it")
+        return None
+    handler = WebhookHandler(SECRET)
+    hits: list[str] = []
+
+    @handler.add(JoinEvent)
+    def join(event: Any) -> None:
+        hits.append("join")
+
+    @handler.add(MessageEvent, message=TextMessageContent)
+    def text(event: Any) -> None:
+        # The SDK has no command filter: the handler has to look at the text itself.
+        hits.append("who" if event.message.text.startswith(("/who", "!who")) else "text")
+
+    @handler.add(PostbackEvent)
+    def postback(event: Any) -> None:
+        hits.append("postback")
+
+    return handler, hits
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--number", type=int, default=200)
+    args = parser.parse_args()
+    bot, our_hits = _ours()
+    sdk = _sdk()
+    loop = asyncio.new_event_loop()
+    try:
+        for n in (1, 10):
+            import json
+
+            body = json.dumps({"destination": "U" + "0" * 32, "events": _events(n)}).encode()
+            signature = _sign(body)
+
+            async def ours_async(body: bytes = body, signature: str = signature) -> None:
+                for event in parse_webhook(body, signature, SECRET).events:
+                    await bot.dispatch(bot.make_context(event))
+
+            def ours(run: Any = ours_async) -> None:
+                loop.run_until_complete(run())
+
+            contenders = {"linegroupbot": ours}
+            if sdk is not None:
+                handler = sdk[0]
+                text_body = body.decode()
+                contenders["line-bot-sdk WebhookHandler"] = (
+                    lambda h=handler, b=text_body, s=signature: h.handle(b, s)
+                )
+            best: dict[str, float] = {}
+            for name, fn in contenders.items():
+                our_hits.clear()
+                fn()
+                if name == "linegroupbot":
+                    assert len(our_hits) == n, our_hits
+                times = timeit.repeat(fn, number=args.number, repeat=args.repeat)
+                best[name] = min(times) / args.number
+            print(f"\n{n} event(s); best of {args.repeat} x {args.number}")
+            for name, seconds in best.items():
+                print(f"  {name:30s} {seconds * 1e6:9.1f} us")
+            if sdk is not None:
+                ratio = best["line-bot-sdk WebhookHandler"] / best["linegroupbot"]
+                print(f"  linegroupbot is {ratio:.1f}x faster than the SDK")
+    finally:
+        loop.close()
+
+
+if __name__ == "__main__":
+    main()
