@@ -399,3 +399,28 @@ async def test_control_api_drives_the_world(line_emulator: Emulator) -> None:
     async with aiohttp.ClientSession() as session, session.get(line_emulator.url + "/") as resp:
         assert resp.status == 200
         assert "linegroupbot emulator" in await resp.text()
+
+
+async def test_a_bot_that_times_out_gets_the_event_again(aiohttp_server: Any) -> None:
+    seen: list[dict[str, Any]] = []
+
+    async def slow_then_fast(request: web.Request) -> web.Response:
+        seen.append(orjson.loads(await request.read()))
+        if len(seen) == 1:
+            await asyncio.sleep(1.0)
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/callback", slow_then_fast)
+    server = await aiohttp_server(app)
+    async with Emulator(
+        webhook_url=str(server.make_url("/callback")), webhook_timeout=0.1, redelivery_delay=0.01
+    ) as emu:
+        await emu.create_group("G", ["Alice"])
+        again = await emu.wait_for_delivery(lambda d: d.is_redelivery)
+        first = emu.world.deliveries[0]
+    assert first.status is None
+    assert first.error is not None
+    assert "Timeout" in first.error
+    assert again.status == 200
+    assert seen[0]["events"][0]["webhookEventId"] == seen[1]["events"][0]["webhookEventId"]
