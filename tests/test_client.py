@@ -470,3 +470,25 @@ async def test_show_loading_in_a_1to1_chat(line_emulator: Emulator, client: Line
     assert call.status == 202
     with pytest.raises(ValueError, match="multiple of 5"):
         await client.show_loading(alice.user_id, seconds=7)
+
+
+async def test_narrowcast_is_accepted_and_reports_progress(
+    line_emulator: Emulator, client: LineClient
+) -> None:
+    alice = line_emulator.add_user("Alice", friend=True)
+    line_emulator.add_user("Bob", friend=True)
+    line_emulator.add_user("Stranger")
+    result = await client.narrowcast(["sale!"], limit={"max": 100})
+    [call] = line_emulator.calls_to("/v2/bot/message/narrowcast")
+    assert call.status == 202
+    assert call.json == {
+        "messages": [{"type": "text", "text": "sale!"}],
+        "notificationDisabled": False,
+        "limit": {"max": 100},
+    }
+    uuid.UUID(call.headers["X-Line-Retry-Key"])
+    assert result.request_id == call.request_id
+    assert result.request_id is not None
+    progress = await client.narrowcast_progress(result.request_id)
+    assert progress == {"phase": "succeeded", "successCount": 2, "failureCount": 0}
+    assert line_emulator.bot_messages(alice.user_id) == [{"type": "text", "text": "sale!"}]

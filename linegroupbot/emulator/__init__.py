@@ -77,6 +77,7 @@ class Emulator:
         self.world = World(bot_name=self.settings.bot_name)
         self.retry_keys: dict[str, tuple[str, Any]] = {}
         self.quota_used = 0
+        self.narrowcasts: dict[str, int] = {}
         self.faults: list[FaultRule] = []
         self._calls_window: collections.deque[float] = collections.deque()
         self._changed = asyncio.Event()

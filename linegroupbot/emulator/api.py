@@ -328,6 +328,32 @@ async def broadcast(request: web.Request) -> web.StreamResponse:
     return _send(request, targets, payload["messages"], "broadcast")
 
 
+async def narrowcast(request: web.Request) -> web.StreamResponse:
+    """``POST /v2/bot/message/narrowcast``: accepted (202), sent to friends in the background.
+
+    The emulator does not model audiences or demographics: every friend receives it.
+    """
+    payload = await _sending(request)
+    emulator = _emulator(request)
+    targets = [u.user_id for u in emulator.world.users.values() if u.friend]
+    sent = _send(request, targets, payload["messages"], "narrowcast")
+    if sent.status != 200:
+        return sent
+    emulator.narrowcasts[request.headers.get("X-Line-Retry-Key") or ""] = len(targets)
+    return _json(202, {})
+
+
+async def narrowcast_progress(request: web.Request) -> web.StreamResponse:
+    """``GET /v2/bot/message/progress/narrowcast?requestId=``."""
+    request_id = request.query.get("requestId")
+    emulator = _emulator(request)
+    call = next((c for c in emulator.world.calls if c.request_id == request_id), None)
+    if call is None or call.path != "/v2/bot/message/narrowcast":
+        return _error(404, NOT_FOUND)
+    count = emulator.narrowcasts.get(call.headers.get("X-Line-Retry-Key", ""), 0)
+    return _json(200, {"phase": "succeeded", "successCount": count, "failureCount": 0})
+
+
 async def loading(request: web.Request) -> web.StreamResponse:
     """``POST /v2/bot/chat/loading/start``: one-on-one chats only."""
     payload = await _payload(request)
@@ -465,6 +491,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/v2/bot/message/push", push)
     app.router.add_post("/v2/bot/message/multicast", multicast)
     app.router.add_post("/v2/bot/message/broadcast", broadcast)
+    app.router.add_post("/v2/bot/message/narrowcast", narrowcast)
+    app.router.add_get("/v2/bot/message/progress/narrowcast", narrowcast_progress)
     app.router.add_post("/v2/bot/chat/loading/start", loading)
     app.router.add_get("/v2/bot/message/quota", quota)
     app.router.add_get("/v2/bot/message/quota/consumption", quota_consumption)
