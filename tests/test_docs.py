@@ -168,3 +168,62 @@ def test_every_public_name_has_a_docstring(name: str, obj: object) -> None:
 def test_top_level_exports_resolve() -> None:
     for name in linegroupbot.__all__:
         assert getattr(linegroupbot, name) is not None
+
+
+async def test_dispatch_concept_snippet() -> None:
+    from linegroupbot.emulator import Emulator as _Emulator
+
+    async with connect(_snippet_bot("dispatch_examples.py")) as line:
+        assert isinstance(line, _Emulator)
+        group = await line.create_group("G", ["Alice"])
+        shy = line.add_user("Shy", consented=False)
+        await line.add_member(group, shy)
+        room = await line.create_room(["Alice", "Bob"])
+
+        async def ask(chat: object, user: object, text: str) -> list[str]:
+            await line.say(chat, user, text)  # type: ignore[arg-type]
+            return [m["text"] for m in await line.wait_for_bot_messages(chat)]  # type: ignore[arg-type]
+
+        assert await ask(group, "Alice", "hello") == ["Hello!"]
+        assert await ask(group, "Alice", "/whoami") == [
+            f"You are {line.world.user('Alice').user_id}."
+        ]
+        assert await ask(group, shy, "/whoami") == ["I don't know you yet."]
+        await line.say(room, "Bob", "hi")  # rooms are excluded by ~F.scope("room")
+        await line.say(group, "Alice", "/fail")  # MessageValidationError is no LineApiError
+        [sorry] = await line.wait_for_bot_messages(group)
+        assert sorry["text"] == "Sorry, that failed: MessageValidationError"
+        assert line.bot_messages(room) == []
+
+
+async def test_plugin_guide_snippet() -> None:
+    async with connect(_snippet_bot("plugin_ext.py")) as line:
+        group = await line.create_group("G", ["Alice", "Bob"])
+        for user, count in (("Alice", 1), ("Bob", 2), ("Bob", 2)):
+            await line.tap_postback(group, user, "vote:yes")
+            [answer] = await line.wait_for_bot_messages(group)
+            assert answer["text"] == f"{count} vote(s) so far."
+
+
+async def test_connect_snippet() -> None:
+    spec = importlib.util.spec_from_file_location(
+        "connect_example", SNIPPETS / "connect_example.py"
+    )
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    assert await module.conversation() == "2 members"
+
+
+def test_parse_webhook_example_runs() -> None:
+    result = subprocess.run(
+        [sys.executable, str(ROOT / "examples" / "parse_webhook.py")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("message in group C")
+    assert "'/who'" in result.stdout

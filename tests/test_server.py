@@ -332,3 +332,39 @@ async def test_chunked_body_over_the_limit_is_413(aiohttp_client: ClientFactory)
 
     resp = await client.post("/callback", data=chunks(), headers=headers)
     assert resp.status == 413
+
+
+async def test_lifecycle_hooks_run_in_order() -> None:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    from linegroupbot import Router
+
+    bot = make_bot()
+    child = Router(name="child")
+    trail: list[str] = []
+
+    @bot.on_startup
+    async def bot_up() -> None:
+        trail.append("bot up")
+
+    @child.on_startup
+    async def child_up() -> None:
+        trail.append("child up")
+
+    @bot.on_shutdown
+    async def bot_down() -> None:
+        trail.append("bot down")
+
+    @child.on_shutdown
+    async def child_down_fails() -> None:
+        trail.append("child down")
+        raise RuntimeError("cleanup failed")
+
+    bot.include(child)
+    client = TestClient(TestServer(bot.create_app()))
+    await client.start_server()
+    assert trail == ["bot up", "child up"]
+    with capture_logs() as logs:
+        await client.close()
+    assert trail == ["bot up", "child up", "child down", "bot down"]
+    assert any(e["event"] == "shutdown_hook_failed" for e in logs)
