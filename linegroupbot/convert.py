@@ -106,6 +106,14 @@ def _is_optional(tp: Any) -> bool:
 
 def _optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
     inner_type = next(a for a in typing.get_args(tp) if a is not _NONE)
+    if inner_type in (str, int, float, bool):
+
+        def structure_optional_scalar(value: Any, _: Any) -> Any:
+            if value is None or type(value) is inner_type:
+                return value
+            return inner_type(value)
+
+        return structure_optional_scalar
     inner = converter.get_structure_hook(inner_type)
 
     def structure_optional(value: Any, _: Any) -> Any:
@@ -187,19 +195,6 @@ def _unknown_message(raw: Mapping[str, Any]) -> ev.UnknownMessageContent:
         raw=dict(raw),
     )
 
-
-# Fast paths for the hot optional scalars: cattrs' generic union handling is slower.
-def _scalar(kind: type[Any]) -> Callable[[Any, Any], Any]:
-    def structure_optional_scalar(value: Any, _: Any) -> Any:
-        if value is None or type(value) is kind:
-            return value
-        return kind(value)
-
-    return structure_optional_scalar
-
-
-for _kind in (str, int, bool, float):
-    converter.register_structure_hook(_kind | None, _scalar(_kind))
 
 _DELIVERY = {
     False: ev.DeliveryContext(is_redelivery=False),
