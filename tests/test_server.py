@@ -368,3 +368,39 @@ async def test_lifecycle_hooks_run_in_order() -> None:
         await client.close()
     assert trail == ["bot up", "child up", "child down", "bot down"]
     assert any(e["event"] == "shutdown_hook_failed" for e in logs)
+
+
+async def test_secrets_never_reach_the_logs(aiohttp_client: ClientFactory) -> None:
+    bot = make_bot()
+
+    @bot.on_message
+    async def explode(ctx: Context) -> None:
+        raise RuntimeError(f"handler saw {ctx.text}")
+
+    client = await aiohttp_client(bot.create_app())
+    with capture_logs() as logs:
+        raw, headers = signed(text(1))
+        await client.post("/callback", data=raw, headers={"x-line-signature": "forged"})
+        await client.post("/callback", data=b"{", headers={"x-line-signature": sign(b"{")})
+        await client.post("/callback", data=raw, headers=headers)
+        await _idle(bot)
+    assert {e["event"] for e in logs} >= {"webhook_rejected", "handler_failed"}
+    dump = repr(logs)
+    assert SECRET not in dump
+    assert TOKEN not in dump
+
+
+async def test_unmatched_events_are_logged_at_debug() -> None:
+    bot = make_bot()
+    with capture_logs() as logs:
+        await bot.handle_event(convert_event("join"))
+    [entry] = logs
+    assert entry["event"] == "event_unhandled"
+    assert entry["log_level"] == "debug"
+    assert entry["event_type"] == "join"
+
+
+def convert_event(name: str) -> ev.Event:
+    from linegroupbot import convert
+
+    return convert.structure_event(event(name))
