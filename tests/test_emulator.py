@@ -424,3 +424,24 @@ async def test_a_bot_that_times_out_gets_the_event_again(aiohttp_server: Any) ->
     assert "Timeout" in first.error
     assert again.status == 200
     assert seen[0]["events"][0]["webhookEventId"] == seen[1]["events"][0]["webhookEventId"]
+
+
+async def test_only_members_can_speak(line_emulator: Emulator) -> None:
+    group = await line_emulator.create_group("G", ["Alice"])
+    with pytest.raises(ValueError, match="not a member"):
+        await line_emulator.say(group, "Zed", "let me in")
+    with pytest.raises(ValueError, match="add_member"):
+        await line_emulator.tap_postback(group, "Zed", "x")
+    assert [e.kind for e in line_emulator.world.timeline if e.chat_id == group.chat_id] == [
+        "system",
+        "system",
+    ]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{line_emulator.url}/_emulator/chats/{group.chat_id}/say",
+            json={"user": "Zed", "text": "hi"},
+        ) as resp,
+    ):
+        assert resp.status == 409
+        assert "not a member" in (await resp.json())["error"]

@@ -300,9 +300,9 @@ class Emulator:
     async def _member_event(
         self, chat: Chat, user: User, kind: str, **fields: Any
     ) -> dict[str, Any]:
+        self._require_member(chat, user)
         events = self._room_preamble(chat) if chat.kind == "room" else []
-        reply = kind != "unsend"
-        event = self.world.event(kind, chat, user.user_id, reply=reply, **fields)
+        event = self.world.event(kind, chat, user.user_id, reply=True, **fields)
         events.append(event)
         if chat.bot_in:
             await self._send(chat, events)
@@ -311,8 +311,16 @@ class Emulator:
             self.changed()
         return event
 
+    @staticmethod
+    def _require_member(chat: Chat, user: User) -> None:
+        if user.user_id not in chat.members:
+            raise ValueError(
+                f"{user.display_name} is not a member of this chat: add_member() them first"
+            )
+
     async def _post(self, chat: Chat, user: User, message: dict[str, Any]) -> dict[str, Any]:
         """A member's message: shown in the timeline, sent to the bot as a message event."""
+        self._require_member(chat, user)
         self.world.record(chat.chat_id, "member", user.user_id, message)
         return await self._member_event(chat, user, "message", message=message)
 
@@ -401,6 +409,7 @@ class Emulator:
     ) -> dict[str, Any]:
         """A member taps a postback button (``display_text`` is shown as their message)."""
         chat, user = self._chat(chat), self._user(user)
+        self._require_member(chat, user)
         if display_text:
             self.world.record(
                 chat.chat_id, "member", user.user_id, {"type": "text", "text": display_text}

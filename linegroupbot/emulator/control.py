@@ -140,6 +140,8 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
             return _bad(f"unknown action {action!r}", 404)
     except KeyError as error:
         return _bad(str(error.args[0]), 404)
+    except ValueError as error:
+        return _bad(str(error), 409)
     return _ok()
 
 
