@@ -1,18 +1,22 @@
 #!/usr/bin/env bash
-# Set up a development environment: Debian's Chromium (for the browser tests), a .venv with
-# linegroupbot and every extra, and the example plugin package. Safe to run again.
+# Set up a development environment: Debian's Chromium and redis-server (for the tests), a
+# .venv with linegroupbot and every extra, and the example plugin package. Safe to run again.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages the tests use: Chromium (browser tests) and redis-server (Redis store tests).
+missing=()
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if ((${#missing[@]})); then
     if [ "$(id -u)" -eq 0 ] && command -v apt-get >/dev/null 2>&1; then
-        echo "installing Chromium for the browser tests" >&2
+        echo "installing ${missing[*]} for the tests" >&2
         export DEBIAN_FRONTEND=noninteractive
         apt-get update -qq
-        apt-get install -y -qq --no-install-recommends chromium >/dev/null
+        apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
     else
-        echo "Chromium is missing: install it (apt-get install chromium), or run the tests" \
-             "with -m 'not browser'" >&2
+        echo "missing ${missing[*]}: install them (apt-get install ${missing[*]}), or deselect" \
+             "those tests with -m 'not browser and not redis'" >&2
     fi
 fi
 

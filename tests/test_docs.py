@@ -227,3 +227,18 @@ def test_parse_webhook_example_runs() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("message in group C")
     assert "'/who'" in result.stdout
+
+
+@pytest.mark.redis
+async def test_redis_store_snippet(redis_url: str) -> None:
+    spec = importlib.util.spec_from_file_location("redis_store", SNIPPETS / "redis_store.py")
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    bot = module.make_bot(redis_url)
+    try:
+        assert await bot.dedupe_store.first_seen("01DOCS") is True
+        assert await bot.dedupe_store.first_seen("01DOCS") is False
+    finally:
+        await bot.dedupe_store.close()
