@@ -13,7 +13,7 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, Protocol, TypeAlias, TypeVar, overload
 
 import attrs
 
@@ -36,7 +36,7 @@ from .filters import (
 )
 from .middleware import Middleware, run_middleware
 
-__all__ = ["ErrorHandler", "Handler", "HandlerSpec", "Hook", "Router"]
+__all__ = ["ErrorHandler", "Handler", "HandlerSpec", "Hook", "Register", "Router"]
 
 Handler: TypeAlias = Callable[[Context], Awaitable[Any]]
 """``async def handler(ctx) -> None``."""
@@ -49,6 +49,13 @@ H = TypeVar("H", bound=Handler)
 E = TypeVar("E", bound=ErrorHandler)
 K = TypeVar("K", bound=Hook)
 ScopeArg: TypeAlias = "str | tuple[str, ...] | None"
+Filters: TypeAlias = "FilterLike | Iterable[FilterLike] | None"
+
+
+class Register(Protocol):
+    """What a decorator called with filters returns: it registers and returns the handler."""
+
+    def __call__(self, callback: H, /) -> H: ...
 
 
 @attrs.frozen
@@ -89,9 +96,7 @@ class Router:
     ``filters`` apply to every handler in the router (and in routers it includes).
     """
 
-    def __init__(
-        self, *, name: str | None = None, filters: FilterLike | Iterable[FilterLike] | None = None
-    ) -> None:
+    def __init__(self, *, name: str | None = None, filters: Filters = None) -> None:
         self.name = name or "router"
         self.filter = _combine(_extra(filters))
         self.entries: list[HandlerSpec | Router] = []
@@ -175,20 +180,21 @@ class Router:
 
     def _decorate(
         self,
-        callback: H | None,
+        callback: Handler | None,
         event_types: tuple[type[ev.Event], ...],
         filters: list[Filter | None],
     ) -> Any:
-        def register(fn: H) -> H:
+        def register(fn: Handler) -> Handler:
             self.add_handler(fn, event_types, *filters)
             return fn
 
         return register(callback) if callback is not None else register
 
+    @overload
+    def on_message(self, callback: H, /) -> H: ...
+    @overload
     def on_message(
         self,
-        callback: H | None = None,
-        /,
         *,
         text: str | Iterable[str] | None = None,
         startswith: str | Iterable[str] | None = None,
@@ -199,7 +205,22 @@ class Router:
         mentions_bot: bool | None = None,
         user_id: str | Iterable[str] | None = None,
         chat_id: str | Iterable[str] | None = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        filters: Filters = None,
+    ) -> Register: ...
+    def on_message(
+        self,
+        callback: Handler | None = None,
+        *,
+        text: str | Iterable[str] | None = None,
+        startswith: str | Iterable[str] | None = None,
+        regex: str | re.Pattern[str] | None = None,
+        command: str | Iterable[str] | None = None,
+        message_type: str | Iterable[str] | None = None,
+        scope: ScopeArg = None,
+        mentions_bot: bool | None = None,
+        user_id: str | Iterable[str] | None = None,
+        chat_id: str | Iterable[str] | None = None,
+        filters: Filters = None,
     ) -> Any:
         """Handle message events; every given filter must pass.
 
@@ -224,97 +245,98 @@ class Router:
     def _simple(
         self,
         event_types: tuple[type[ev.Event], ...],
-        callback: H | None,
+        callback: Handler | None,
         scope: ScopeArg,
         filters: FilterLike | Iterable[FilterLike] | None,
     ) -> Any:
         found: list[Filter | None] = [Scope(scope) if scope is not None else None, *_extra(filters)]
         return self._decorate(callback, event_types, found)
 
+    @overload
+    def on_join(self, callback: H, /) -> H: ...
+    @overload
+    def on_join(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
     def on_join(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
         """Handle the bot joining a group (at once) or a room (on the room's next event)."""
         return self._simple((ev.JoinEvent,), callback, scope, filters)
 
+    @overload
+    def on_leave(self, callback: H, /) -> H: ...
+    @overload
+    def on_leave(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
     def on_leave(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
         """Handle the bot being removed from a group or leaving a room (no reply token)."""
         return self._simple((ev.LeaveEvent,), callback, scope, filters)
 
+    @overload
+    def on_member_joined(self, callback: H, /) -> H: ...
+    @overload
+    def on_member_joined(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
     def on_member_joined(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
         """Handle members joining a group or room the bot is in."""
         return self._simple((ev.MemberJoinedEvent,), callback, scope, filters)
 
+    @overload
+    def on_member_left(self, callback: H, /) -> H: ...
+    @overload
+    def on_member_left(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
     def on_member_left(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
         """Handle members leaving a group or room (no reply token)."""
         return self._simple((ev.MemberLeftEvent,), callback, scope, filters)
 
-    def on_follow(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
-    ) -> Any:
+    @overload
+    def on_follow(self, callback: H, /) -> H: ...
+    @overload
+    def on_follow(self, *, filters: Filters = None) -> Register: ...
+    def on_follow(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
         """Handle a user adding the bot as a friend."""
         return self._simple((ev.FollowEvent,), callback, None, filters)
 
-    def on_unfollow(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
-    ) -> Any:
+    @overload
+    def on_unfollow(self, callback: H, /) -> H: ...
+    @overload
+    def on_unfollow(self, *, filters: Filters = None) -> Register: ...
+    def on_unfollow(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
         """Handle a user blocking the bot."""
         return self._simple((ev.UnfollowEvent,), callback, None, filters)
 
+    @overload
+    def on_unsend(self, callback: H, /) -> H: ...
+    @overload
+    def on_unsend(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
     def on_unsend(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
         """Handle a user unsending a message."""
         return self._simple((ev.UnsendEvent,), callback, scope, filters)
 
+    @overload
+    def on_postback(self, callback: H, /) -> H: ...
+    @overload
     def on_postback(
         self,
-        callback: H | None = None,
-        /,
         *,
         data: str | None = None,
         data_prefix: str | None = None,
         scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
+        filters: Filters = None,
+    ) -> Register: ...
+    def on_postback(
+        self,
+        callback: Handler | None = None,
+        *,
+        data: str | None = None,
+        data_prefix: str | None = None,
+        scope: ScopeArg = None,
+        filters: Filters = None,
     ) -> Any:
         """Handle postback taps; ``data`` matches exactly, ``data_prefix`` by prefix."""
         found: list[Filter | None] = [
@@ -330,21 +352,19 @@ class Router:
         self,
         *event_types: type[ev.Event],
         scope: ScopeArg = None,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
-    ) -> Callable[[H], H]:
+        filters: Filters = None,
+    ) -> Register:
         """Handle events of the given classes (``ev.Event`` for all of them)."""
         if not event_types:
             raise TypeError("on_event needs at least one event class, e.g. on_event(BeaconEvent)")
-        result: Callable[[H], H] = self._simple(tuple(event_types), None, scope, filters)
+        result: Register = self._simple(tuple(event_types), None, scope, filters)
         return result
 
-    def on_unknown(
-        self,
-        callback: H | None = None,
-        /,
-        *,
-        filters: FilterLike | Iterable[FilterLike] | None = None,
-    ) -> Any:
+    @overload
+    def on_unknown(self, callback: H, /) -> H: ...
+    @overload
+    def on_unknown(self, *, filters: Filters = None) -> Register: ...
+    def on_unknown(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
         """Handle event types this version of linegroupbot does not know (``UnknownEvent``)."""
         return self._simple((ev.UnknownEvent,), callback, None, filters)
 

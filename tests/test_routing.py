@@ -462,3 +462,16 @@ async def test_include_by_dotted_path(tmp_path: Any, monkeypatch: pytest.MonkeyP
     bot.include("mybot.handlers")
     ctx = await run(bot, text_event("ping"))
     assert ctx.data["pong"] is True
+
+
+def test_decorators_keep_the_handler_type_for_type_checkers() -> None:
+    bot = make_bot()
+
+    async def handler(ctx: Context) -> None:
+        return None
+
+    assert bot.on_message(handler) is handler
+    assert bot.on_message(text="x")(handler) is handler
+    assert bot.on_join(handler) is handler
+    assert bot.on_postback(data_prefix="a")(handler) is handler
+    assert len(bot.entries) == 4
