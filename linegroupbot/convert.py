@@ -1,7 +1,9 @@
 """The one cattrs converter: LINE's camelCase JSON <-> linegroupbot's snake_case models.
 
-Structuring functions are generated once, at import, for every model; parsing an
-event is then a dictionary lookup on its ``type`` and one generated function call.
+The cattrs converter holds every hook. Structuring functions are generated once, at
+import, for every model (:func:`make_structure_fn`, cattrs' generated function made
+leaner for LINE's shapes); parsing an event is then a dictionary lookup on its
+``type`` and one generated function call.
 Types LINE adds later become ``Unknown*`` models that keep their raw JSON, and
 unknown extra fields are ignored, so a new LINE feature never breaks a bot.
 """
@@ -16,7 +18,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 import orjson
-from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import events as ev
 from . import messages as msg
@@ -25,6 +27,7 @@ from .errors import InvalidWebhookBodyError
 __all__ = [
     "converter",
     "dumps",
+    "make_structure_fn",
     "register_model",
     "structure",
     "structure_body",
@@ -45,20 +48,125 @@ def to_camel(name: str) -> str:
     return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
-def _overrides(cls: type[Any], *, unstructure: bool) -> dict[str, Any]:
-    """camelCase renames; when unstructuring, only fields that default to ``None`` are omitted."""
-    result: dict[str, Any] = {}
-    for field in attrs.fields(cls):
-        name = to_camel(field.name)
-        if unstructure:
-            result[field.name] = override(rename=name, omit_if_default=field.default is None)
-        elif name != field.name:
-            result[field.name] = override(rename=name)
-    return result
+def _unstructure_overrides(cls: type[Any]) -> dict[str, Any]:
+    """camelCase renames; only fields that default to ``None`` are left out when unset."""
+    return {
+        field.name: override(rename=to_camel(field.name), omit_if_default=field.default is None)
+        for field in attrs.fields(cls)
+    }
 
 
 def _has_type_field(cls: type[Any]) -> bool:
     return any(field.name == "type" for field in attrs.fields(cls))
+
+
+_SCALARS = (str, int, float, bool)
+_UNIONS = (typing.Union, types.UnionType)
+_MISSING = object()
+
+
+def _slot_setters(cls: type[Any]) -> list[str] | None:
+    """The field names when ``cls.__init__`` only stores its arguments in slots, else None."""
+    fields = attrs.fields(cls)
+    if any(not f.init or f.validator or f.converter for f in fields):
+        return None
+    if hasattr(cls, "__attrs_pre_init__") or hasattr(cls, "__attrs_post_init__"):
+        return None
+    slots: set[str] = set()
+    for klass in cls.__mro__[:-1]:
+        declared = klass.__dict__.get("__slots__")
+        if declared is None:
+            return None  # an instance __dict__: not a fully slotted class
+        slots.update((declared,) if isinstance(declared, str) else declared)
+    names = [f.name for f in fields]
+    if slots - {"__weakref__"} != set(names):
+        return None  # e.g. a cached-hash slot that __init__ also sets
+    if not all(isinstance(getattr(cls, n, None), types.MemberDescriptorType) for n in names):
+        return None
+    return names
+
+
+def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
+    """Generate, once, a function that builds ``cls`` from its camelCase JSON object.
+
+    This is cattrs' ``make_dict_structure_fn`` specialised for LINE's models, and about
+    twice as fast on webhook events: fields are read with one ``dict.get`` each, scalars
+    already of the right type are taken as they are, and the class is called without
+    building a keyword dictionary. Nested fields use the converter's hooks, which are
+    looked up here, once, so register field types before the models that use them.
+    Scalars of another type are converted as cattrs would (``int("12")``); a missing
+    required field raises ``KeyError`` naming the JSON key.
+    """
+    attrs.resolve_types(cls)
+    namespace: dict[str, Any] = {"__cl": cls, "_MISSING": _MISSING}
+    body: list[str] = []
+    positional: list[str] = []
+    keywords: list[str] = []
+    for index, field in enumerate(attrs.fields(cls)):
+        if not field.init:
+            continue
+        var, key, tp = f"v{index}", repr(to_camel(field.name)), field.type
+        inner = tp
+        options = typing.get_args(tp)
+        if field.default is None and _NONE in options and typing.get_origin(tp) in _UNIONS:
+            rest = tuple(a for a in options if a is not _NONE)
+            inner = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+            body.append(f"    {var} = o.get({key})")
+            guard = f"{var} is not None and "
+        elif field.default is attrs.NOTHING:
+            body.append(f"    {var} = o[{key}]")
+            guard = ""
+        else:
+            default = field.default
+            if isinstance(default, attrs.Factory):  # type: ignore[arg-type]
+                namespace[f"f{index}"] = default.factory
+                default_expr = f"f{index}()"
+            else:
+                namespace[f"d{index}"] = default
+                default_expr = f"d{index}"
+            body.append(f"    {var} = o.get({key}, _MISSING)")
+            body.append(f"    if {var} is _MISSING:")
+            body.append(f"        {var} = {default_expr}")
+            body.append("    else:")
+            body.append(f"        {var} = h{index}({var}, t{index})")
+            namespace[f"h{index}"] = converter.get_structure_hook(tp)
+            namespace[f"t{index}"] = tp
+            inner = None
+        if inner in _SCALARS:
+            namespace[f"s{index}"] = inner
+            body.append(f"    if {guard}{var}.__class__ is not s{index}:")
+            body.append(f"        {var} = s{index}({var})")
+        elif inner is not None:
+            namespace[f"h{index}"] = converter.get_structure_hook(inner)
+            namespace[f"t{index}"] = inner
+            if guard:
+                body.append(f"    if {var} is not None:")
+                body.append(f"        {var} = h{index}({var}, t{index})")
+            else:
+                body.append(f"    {var} = h{index}({var}, t{index})")
+        if field.kw_only:
+            keywords.append(f"{field.alias}={var}")
+        else:
+            positional.append(var)
+    name = f"structure_{cls.__name__}"
+    if _slot_setters(cls) is not None:
+        # Building a frozen slotted instance through __init__ costs one
+        # ``object.__setattr__`` lookup per field; setting the slots directly is what
+        # __init__ does, minus the lookups (only done when __init__ has nothing else to do).
+        namespace["__new"] = object.__new__
+        body.append("    obj = __new(__cl)")
+        for index, field in enumerate(attrs.fields(cls)):
+            namespace[f"set{index}"] = getattr(cls, field.name).__set__
+            body.append(f"    set{index}(obj, v{index})")
+        body.append("    return obj")
+    else:
+        body.append(f"    return __cl({', '.join(positional + keywords)})")
+    source = "\n".join([f"def {name}(o, _=None):", *body])
+    # The source is made only from the class's field names and our own templates.
+    code = compile(source, f"<linegroupbot structure {cls.__qualname__}>", "exec")
+    exec(code, namespace)  # noqa: S102
+    function: Callable[..., Any] = namespace[name]
+    return function
 
 
 def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bool = True) -> None:
@@ -71,10 +179,8 @@ def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bo
     can register their own models the same way.
     """
     if structure:
-        converter.register_structure_hook(
-            cls, make_dict_structure_fn(cls, converter, **_overrides(cls, unstructure=False))
-        )
-    base = make_dict_unstructure_fn(cls, converter, **_overrides(cls, unstructure=True))
+        converter.register_structure_hook(cls, make_structure_fn(cls))
+    base = make_dict_unstructure_fn(cls, converter, **_unstructure_overrides(cls))
     tag = type_tag
     if tag is None and not _has_type_field(cls):
         tag = getattr(cls, "type", None)
@@ -132,7 +238,7 @@ def _tuple_factory(tp: Any) -> Callable[[Any, Any], Any]:
     item = converter.get_structure_hook(item_type)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
-        if not isinstance(value, list | tuple):
+        if value.__class__ is not list and not isinstance(value, list | tuple):
             raise TypeError(f"expected an array, got {type(value).__name__}")
         return tuple([item(v, item_type) for v in value])
 
@@ -164,7 +270,10 @@ def _dispatcher(
     kinds = {cls.type: cls for cls in classes}
     for cls in kinds.values():
         register_model(cls)
-    table = {tag: converter.get_structure_hook(cls) for tag, cls in kinds.items()}
+    # Hooks made by make_structure_fn take the object alone.
+    table: dict[str, Callable[..., Any]] = {
+        tag: converter.get_structure_hook(cls) for tag, cls in kinds.items()
+    }
 
     def structure_tagged(obj: Any, _: Any = None) -> Any:
         try:
@@ -174,7 +283,7 @@ def _dispatcher(
         hook = table.get(tag)
         if hook is None:
             return unknown(obj)
-        return hook(obj, kinds[tag])
+        return hook(obj)
 
     return structure_tagged
 
@@ -343,20 +452,24 @@ def structure_body(obj: Any) -> ev.WebhookBody:
     if destination is not None and not isinstance(destination, str):
         raise InvalidWebhookBodyError("'destination' must be a string")
     parsed: list[ev.Event] = []
-    for index, raw in enumerate(raw_events):
-        try:
+    try:
+        for raw in raw_events:
             parsed.append(_structure_event(raw))
-        except InvalidWebhookBodyError as error:
-            raise InvalidWebhookBodyError(f"events[{index}]: {error}") from None
-        except KeyError as error:
-            raise InvalidWebhookBodyError(
-                f"events[{index}] (type {raw.get('type')!r}) lacks required field {error}"
-            ) from None
-        except (TypeError, ValueError, AttributeError) as error:
-            raise InvalidWebhookBodyError(
-                f"events[{index}] (type {raw.get('type')!r}) is malformed: {error}"
-            ) from None
-    return ev.WebhookBody(events=tuple(parsed), destination=destination)
+    except (InvalidWebhookBodyError, KeyError, TypeError, ValueError, AttributeError) as error:
+        raise _body_error(len(parsed), raw_events[len(parsed)], error) from None
+    return ev.WebhookBody(tuple(parsed), destination)
+
+
+def _body_error(index: int, raw: Any, error: Exception) -> InvalidWebhookBodyError:
+    """Say which event of a body is bad and why."""
+    if isinstance(error, InvalidWebhookBodyError):
+        return InvalidWebhookBodyError(f"events[{index}]: {error}")
+    kind = raw.get("type") if isinstance(raw, dict) else None
+    if isinstance(error, KeyError):
+        return InvalidWebhookBodyError(
+            f"events[{index}] (type {kind!r}) lacks required field {error}"
+        )
+    return InvalidWebhookBodyError(f"events[{index}] (type {kind!r}) is malformed: {error}")
 
 
 def structure(obj: Any, cls: type[T]) -> T:
