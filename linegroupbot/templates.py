@@ -7,6 +7,7 @@ the project files (setup.cfg, README, .env.example) generated around them.
 
 from __future__ import annotations
 
+import configparser
 import re
 from importlib import resources
 from importlib.resources.abc import Traversable
@@ -26,8 +27,17 @@ class Template:
     name: str
     files: dict[str, str]
     test: str
-    needs: tuple[str, ...] = ()
+    bundled: dict[str, tuple[str, ...]] = attrs.Factory(dict)
+    """Example packages copied beside the bot (directory -> its files), installed with it."""
 
+
+_SHOUT_FILES = (
+    "setup.cfg",
+    "pyproject.toml",
+    "README.md",
+    "linegroupbot_shout/__init__.py",
+    "linegroupbot_shout/py.typed",
+)
 
 TEMPLATES: dict[str, Template] = {
     t.name: t
@@ -47,9 +57,7 @@ TEMPLATES: dict[str, Template] = {
                 "handlers/admin.py": "multimodule/handlers/admin.py",
             },
             "tests/test_multimodule.py",
-            needs=(
-                "linegroupbot-shout (the example plugin: pip install -e examples/plugin_shout)",
-            ),
+            bundled={"plugin_shout": _SHOUT_FILES},
         ),
     )
 }
@@ -76,6 +84,13 @@ def describe(name: str) -> str:
     return match.group(1).strip() if match else name
 
 
+def _project_name(folder: str) -> str:
+    """The distribution name in a bundled package's setup.cfg."""
+    parser = configparser.ConfigParser()
+    parser.read_string(_read(f"{folder}/setup.cfg"))
+    return parser["metadata"]["name"]
+
+
 def _setup_cfg(project: str, template: Template) -> str:
     modules = sorted({f[:-3] for f in template.files if "/" not in f})
     packages = sorted({f.split("/")[0] for f in template.files if "/" in f})
@@ -95,6 +110,7 @@ def _setup_cfg(project: str, template: Template) -> str:
         "python_requires = >=3.11",
         "install_requires =",
         "    linegroupbot[test]",
+        *(f"    {_project_name(folder)}" for folder in template.bundled),
         "",
         "[tool:pytest]",
         "testpaths = tests",
@@ -106,16 +122,20 @@ def _setup_cfg(project: str, template: Template) -> str:
 
 
 def _readme(project: str, template: Template) -> str:
-    needs = "".join(f"\nIt also needs {n}.\n" for n in template.needs)
+    install = " ".join(["pip install", *(f"-e ./{d}" for d in template.bundled), "-e ."])
+    bundled = "".join(
+        f"\n`{d}/` is a package of its own that the bot uses; the setup command installs it too.\n"
+        for d in template.bundled
+    )
     return f"""# {project}
 
 {describe(template.name)}
 
 Made from the linegroupbot `{template.name}` template.
-{needs}
+{bundled}
 ```console
 # 1. set up, then chat with the bot in your browser through the local LINE emulator
-python3 -m venv .venv && . .venv/bin/activate && pip install -e . && linegroupbot dev app.py:bot
+python3 -m venv .venv && . .venv/bin/activate && {install} && linegroupbot dev app.py:bot
 
 # 2. run the tests (they talk to the bot through the emulator too)
 . .venv/bin/activate && python -m pytest
@@ -156,6 +176,8 @@ def create_project(directory: Path, template_name: str, *, force: bool = False) 
     project = re.sub(r"[^A-Za-z0-9._-]+", "-", directory.resolve().name).strip("-") or "linebot"
     test_source = _TEMPLATE_PATH.sub('EXAMPLE = HERE.parent / "app.py"', _read(template.test))
     outputs: dict[str, str] = {target: _read(source) for target, source in template.files.items()}
+    for folder, files in template.bundled.items():
+        outputs.update({f"{folder}/{name}": _read(f"{folder}/{name}") for name in files})
     outputs.update(
         {
             "tests/__init__.py": "",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -42,6 +43,7 @@ def test_template_installs_and_its_tests_pass(tmp_path: Path, name: str) -> None
             "--no-build-isolation",
             "--target",
             str(site),
+            *(str(project / folder) for folder in TEMPLATES[name].bundled),
             str(project),
         ],
         capture_output=True,
@@ -51,6 +53,9 @@ def test_template_installs_and_its_tests_pass(tmp_path: Path, name: str) -> None
     )
     assert install.returncode == 0, install.stderr
     assert (site / "app.py").is_file()
+    for folder in TEMPLATES[name].bundled:
+        assert f"-e ./{folder}" in readme
+        assert (project / folder / "setup.cfg").is_file()
     env = {**os.environ, "PYTHONPATH": str(site)}
     tests = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
@@ -91,3 +96,35 @@ def test_list_command(capsys: pytest.CaptureFixture[str]) -> None:
     for name in TEMPLATES:
         assert name in out
         assert describe(name) in out
+
+
+def test_the_wheel_carries_every_template_file(tmp_path: Path) -> None:
+    """Templates are read from the installed package: a wheel must hold all their files."""
+    root = Path(__file__).resolve().parents[1]
+    build = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "-q",
+            "--no-deps",
+            "--no-build-isolation",
+            "--wheel-dir",
+            str(tmp_path),
+            str(root),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert build.returncode == 0, build.stderr
+    (wheel,) = tmp_path.glob("linegroupbot-*.whl")
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for template in TEMPLATES.values():
+        sources = [*template.files.values(), template.test]
+        for folder, files in template.bundled.items():
+            sources += [f"{folder}/{name}" for name in files]
+        for source in sources:
+            assert f"linegroupbot/_examples/{source}" in names, source

@@ -1,7 +1,7 @@
 """A bot split into modules: handler routers in handlers/, a middleware, and a plugin.
 
 Run it against the local emulator:  linegroupbot dev examples/multimodule/app.py:bot
-Needs the example plugin installed:  pip install -e examples/plugin_shout
+Needs the shout plugin package installed (pip install -e on its plugin_shout directory).
 """
 
 import linegroupbot_shout
