@@ -15,6 +15,17 @@ from linegroupbot.cli import main
 from linegroupbot.templates import TEMPLATES, create_project, describe
 
 
+def _pip(command: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """Run pip offline-friendly: no dependencies, no isolated build environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "pip", command, "-q", "--no-deps", "--no-build-isolation", *args],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+
+
 @pytest.mark.parametrize("name", sorted(TEMPLATES))
 def test_template_installs_and_its_tests_pass(tmp_path: Path, name: str) -> None:
     project = tmp_path / f"my-{name}-bot"
@@ -32,24 +43,12 @@ def test_template_installs_and_its_tests_pass(tmp_path: Path, name: str) -> None
     assert "linegroupbot dev app.py:bot" in readme
     assert "python -m pytest" in readme
     site = tmp_path / "site"
-    install = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "install",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--target",
-            str(site),
-            *(str(project / folder) for folder in TEMPLATES[name].bundled),
-            str(project),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    install = _pip(
+        "install",
+        "--target",
+        str(site),
+        *(str(project / folder) for folder in TEMPLATES[name].bundled),
+        str(project),
     )
     assert install.returncode == 0, install.stderr
     assert (site / "app.py").is_file()
@@ -101,24 +100,7 @@ def test_list_command(capsys: pytest.CaptureFixture[str]) -> None:
 def test_the_wheel_carries_every_template_file(tmp_path: Path) -> None:
     """Templates are read from the installed package: a wheel must hold all their files."""
     root = Path(__file__).resolve().parents[1]
-    build = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "pip",
-            "wheel",
-            "-q",
-            "--no-deps",
-            "--no-build-isolation",
-            "--wheel-dir",
-            str(tmp_path),
-            str(root),
-        ],
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    build = _pip("wheel", "--wheel-dir", str(tmp_path), str(root))
     assert build.returncode == 0, build.stderr
     (wheel,) = tmp_path.glob("linegroupbot-*.whl")
     names = set(zipfile.ZipFile(wheel).namelist())
