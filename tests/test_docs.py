@@ -9,6 +9,7 @@ import subprocess
 import sys
 from functools import cache
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -36,6 +37,16 @@ def test_readme_opens_with_the_two_commands_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text()
     assert "bash scripts/setup-dev.sh" in ci
     assert "\npython -m pytest\n" in ci
+
+
+def _snippet_module(name: str) -> ModuleType:
+    """Import a docs snippet file as a module of its own."""
+    spec = importlib.util.spec_from_file_location(name.removesuffix(".py"), SNIPPETS / name)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 @cache
@@ -82,11 +93,7 @@ async def test_tutorial_bot_step_by_step() -> None:
 
 
 async def test_client_alone_snippet(line_emulator: Emulator) -> None:
-    spec = importlib.util.spec_from_file_location("client_alone", SNIPPETS / "client_alone.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _snippet_module("client_alone.py")
     group = await line_emulator.create_group("Builds", ["Alice"], invite_bot=True)
     result = await module.announce(
         line_emulator.settings.access_token, group.chat_id, api_base_url=line_emulator.url
@@ -206,13 +213,7 @@ async def test_plugin_guide_snippet() -> None:
 
 
 async def test_connect_snippet() -> None:
-    spec = importlib.util.spec_from_file_location(
-        "connect_example", SNIPPETS / "connect_example.py"
-    )
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _snippet_module("connect_example.py")
     assert await module.conversation() == "2 members"
 
 
@@ -231,11 +232,7 @@ def test_parse_webhook_example_runs() -> None:
 
 @pytest.mark.redis
 async def test_redis_store_snippet(redis_url: str) -> None:
-    spec = importlib.util.spec_from_file_location("redis_store", SNIPPETS / "redis_store.py")
-    assert spec is not None
-    assert spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    module = _snippet_module("redis_store.py")
     bot = module.make_bot(redis_url)
     try:
         assert await bot.dedupe_store.first_seen("01DOCS") is True
