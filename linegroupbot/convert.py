@@ -62,6 +62,7 @@ def _has_type_field(cls: type[Any]) -> bool:
 
 _SCALARS = (str, int, float, bool)
 _UNIONS = (typing.Union, types.UnionType)
+_NONE = type(None)
 _MISSING = object()
 
 
@@ -107,10 +108,8 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             continue
         var, key, tp = f"v{index}", repr(to_camel(field.name)), field.type
         inner = tp
-        options = typing.get_args(tp)
-        if field.default is None and _NONE in options and typing.get_origin(tp) in _UNIONS:
-            rest = tuple(a for a in options if a is not _NONE)
-            inner = rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
+        if field.default is None and _is_optional(tp):
+            inner = _without_none(tp)
             body.append(f"    {var} = o.get({key})")
             guard = f"{var} is not None and "
         elif field.default is attrs.NOTHING:
@@ -198,20 +197,20 @@ def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bo
 # cattrs' generic handling of Optional and homogeneous tuples re-dispatches on every call;
 # these factories resolve the inner hook once and close over it.
 
-_NONE = type(None)
-
 
 def _is_optional(tp: Any) -> bool:
-    args = typing.get_args(tp)
-    return (
-        typing.get_origin(tp) in (typing.Union, types.UnionType)
-        and len(args) == 2
-        and _NONE in args
-    )
+    """Whether ``tp`` is a union with ``None`` in it (``X | None``, ``A | B | None``)."""
+    return typing.get_origin(tp) in _UNIONS and _NONE in typing.get_args(tp)
+
+
+def _without_none(tp: Any) -> Any:
+    """``X`` for ``X | None``, ``A | B`` for ``A | B | None``."""
+    rest = tuple(a for a in typing.get_args(tp) if a is not _NONE)
+    return rest[0] if len(rest) == 1 else typing.Union[rest]  # noqa: UP007
 
 
 def _optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
-    inner_type = next(a for a in typing.get_args(tp) if a is not _NONE)
+    inner_type = _without_none(tp)
     if inner_type in (str, int, float, bool):
 
         def structure_optional_scalar(value: Any, _: Any) -> Any:
@@ -339,19 +338,11 @@ register_model(ev.DeliveryContext)
 converter.register_structure_hook(ev.DeliveryContext, _structure_delivery)
 
 
-def _optional(hook: Callable[[Any, Any], Any]) -> Callable[[Any, Any], Any]:
-    def structure_optional(obj: Any, cls: Any) -> Any:
-        return None if obj is None else hook(obj, cls)
-
-    return structure_optional
-
-
 # Tagged unions: each hook is registered before any model that has it as a field type.
 _structure_source = _dispatcher(
     "source", (ev.UserSource, ev.GroupSource, ev.RoomSource), _unknown_source
 )
 converter.register_structure_hook(ev.Source, _structure_source)
-converter.register_structure_hook(ev.Source | None, _optional(_structure_source))
 _structure_mentionee = _dispatcher(
     "mentionee", (ev.UserMentionee, ev.AllMentionee), _unknown_mentionee
 )

@@ -106,3 +106,13 @@ def test_bad_scalar_in_a_webhook_event_is_a_clear_body_error() -> None:
     raw["timestamp"] = "yesterday"
     with pytest.raises(InvalidWebhookBodyError, match=r"events\[0\].*malformed"):
         convert.structure_body({"events": [raw]})
+
+
+def test_optional_unions_structure_none_or_their_member() -> None:
+    optional_source: Any = ev.Source | None
+    assert convert.structure(None, optional_source) is None
+    got = convert.structure({"type": "room", "roomId": "R1"}, optional_source)
+    assert got == ev.RoomSource("R1")
+    assert convert.structure({"type": "beacon"}, optional_source) == ev.UnknownSource(
+        type="beacon", raw={"type": "beacon"}
+    )
