@@ -6,23 +6,27 @@ import asyncio
 import contextlib
 import importlib
 import os
-import signal
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
 
 from . import events as ev
-from .client import LineClient, RetryPolicy
+from .client import LineClient, RetryPolicy, derived_retry_keys
 from .context import Context, ExtKey
 from .errors import ConfigurationError, LineGroupBotError
 from .logging import redact
 from .routing import Router
-from .server import WebhookServer
-from .stores import DedupeStore, MemoryDedupeStore
+from .stores import DedupeStore, Store
 
-__all__ = ["BOT_KEY", "Bot", "Plugin"]
+if TYPE_CHECKING:
+    from .runtime import Role, Runtime
+
+__all__ = ["BOT_KEY", "DEFAULT_RUN_STORE", "Bot", "Plugin"]
+
+DEFAULT_RUN_STORE = "sqlite:///linegroupbot.db"
+"""Where ``run()`` keeps accepted events unless a store is named: a file in the working folder."""
 
 _log = structlog.get_logger("linegroupbot")
 
@@ -42,6 +46,12 @@ class Bot(Router):
     ``LINE_CHANNEL_ACCESS_TOKEN``; they are checked when the bot starts, with a message
     naming the missing variable. ``api_base_url``/``data_api_base_url`` default to
     ``LINE_API_BASE_URL``/``LINE_DATA_API_BASE_URL``, then LINE's hosts.
+
+    ``store`` (a URL or a :class:`~linegroupbot.stores.Store`) is where accepted events,
+    dedupe records and dead letters live; unset, ``$LINEGROUPBOT_STORE`` names it, else
+    ``memory://`` for ``create_app()`` and tests and ``sqlite:///linegroupbot.db`` for
+    ``run()``. ``max_attempts``, ``retry_delay`` and ``lease_ttl`` shape redelivery
+    (see the reliability guide).
     """
 
     def __init__(
@@ -55,6 +65,11 @@ class Bot(Router):
         concurrency: int = 64,
         max_body_size: int = 1024 * 1024,
         drain_timeout: float = 10.0,
+        store: Store | str | None = None,
+        shards: int | None = None,
+        max_attempts: int = 3,
+        retry_delay: float = 0.5,
+        lease_ttl: float = 15.0,
         dedupe_store: DedupeStore | None = None,
         retry: RetryPolicy | None = None,
         plugins: Iterable[Plugin] = (),
@@ -72,12 +87,17 @@ class Bot(Router):
         self.concurrency = concurrency
         self.max_body_size = max_body_size
         self.drain_timeout = drain_timeout
-        self.dedupe_store: DedupeStore = dedupe_store or MemoryDedupeStore()
+        self.store = store
+        self.shards = shards
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.lease_ttl = lease_ttl
+        self.dedupe_store = dedupe_store
         self.retry = retry
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
         self._client: LineClient | None = None
-        self.server: WebhookServer | None = None
+        self.runtime: Runtime | None = None
         for plugin in plugins:
             self.add_plugin(plugin)
         if load_entry_point_plugins:
@@ -200,50 +220,57 @@ class Bot(Router):
             extensions=self.extensions,
         )
 
-    async def handle_event(self, event: ev.Event) -> None:
-        """Dispatch one event; exceptions are handled or logged, never raised."""
-        ctx = self.make_context(event)
-        try:
-            handled = await self.dispatch(ctx)
-        except asyncio.CancelledError:
-            ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
-            raise
-        except Exception as error:
-            ctx.log.error(
-                "handler_failed",
-                handler=ctx.handler_name,
-                error=repr(error),
-                exc_info=error,
-            )
-            return
-        if not handled:
-            ctx.log.debug("event_unhandled")
+    async def process(self, event: ev.Event, attempt: int = 1) -> None:
+        """Dispatch one event; a handler's exception is logged with context, then raised.
 
-    # --- serving ----------------------------------------------------------------------------------
+        Logging and the client's calls carry ``webhook_event_id`` and ``chat_id`` (bound in
+        structlog's context variables), and idempotent sends get retry keys derived from the
+        event ID, so running an event again sends nothing twice.
+        """
+        event_id = event.webhook_event_id
+        with structlog.contextvars.bound_contextvars(
+            webhook_event_id=event_id, chat_id=event.chat_id
+        ):
+            ctx = self.make_context(event)
+            ctx.attempt = attempt
+            keys = derived_retry_keys(event_id) if event_id else contextlib.nullcontext()
+            with keys:
+                try:
+                    handled = await self.dispatch(ctx)
+                except asyncio.CancelledError:
+                    ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
+                    raise
+                except Exception as error:
+                    ctx.log.error(
+                        "handler_failed",
+                        handler=ctx.handler_name,
+                        attempt=attempt,
+                        error=repr(error),
+                        exc_info=error,
+                    )
+                    raise
+            if not handled:
+                ctx.log.debug("event_unhandled")
+
+    async def handle_event(self, event: ev.Event) -> None:
+        """Dispatch one event now, with no queue; exceptions are logged, never raised."""
+        with contextlib.suppress(Exception):
+            await self.process(event)
+
+    # --- running ----------------------------------------------------------------------------------
 
     def create_app(self, path: str = "/callback") -> web.Application:
-        """An aiohttp application serving the webhook at ``path`` and ``GET /healthz``."""
+        """An aiohttp application serving the webhook at ``path`` and ``GET /healthz``.
+
+        It receives and handles events in one process (a :class:`~linegroupbot.runtime.Runtime`
+        in the ``"all"`` role, reachable as ``bot.runtime``), on the bot's store.
+        """
+        from .runtime import Runtime
+
         self.check_settings()
-        app = web.Application(client_max_size=self.max_body_size + 1024)
-        app[BOT_KEY] = self
-        self.server = WebhookServer(
-            channel_secret=self.channel_secret,
-            handle_event=self.handle_event,
-            dedupe=self.dedupe_store,
-            concurrency=self.concurrency,
-            max_body_size=self.max_body_size,
-            drain_timeout=self.drain_timeout,
-        )
-        self.server.install(app, path)
-        app.on_startup.append(self._startup)
-        app.on_shutdown.append(self._shutdown)
-        return app
-
-    async def _startup(self, _: web.Application) -> None:
-        await self.startup()
-
-    async def _shutdown(self, _: web.Application) -> None:
-        await self.shutdown()
+        runtime = Runtime(self)
+        self.runtime = runtime
+        return runtime.create_app(path)
 
     async def startup(self) -> None:
         """Run every router's startup hooks (the bot's first, then included routers')."""
@@ -254,44 +281,53 @@ class Bot(Router):
         _log.info("bot_started", plugins=self.plugins)
 
     async def shutdown(self) -> None:
-        """Drain handlers, run shutdown hooks (reverse order), close the client."""
-        if self.server is not None:
-            await self.server.drain()
+        """Run shutdown hooks (reverse order), close the client and any dedupe store."""
         for router in reversed(list(self.iter_routers())):
             for hook in reversed(router.shutdown_hooks):
                 try:
                     await hook()
                 except Exception as error:
                     _log.error("shutdown_hook_failed", hook=repr(hook), error=repr(error))
-        await self.dedupe_store.close()
+        if self.dedupe_store is not None:
+            await self.dedupe_store.close()
         if self._client is not None:
             await self._client.close()
             self._client = None
         _log.info("bot_stopped")
 
-    def run(self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback") -> None:
-        """Serve the webhook until SIGINT/SIGTERM, then shut down gracefully."""
-        asyncio.run(self.serve(host, port, path=path))
+    def run(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        path: str = "/callback",
+        store: str | None = None,
+        role: Role = "all",
+    ) -> None:
+        """Serve until SIGINT/SIGTERM, then shut down gracefully (see :meth:`serve`)."""
+        asyncio.run(self.serve(host, port, path=path, store=store, role=role))
 
     async def serve(
-        self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback"
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8000,
+        *,
+        path: str = "/callback",
+        store: str | None = None,
+        role: Role = "all",
     ) -> None:
-        """Serve the webhook until cancelled or signalled (the async form of :meth:`run`)."""
-        runner = web.AppRunner(self.create_app(path), access_log=None, handle_signals=False)
-        await runner.setup()
-        site = web.TCPSite(runner, host, port)
-        await site.start()
-        _log.info("serving", url=f"http://{host}:{port}{path}")
-        stop = asyncio.Event()
-        loop = asyncio.get_running_loop()
-        for signum in (signal.SIGINT, signal.SIGTERM):
-            with contextlib.suppress(NotImplementedError, RuntimeError):  # non-Unix loops
-                loop.add_signal_handler(signum, stop.set)
-        try:
-            await stop.wait()
-        finally:
-            _log.info("stopping")
-            await runner.cleanup()
+        """Serve as ``role`` on ``store`` (default: the bot's, ``$LINEGROUPBOT_STORE``, or
+        :data:`DEFAULT_RUN_STORE`) until cancelled or signalled."""
+        from .runtime import Runtime
+
+        runtime = Runtime(self, store=store, role=role, default_store=DEFAULT_RUN_STORE)
+        if not runtime.store.durable:
+            _log.warning(
+                "store_not_durable",
+                store=runtime.store.url,
+                detail="accepted events die with this process; use sqlite:/// or redis://",
+            )
+        await runtime.serve(host, port, path=path)
 
 
 def _import_router(target: str) -> Router:

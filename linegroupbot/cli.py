@@ -1,4 +1,4 @@
-"""The ``linegroupbot`` command: ``run``, ``dev``, ``emulator`` and ``new``."""
+"""The ``linegroupbot`` command: run, worker, dev, emulator, dead-letters and new."""
 
 from __future__ import annotations
 
@@ -7,21 +7,24 @@ import asyncio
 import contextlib
 import importlib
 import importlib.util
+import json
 import os
 import secrets
 import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from .errors import ConfigurationError
+from .errors import ConfigurationError, StoreError
 from .loading import load_bot
 from .logging import configure_logging
+from .serving import wait_for_signal
 
 __all__ = ["load_bot", "main"]  # load_bot is re-exported from .loading
 
@@ -57,20 +60,96 @@ def _free_port() -> int:
 # --- commands -------------------------------------------------------------------------------
 
 
+def _load_tuned_bot(args: argparse.Namespace) -> Any:
+    bot = load_bot(args.target)
+    for option in ("lease_ttl", "max_attempts", "retry_delay", "concurrency", "shards"):
+        value = getattr(args, option, None)
+        if value is not None:
+            setattr(bot, option, value)
+    return bot
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     configure_logging(args.log_format, args.log_level)
-    bot = load_bot(args.target)
-    bot.run(args.host, args.port, path=args.path)
+    bot = _load_tuned_bot(args)
+    bot.run(args.host, args.port, path=args.path, store=args.store, role=args.role)
     return 0
 
 
-async def _wait_for_signal() -> None:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        with contextlib.suppress(NotImplementedError, RuntimeError):
-            loop.add_signal_handler(signum, stop.set)
-    await stop.wait()
+def _cmd_worker(args: argparse.Namespace) -> int:
+    configure_logging(args.log_format, args.log_level)
+    bot = _load_tuned_bot(args)
+    bot.run(args.host, args.port, store=args.store, role="worker")
+    return 0
+
+
+def _cmd_dead_letters(args: argparse.Namespace) -> int:
+    from .bot import DEFAULT_RUN_STORE
+    from .runtime import resolve_store_url
+    from .stores import open_store
+
+    store = open_store(resolve_store_url(args.store, None, DEFAULT_RUN_STORE), shards=args.shards)
+
+    async def act() -> int:
+        await store.open()
+        try:
+            if args.action == "list":
+                letters = await store.dead_letters(limit=args.limit)
+                if args.json:
+                    for dead in letters:
+                        print(
+                            json.dumps(
+                                {
+                                    "id": dead.id,
+                                    "event_id": dead.event_id,
+                                    "key": dead.key,
+                                    "attempts": dead.attempts,
+                                    "failed_at": dead.failed_at,
+                                    "error": dead.error,
+                                    "event": json.loads(dead.payload),
+                                }
+                            )
+                        )
+                    return 0
+                if not letters:
+                    print(f"no dead letters in {store.url}")
+                for dead in letters:
+                    when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(dead.failed_at))
+                    print(
+                        f"{dead.id}  {when}  event {dead.event_id or '-'}  chat {dead.key}  "
+                        f"attempts {dead.attempts}\n    {dead.error}"
+                    )
+                return 0
+            if args.action == "replay":
+                ids = args.ids or []
+                if args.all:
+                    ids = [d.id for d in await store.dead_letters(limit=1_000_000)]
+                if not ids:
+                    print("name dead letters to replay (IDs from 'list'), or pass --all")
+                    return 2
+                missing = 0
+                for dead_id in ids:
+                    if await store.replay(dead_id):
+                        print(f"replayed {dead_id}")
+                    else:
+                        print(f"no dead letter {dead_id}")
+                        missing += 1
+                return 1 if missing else 0
+            if args.action == "purge":
+                if not args.ids and not args.all:
+                    print("name dead letters to delete, or pass --all")
+                    return 2
+                if args.all:
+                    removed = await store.purge()
+                else:
+                    removed = sum([await store.purge(dead_id) for dead_id in args.ids])
+                print(f"deleted {removed} dead letter(s)")
+                return 0
+            raise AssertionError(args.action)
+        finally:
+            await store.close()
+
+    return asyncio.run(act())
 
 
 def _cmd_emulator(args: argparse.Namespace) -> int:
@@ -90,7 +169,7 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
             await emulator.seed_demo()
         print(f"LINE emulator on {url}  (chat page: {url}/)", flush=True)
         try:
-            await _wait_for_signal()
+            await wait_for_signal()
         finally:
             await emulator.stop()
 
@@ -101,8 +180,11 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
 class _BotProcess:
     """The bot under ``dev``: a child process, restarted when its files change."""
 
-    def __init__(self, target: str, port: int, env: dict[str, str], log_format: str) -> None:
+    def __init__(
+        self, target: str, port: int, env: dict[str, str], log_format: str, store: str
+    ) -> None:
         self.target = target
+        self.store = store
         self.port = port
         self.env = env
         self.log_format = log_format
@@ -121,6 +203,8 @@ class _BotProcess:
             str(self.port),
             "--log-format",
             self.log_format,
+            "--store",
+            self.store,
         ]
         self.process = subprocess.Popen(command, env=self.env)  # noqa: S603 (our own interpreter)
 
@@ -169,7 +253,7 @@ def _cmd_dev(args: argparse.Namespace) -> int:
             LINE_DATA_API_BASE_URL=url,
             PYTHONUNBUFFERED="1",
         )
-        bot = _BotProcess(args.target, bot_port, env, args.log_format)
+        bot = _BotProcess(args.target, bot_port, env, args.log_format, args.store)
         bot.start()
         try:
             if not await bot.wait_ready():
@@ -188,7 +272,7 @@ def _cmd_dev(args: argparse.Namespace) -> int:
 
 
 async def _watch(target: str, bot: _BotProcess, emulator: Any) -> None:
-    stopper = asyncio.create_task(_wait_for_signal())
+    stopper = asyncio.create_task(wait_for_signal())
     files = _watched_files(target)
     stamps = _snapshot(files)
     try:
@@ -231,19 +315,65 @@ def _parser() -> argparse.ArgumentParser:
         p.add_argument("--log-format", choices=("console", "json"), default=default)
         p.add_argument("--log-level", default="INFO")
 
-    run = sub.add_parser("run", help="serve a bot's webhook")
+    store_help = (
+        "where accepted events live: memory://, sqlite:///bot.db or redis://host:6379/0 "
+        "(default: the bot's, $LINEGROUPBOT_STORE, else sqlite:///linegroupbot.db)"
+    )
+
+    def delivery_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--store", default=None, help=store_help)
+        p.add_argument(
+            "--lease-ttl",
+            type=float,
+            default=None,
+            help="seconds before a dead worker's events go to another (default 15)",
+        )
+        p.add_argument(
+            "--max-attempts", type=int, default=None, help="attempts before dead-lettering (3)"
+        )
+        p.add_argument("--retry-delay", type=float, default=None, help="first retry's delay (0.5)")
+        p.add_argument("--concurrency", type=int, default=None, help="handlers at once (64)")
+        p.add_argument("--shards", type=int, default=None, help="queue shards (16)")
+
+    run = sub.add_parser("run", help="serve a bot's webhook (and handle its events)")
     run.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. examples/echo.py:bot")
     run.add_argument("--host", default="127.0.0.1")
     run.add_argument("--port", type=int, default=8000)
     run.add_argument("--path", default="/callback")
+    run.add_argument(
+        "--role",
+        choices=("all", "receiver"),
+        default="all",
+        help="all: receive and handle; receiver: only verify, enqueue and answer",
+    )
+    delivery_args(run)
     logging_args(run)
     run.set_defaults(func=_cmd_run)
+
+    worker = sub.add_parser("worker", help="handle the events receivers queued in a shared store")
+    worker.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. examples/echo.py:bot")
+    worker.add_argument("--host", default="127.0.0.1", help="where /healthz is served")
+    worker.add_argument("--port", type=int, default=8001, help="the /healthz port (0: any)")
+    delivery_args(worker)
+    logging_args(worker)
+    worker.set_defaults(func=_cmd_worker)
+
+    dead = sub.add_parser("dead-letters", help="list, replay or delete events that failed")
+    dead.add_argument("action", choices=("list", "replay", "purge"))
+    dead.add_argument("ids", nargs="*", help="dead letter IDs (from 'list')")
+    dead.add_argument("--all", action="store_true", help="replay or delete every dead letter")
+    dead.add_argument("--store", default=None, help=store_help)
+    dead.add_argument("--shards", type=int, default=None, help="queue shards (16)")
+    dead.add_argument("--limit", type=int, default=100, help="how many to list")
+    dead.add_argument("--json", action="store_true", help="one JSON object per line")
+    dead.set_defaults(func=_cmd_dead_letters)
 
     dev = sub.add_parser("dev", help="run a bot against the local emulator, reloading on change")
     dev.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. examples/echo.py:bot")
     dev.add_argument("--port", type=int, default=8787, help="the emulator's port (0: any)")
     dev.add_argument("--bot-port", type=int, default=0, help="the bot's port (default: any)")
     dev.add_argument("--verified", action="store_true", help="allow member ID lookups")
+    dev.add_argument("--store", default="memory://", help="the bot's store (default memory://)")
     logging_args(dev)
     dev.set_defaults(func=_cmd_dev)
 
@@ -272,7 +402,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         result: int = args.func(args)
-    except ConfigurationError as error:
+    except (ConfigurationError, StoreError) as error:
         print(f"linegroupbot: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:

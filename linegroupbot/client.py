@@ -9,11 +9,13 @@ never written to a log, an error or a repr.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from contextvars import ContextVar
 from types import TracebackType
 from typing import Any, Literal
 
@@ -44,6 +46,7 @@ __all__ = [
     "SendResult",
     "SentMessage",
     "TokenBucket",
+    "derived_retry_keys",
 ]
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -59,6 +62,40 @@ DEFAULT_RATE_LIMITS: Mapping[str, tuple[float, float]] = {
 """LINE's published per-channel limits: endpoint class -> (requests per second, burst)."""
 
 _log = structlog.get_logger("linegroupbot.client")
+
+_RETRY_KEY_NAMESPACE = uuid.UUID("5b0f6c1e-3a51-4c8e-9d3f-2f0a3f7f0b11")
+
+
+class _RetryKeys:
+    __slots__ = ("count", "seed")
+
+    def __init__(self, seed: str) -> None:
+        self.seed = seed
+        self.count = 0
+
+    def next(self) -> str:
+        self.count += 1
+        return str(uuid.uuid5(_RETRY_KEY_NAMESPACE, f"{self.seed}:{self.count}"))
+
+
+_retry_keys: ContextVar[_RetryKeys | None] = ContextVar("linegroupbot_retry_keys", default=None)
+
+
+@contextlib.contextmanager
+def derived_retry_keys(seed: str) -> Iterator[None]:
+    """Derive ``X-Line-Retry-Key`` values from ``seed`` inside this block.
+
+    The n-th idempotent send (push, multicast, broadcast, narrowcast) made in the block
+    carries ``uuid5(seed, n)``, so running the same code again for the same seed (a
+    handler re-run after a crash: the seed is the event's ``webhookEventId``) sends the
+    same keys, and LINE answers 409 "already accepted" instead of sending twice; that
+    409 counts as success. Sends must happen in the same order on every run.
+    """
+    token = _retry_keys.set(_RetryKeys(seed))
+    try:
+        yield
+    finally:
+        _retry_keys.reset(token)
 
 
 # --- results ------------------------------------------------------------------------------
@@ -305,8 +342,11 @@ class LineClient:
         if json is not None:
             body = orjson.dumps(json)
             headers["Content-Type"] = "application/json"
+        derived = False
         if retry_key:
-            headers["X-Line-Retry-Key"] = str(uuid.uuid4())
+            keys = _retry_keys.get()
+            derived = keys is not None
+            headers["X-Line-Retry-Key"] = keys.next() if keys is not None else str(uuid.uuid4())
         policy = self.retry
         attempts = max(1, policy.attempts) if retry_mode != "none" else 1
         deadline = time.monotonic() + policy.total_timeout
@@ -358,8 +398,9 @@ class LineClient:
             if 200 <= status < 300:
                 return _Response(status, data, request_id)
             accepted = resp_headers.get("x-line-accepted-request-id")
-            if status == 409 and retry_key and attempt > 1 and accepted:
-                # Our earlier attempt went through; the retry key kept it from being sent twice.
+            if status == 409 and retry_key and accepted and (attempt > 1 or derived):
+                # An earlier attempt (this call's, or an earlier run of the same handler)
+                # went through; the retry key kept it from being sent twice.
                 log.info("api_call_deduplicated", accepted_request_id=accepted)
                 return _Response(status, data, request_id, accepted_request_id=accepted)
             api_error = _error_from(status, data, resp_headers, method, path)

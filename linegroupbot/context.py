@@ -81,13 +81,18 @@ class Extensions:
 
 
 class Context:
-    """One event, the client to answer it with, and a logger bound to it."""
+    """One event, the client to answer it with, and a logger bound to it.
+
+    ``attempt`` is 1 the first time the event is handled and more when it is handled
+    again (a handler raised, or a worker died before finishing it).
+    """
 
     __slots__ = (
         "_base_log",
         "_handler_name",
         "_log",
         "_replied",
+        "attempt",
         "client",
         "command",
         "command_prefixes",
@@ -114,6 +119,7 @@ class Context:
         self.data: dict[str, Any] = {}
         self.ext = Extensions(self, extensions or {})
         self._replied = False
+        self.attempt = 1
         self._handler_name: str | None = None
         self._base_log = log if log is not None else _LOG
         self._log: Any = None
@@ -231,7 +237,10 @@ class Context:
 
         A second reply, or a reply to an event without a token, raises unless
         ``fallback_to_push=True``, which pushes to the chat instead (counts against quota).
-        A token LINE rejects (expired) is handled the same way.
+        A token LINE rejects (expired) is handled the same way, except when the event is
+        handled again after a crash (``ctx.attempt > 1``): then the earlier run most likely
+        replied, so the reply is skipped (logged as ``reply_skipped_on_rerun``) rather than
+        risk a duplicate.
         """
         token = self.event.reply_token_or_none
         if self.event.mode == "standby":
@@ -264,6 +273,13 @@ class Context:
         except BadRequestError as error:
             if "reply token" not in error.message.lower():
                 raise
+            if self.attempt > 1:
+                # A re-run after a crash: the earlier run most likely used the token, so the
+                # reply was delivered then. Pushing now could send it twice.
+                self.log.warning(
+                    "reply_skipped_on_rerun", attempt=self.attempt, request_id=error.request_id
+                )
+                return SendResult(request_id=error.request_id)
             if fallback_to_push:
                 self.log.info("reply_token_rejected_pushing", request_id=error.request_id)
                 return await self.push_to_chat(

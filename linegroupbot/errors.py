@@ -31,6 +31,7 @@ __all__ = [
     "RateLimitError",
     "ReplyTokenUsedError",
     "ServerError",
+    "StoreError",
     "UnauthorizedError",
     "UnsupportedInScopeError",
     "api_error_for_status",
@@ -43,6 +44,13 @@ class LineGroupBotError(Exception):
 
 class ConfigurationError(LineGroupBotError):
     """The bot is configured wrongly (missing secret or token, bad setting); raised at startup."""
+
+
+class StoreError(LineGroupBotError):
+    """The store (``memory://``, ``sqlite:///...``, ``redis://...``) is misnamed or unreachable.
+
+    The message names the URL, with any password redacted, and what to do.
+    """
 
 
 class InvalidSignatureError(LineGroupBotError):

@@ -1,23 +1,24 @@
-"""The aiohttp webhook endpoint: verify, parse, answer 200, then dispatch in the background.
+"""The webhook receiver: verify, parse, enqueue durably, then answer 200.
 
-Events of one chat are handled in the order LINE sent them; different chats run
-concurrently up to a limit. Redelivered events (same ``webhookEventId``) are handled
-once. On shutdown, in-flight handlers get ``drain_timeout`` seconds to finish; the
-rest are cancelled and logged.
+LINE gets its 200 only once the request's events are in the store (one write per
+request), so an answered event survives a crash. Redelivered events (same
+``webhookEventId``) are queued once. One malformed event does not cost the others
+of its body: it goes to the dead letters with its raw JSON, the rest are queued.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Awaitable, Callable
+from typing import Any
 
+import orjson
 import structlog
 from aiohttp import web
 
-from . import events as ev
-from .errors import InvalidSignatureError, InvalidWebhookBodyError
-from .signature import parse_webhook
-from .stores import DedupeStore
+from .convert import structure_events
+from .errors import InvalidWebhookBodyError
+from .signature import verify_signature
+from .stores import DedupeStore, QueuedEvent, Store, shard_of
 
 __all__ = ["WebhookServer"]
 
@@ -25,35 +26,24 @@ _log = structlog.get_logger("linegroupbot.server")
 
 
 class WebhookServer:
-    """Receives webhooks and schedules ``handle_event`` per event, ordered per chat."""
+    """Receives webhooks and puts their events in the store's queue."""
 
     def __init__(
         self,
         *,
         channel_secret: str,
-        handle_event: Callable[[ev.Event], Awaitable[None]],
-        dedupe: DedupeStore,
-        concurrency: int = 64,
+        store: Store,
         max_body_size: int = 1024 * 1024,
-        drain_timeout: float = 10.0,
+        dedupe: DedupeStore | None = None,
     ) -> None:
         self._secret = channel_secret
-        self._handle_event = handle_event
+        self.store = store
         self.dedupe = dedupe
         self.max_body_size = max_body_size
-        self.drain_timeout = drain_timeout
-        self._limit = asyncio.Semaphore(concurrency)
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: dict[asyncio.Task[None], ev.Event] = {}
-        self._closing = False
+        self.closing = False
+        self.received = 0
 
-    @property
-    def in_flight(self) -> int:
-        """How many events are queued or being handled."""
-        return len(self._tasks)
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        """The webhook endpoint."""
+    async def _read_body(self, request: web.Request) -> bytes | web.Response:
         if request.content_length is not None and request.content_length > self.max_body_size:
             return web.json_response({"error": "body too large"}, status=413)
         chunks: list[bytes] = []
@@ -66,77 +56,82 @@ class WebhookServer:
                 chunks.append(chunk)
         except (ConnectionError, asyncio.IncompleteReadError):
             return web.json_response({"error": "incomplete body"}, status=400)
-        body = b"".join(chunks)
+        return b"".join(chunks)
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        """The webhook endpoint."""
+        body = await self._read_body(request)
+        if isinstance(body, web.Response):
+            return body
         signature = request.headers.get("x-line-signature")
-        try:
-            parsed = parse_webhook(body, signature, self._secret)
-        except InvalidSignatureError as error:
+        if not signature or not verify_signature(body, signature, self._secret):
             _log.warning("webhook_rejected", reason="signature", remote=request.remote)
-            return web.json_response({"error": str(error)}, status=401)
+            return web.json_response(
+                {"error": "x-line-signature does not match the request body"}, status=401
+            )
+        try:
+            good, bad = structure_events(orjson.loads(body))
+        except orjson.JSONDecodeError as error:
+            _log.warning("webhook_rejected", reason="body", detail=f"not JSON: {error}")
+            return web.json_response(
+                {"error": f"webhook body is not valid JSON: {error}"}, status=400
+            )
         except InvalidWebhookBodyError as error:
             _log.warning("webhook_rejected", reason="body", detail=str(error))
             return web.json_response({"error": str(error)}, status=400)
-        if self._closing:
+        if self.closing:
             return web.json_response({"error": "shutting down"}, status=503)
-        for event in parsed.events:
-            if event.webhook_event_id and not await self.dedupe.first_seen(event.webhook_event_id):
-                _log.info(
-                    "event_duplicate_skipped",
-                    webhook_event_id=event.webhook_event_id,
-                    is_redelivery=event.is_redelivery,
-                )
+        shards = self.store.shards
+        items: list[QueuedEvent] = []
+        for raw, event in good:
+            event_id = event.webhook_event_id or None
+            if (
+                event_id is not None
+                and self.dedupe is not None
+                and not await self.dedupe.first_seen(event_id)
+            ):
+                _log_duplicate(event_id, event.is_redelivery)
                 continue
-            self._schedule(event)
-        return web.json_response({"status": "ok", "events": len(parsed.events)})
+            key = event.chat_id or f"event:{event_id or id(raw)}"
+            items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw, event))
+        try:
+            accepted = await self.store.enqueue(items) if items else []
+            for raw, reason in bad:
+                await self.store.dead_letter(
+                    None, raw=orjson.dumps(raw), key=_key_of(raw), error=reason
+                )
+        except Exception as error:
+            # LINE redelivers what was not answered 2xx (when redelivery is on).
+            _log.error("enqueue_failed", store=self.store.url, error=repr(error))
+            return web.json_response({"error": "the event store is unavailable"}, status=503)
+        self.received += len(items)
+        for item, fresh in zip(items, accepted, strict=True):
+            if not fresh:
+                parsed = item.event
+                _log_duplicate(item.event_id, parsed.is_redelivery if parsed else None)
+        for _, reason in bad:
+            _log.error("event_rejected", reason=reason)
+        return web.json_response(
+            {
+                "status": "ok",
+                "events": len(good) + len(bad),
+                "queued": sum(accepted),
+                "rejected": len(bad),
+            }
+        )
 
-    def _schedule(self, event: ev.Event) -> None:
-        key = event.chat_id or f"event:{event.webhook_event_id or id(event)}"
-        previous = self._tails.get(key)
-        task = asyncio.create_task(self._run(previous, event))
-        self._tails[key] = task
-        self._tasks[task] = event
 
-        def done(finished: asyncio.Task[None]) -> None:
-            self._tasks.pop(finished, None)
-            if self._tails.get(key) is finished:
-                del self._tails[key]
+def _log_duplicate(event_id: str | None, is_redelivery: bool | None) -> None:
+    _log.info("event_duplicate_skipped", webhook_event_id=event_id, is_redelivery=is_redelivery)
 
-        task.add_done_callback(done)
 
-    async def _run(self, previous: asyncio.Task[None] | None, event: ev.Event) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        async with self._limit:
-            await self._handle_event(event)
-
-    async def healthz(self, request: web.Request) -> web.StreamResponse:
-        """``GET /healthz`` for load balancers."""
-        return web.json_response({"status": "ok", "in_flight": self.in_flight})
-
-    async def drain(self) -> None:
-        """Stop taking events; wait for in-flight handlers, cancelling what is left."""
-        self._closing = True
-        pending = set(self._tasks)
-        if not pending:
-            return
-        _log.info("draining", in_flight=len(pending), timeout=self.drain_timeout)
-        _, still = await asyncio.wait(pending, timeout=self.drain_timeout)
-        if still:
-            _log.warning(
-                "drain_cut_off",
-                cancelled=len(still),
-                webhook_event_ids=[
-                    self._tasks[t].webhook_event_id for t in still if t in self._tasks
-                ],
-            )
-            for task in still:
-                task.cancel()
-            await asyncio.gather(*still, return_exceptions=True)
-
-    def install(self, app: web.Application, path: str) -> None:
-        """Add the webhook and health routes to ``app``."""
-        app.router.add_post(path, self.handle)
-        app.router.add_get("/healthz", self.healthz)
-
-    def __repr__(self) -> str:
-        return f"WebhookServer(in_flight={self.in_flight})"
+def _key_of(raw: Any) -> str:
+    """The ordering key of an event that could not be parsed: its chat, as far as it says."""
+    source = raw.get("source") if isinstance(raw, dict) else None
+    if isinstance(source, dict):
+        for field in ("groupId", "roomId", "userId"):
+            value = source.get(field)
+            if isinstance(value, str):
+                return value
+    event_id = raw.get("webhookEventId") if isinstance(raw, dict) else None
+    return f"event:{event_id if isinstance(event_id, str) else 'unknown'}"

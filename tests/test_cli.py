@@ -190,7 +190,9 @@ async def test_dev_reloads_the_bot_when_its_file_changes(tmp_path: Path) -> None
         assert await _stop(process) == 0
 
 
-async def test_run_serves_and_shuts_down_gracefully_on_sigterm(line_emulator: Emulator) -> None:
+async def test_run_serves_and_shuts_down_gracefully_on_sigterm(
+    line_emulator: Emulator, tmp_path: Path
+) -> None:
     from linegroupbot.cli import _free_port
     from tests.helpers import signed
     from tests.payloads import event
@@ -201,6 +203,8 @@ async def test_run_serves_and_shuts_down_gracefully_on_sigterm(line_emulator: Em
         "examples/echo.py:bot",
         "--port",
         str(port),
+        "--store",
+        f"sqlite:///{tmp_path}/bot.db",
         "--log-format",
         "json",
         env={

@@ -342,7 +342,9 @@ def _strategy_for(tp: Any) -> st.SearchStrategy[Any]:
     if tp == ev.MessageContent:
         return st.one_of(*(_full(cls) for cls in EXPECTED_CONTENT.values()))
     if tp == dict[str, Any] | None:
-        return st.none() | st.dictionaries(_text, st.integers() | _text, max_size=3)
+        return st.none() | st.dictionaries(
+            _text, st.integers(-(2**63), 2**63 - 1) | _text, max_size=3
+        )
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is tuple:

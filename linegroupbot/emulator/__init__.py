@@ -113,13 +113,9 @@ class Emulator:
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
         """Serve on ``host:port`` (0 picks a free port); returns the base URL."""
-        self._runner = web.AppRunner(self.create_app(), access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, host, port)
-        await site.start()
-        server = site._server
-        sockets = getattr(server, "sockets", None) or []
-        bound_port = sockets[0].getsockname()[1] if sockets else port
+        from ..serving import start_site
+
+        self._runner, bound_port = await start_site(self.create_app(), host, port)
         self.url = f"http://{host}:{bound_port}"
         return self.url
 

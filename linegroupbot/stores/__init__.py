@@ -1,7 +1,30 @@
-"""Stores behind pluggable parts: webhook event dedupe (in memory, or shared in Redis)."""
+"""Where everything durable lives: the event queue, dedupe records, leases and dead letters.
 
-from .memory import MemoryDedupeStore
-from .protocol import DedupeStore
-from .redis import RedisDedupeStore
+Pick a backend with one URL (:func:`open_store`): ``memory://`` (this process only),
+``sqlite:///bot.db`` (one machine, the default of ``linegroupbot run``) or
+``redis://host:6379/0`` (any number of receivers and workers).
+"""
 
-__all__ = ["DedupeStore", "MemoryDedupeStore", "RedisDedupeStore"]
+from .memory import MemoryDedupeStore, MemoryStore
+from .protocol import DeadLetter, DedupeStore, Entry, QueuedEvent, QueueStats, Store, shard_of
+from .redis import RedisDedupeStore, RedisStore
+from .sqlite import SqliteStore
+from .url import DEFAULT_SHARDS, open_store, redact_url
+
+__all__ = [
+    "DEFAULT_SHARDS",
+    "DeadLetter",
+    "DedupeStore",
+    "Entry",
+    "MemoryDedupeStore",
+    "MemoryStore",
+    "QueueStats",
+    "QueuedEvent",
+    "RedisDedupeStore",
+    "RedisStore",
+    "SqliteStore",
+    "Store",
+    "open_store",
+    "redact_url",
+    "shard_of",
+]

@@ -1,10 +1,27 @@
-"""The small interface a dedupe store implements."""
+"""The interfaces stores implement: webhook event dedupe, and the durable event queue."""
 
 from __future__ import annotations
 
-from typing import Protocol, runtime_checkable
+import zlib
+from collections.abc import Collection, Sequence
+from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-__all__ = ["DedupeStore"]
+import attrs
+import orjson
+
+if TYPE_CHECKING:
+    from ..events import Event
+
+__all__ = [
+    "DeadLetter",
+    "DedupeStore",
+    "Entry",
+    "QueueStats",
+    "QueuedEvent",
+    "Store",
+    "event_id_in",
+    "shard_of",
+]
 
 
 @runtime_checkable
@@ -17,4 +34,178 @@ class DedupeStore(Protocol):
 
     async def close(self) -> None:
         """Release resources."""
+        ...
+
+
+def event_id_in(payload: bytes) -> str | None:
+    """The ``webhookEventId`` of an event's JSON, if it has one (for dead letters)."""
+    try:
+        data = orjson.loads(payload)
+    except orjson.JSONDecodeError:
+        return None
+    value = data.get("webhookEventId") if isinstance(data, dict) else None
+    return value if isinstance(value, str) else None
+
+
+def shard_of(key: str, shards: int) -> int:
+    """The queue shard of a chat (or of a chatless event's ID): stable across processes."""
+    return zlib.crc32(key.encode()) % shards
+
+
+@attrs.define(slots=True)
+class QueuedEvent:
+    """One accepted event on its way into the queue.
+
+    ``raw`` is the event's JSON object as LINE sent it; ``event`` the parsed model (the
+    memory store keeps it, durable stores keep the JSON). ``key`` is what orders it: the
+    chat ID, or the event ID for events that belong to no chat.
+    """
+
+    event_id: str | None
+    key: str
+    shard: int
+    raw: dict[str, Any]
+    event: Event | None = None
+
+
+@attrs.define(slots=True)
+class Entry:
+    """An event a worker took from the queue.
+
+    ``id`` is the store's own ID (a row or stream ID). ``attempts`` counts the deliveries
+    before this one: 0 for a fresh event, more after a worker died while holding it.
+    """
+
+    id: str
+    shard: int
+    key: str
+    payload: bytes
+    enqueued_at: float
+    attempts: int = 0
+    event: Event | None = None
+
+
+@attrs.frozen
+class DeadLetter:
+    """An event that failed every attempt (or could not be parsed), with its last error."""
+
+    id: str
+    event_id: str | None
+    key: str
+    payload: bytes
+    error: str
+    attempts: int
+    failed_at: float
+
+
+@attrs.frozen
+class QueueStats:
+    """How the queue is doing: waiting events, the oldest one's age, dead letters."""
+
+    depth: int
+    oldest_age: float | None
+    dead_letters: int
+    workers: int
+
+
+@runtime_checkable
+class Store(Protocol):
+    """Where everything durable lives: the event queue, dedupe records, leases, dead letters.
+
+    Open one from a URL with :func:`linegroupbot.stores.open_store`. Every backend keeps
+    the same promises (the contract tests check them on all three):
+
+    - :meth:`enqueue` writes a request's events in one step and skips IDs seen before;
+    - a shard is leased to one worker at a time; :meth:`read` returns the not yet
+      acknowledged events of the given shards, oldest first;
+    - an event stays in the queue until :meth:`ack`; a dead worker's shards go to
+      another worker when the lease runs out, with their unacknowledged events.
+    """
+
+    url: str
+    """The URL this store was opened from, password redacted."""
+    shards: int
+    """How many queue shards the events are spread over."""
+    durable: bool
+    """Whether accepted events survive the process (false for ``memory://``)."""
+
+    async def open(self) -> None:
+        """Connect and prepare; raises :class:`~linegroupbot.errors.StoreError` if unreachable."""
+        ...
+
+    async def close(self) -> None:
+        """Release connections."""
+        ...
+
+    async def first_seen(self, event_id: str) -> bool:
+        """Record ``event_id``; true unless it was recorded within the dedupe TTL."""
+        ...
+
+    async def enqueue(self, items: Sequence[QueuedEvent]) -> list[bool]:
+        """Add events durably in one write; per item, false when its ID was seen before."""
+        ...
+
+    async def heartbeat(self, worker_id: str, ttl: float) -> int:
+        """Say ``worker_id`` is alive for ``ttl`` seconds; returns how many workers are."""
+        ...
+
+    async def leave(self, worker_id: str) -> None:
+        """Forget ``worker_id`` (it stopped)."""
+        ...
+
+    async def claim_shards(
+        self, owner: str, shards: Sequence[int], ttl: float, *, limit: int | None = None
+    ) -> list[int]:
+        """Renew or take leases on ``shards`` (at most ``limit`` new ones); returns those held."""
+        ...
+
+    async def release_shards(self, owner: str, shards: Collection[int]) -> None:
+        """Give up leases ``owner`` holds."""
+        ...
+
+    async def read(
+        self,
+        owner: str,
+        shards: Collection[int],
+        *,
+        exclude: Collection[str],
+        count: int,
+        block: float,
+    ) -> list[Entry]:
+        """Unacknowledged events of leased ``shards``, oldest first, skipping ``exclude``.
+
+        Waits up to ``block`` seconds when there is nothing to read.
+        """
+        ...
+
+    async def recover(self, owner: str, shard: int) -> list[Entry]:
+        """Take over a newly leased shard's events that a previous owner held.
+
+        Returns those events, oldest first, for the new owner to handle before anything
+        :meth:`read` returns (stores whose :meth:`read` returns them anyway return ``[]``).
+        """
+        ...
+
+    async def ack(self, entries: Sequence[Entry]) -> None:
+        """Remove handled events from the queue."""
+        ...
+
+    async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
+        """Move ``entry`` (or, with ``entry=None``, an event never queued) to the dead letters."""
+        ...
+
+    async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
+        """The dead letters, oldest first."""
+        ...
+
+    async def replay(self, dead_letter_id: str) -> bool:
+        """Queue a dead letter again (its chat's order is not restored); false if unknown."""
+        ...
+
+    async def purge(self, dead_letter_id: str | None = None) -> int:
+        """Delete one dead letter, or all of them; returns how many went."""
+        ...
+
+    async def stats(self) -> QueueStats:
+        """Queue depth, the oldest waiting event's age, dead letters and live workers."""
         ...

@@ -6,10 +6,9 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
-from aiohttp import web
-
 from ..bot import Bot
 from ..emulator import Emulator, EmulatorSettings
+from ..serving import start_site
 
 __all__ = ["connect", "running_bot"]
 
@@ -18,13 +17,11 @@ __all__ = ["connect", "running_bot"]
 async def running_bot(
     bot: Bot, *, host: str = "127.0.0.1", port: int = 0, path: str = "/callback"
 ) -> AsyncIterator[str]:
-    """Serve ``bot`` on loopback; yields its webhook URL; shuts it down (draining) after."""
-    runner = web.AppRunner(bot.create_app(path), access_log=None, handle_signals=False)
-    await runner.setup()
-    site = web.TCPSite(runner, host, port)
-    await site.start()
-    sockets = getattr(site._server, "sockets", None) or []
-    bound = sockets[0].getsockname()[1] if sockets else port
+    """Serve ``bot`` on loopback; yields its webhook URL; shuts it down (draining) after.
+
+    The bot runs on its own store (``Bot(store=...)``), ``memory://`` unless it names one.
+    """
+    runner, bound = await start_site(bot.create_app(path), host, port)
     try:
         yield f"http://{host}:{bound}{path}"
     finally:

@@ -1,0 +1,222 @@
+"""What runs a bot: the store, the webhook receiver, the queue worker, lifecycle and signals.
+
+A :class:`~linegroupbot.Bot` is what the bot *is* (routers, settings, plugins); a
+:class:`Runtime` runs it in one of three roles:
+
+- ``"all"`` (the default): receive webhooks and handle events, in one process;
+- ``"receiver"``: verify, parse, dedupe, enqueue and answer; handle nothing;
+- ``"worker"``: handle what receivers queued; serve only ``GET /healthz``.
+
+Receivers and workers share the store: any number of each, on any machines, with Redis.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import time
+from typing import TYPE_CHECKING, Any, Literal
+
+import structlog
+from aiohttp import web
+
+from . import events as ev
+from .errors import ConfigurationError
+from .server import WebhookServer
+from .serving import start_site, wait_for_signal
+from .stores import Store, open_store
+from .worker import Worker
+
+if TYPE_CHECKING:
+    from .bot import Bot
+
+__all__ = ["ROLES", "STORE_ENV", "Role", "Runtime", "resolve_store_url"]
+
+_log = structlog.get_logger("linegroupbot")
+
+Role = Literal["all", "receiver", "worker"]
+"""What a process does: everything, only receive webhooks, or only handle events."""
+ROLES: tuple[Role, ...] = ("all", "receiver", "worker")
+
+STORE_ENV = "LINEGROUPBOT_STORE"
+"""The environment variable that names the store when nothing else does."""
+
+
+def resolve_store_url(explicit: str | None, bot_store: str | None, default: str) -> str:
+    """The store URL in force: the explicit one, the bot's, ``$LINEGROUPBOT_STORE``, a default."""
+    return explicit or bot_store or os.environ.get(STORE_ENV) or default
+
+
+class Runtime:
+    """Runs ``bot`` with ``store`` (a :class:`~linegroupbot.stores.Store` or a URL) as ``role``.
+
+    ``Bot.create_app()`` and ``Bot.run()`` make one; make your own to run a worker, a
+    receiver, or to pick the store at run time. ``start()``/``stop()`` bracket its life;
+    :meth:`create_app` ties them to an aiohttp application's startup and shutdown.
+    """
+
+    def __init__(
+        self,
+        bot: Bot,
+        *,
+        store: Store | str | None = None,
+        role: Role = "all",
+        default_store: str = "memory://",
+    ) -> None:
+        if role not in ROLES:
+            raise ConfigurationError(f"role {role!r} is not one of {', '.join(ROLES)}")
+        self.bot = bot
+        self.role: Role = role
+        if isinstance(store, str) or store is None:
+            bot_store = bot.store if isinstance(bot.store, str) else None
+            if store is None and bot.store is not None and not isinstance(bot.store, str):
+                self.store: Store = bot.store
+            else:
+                url = resolve_store_url(store, bot_store, default_store)
+                self.store = open_store(url, shards=bot.shards)
+        else:
+            self.store = store
+        self.receiver: WebhookServer | None = None
+        self.worker: Worker | None = None
+        if role != "receiver":
+            self.worker = Worker(
+                self.store,
+                self.handle,
+                concurrency=bot.concurrency,
+                max_attempts=bot.max_attempts,
+                retry_delay=bot.retry_delay,
+                lease_ttl=bot.lease_ttl,
+                drain_timeout=bot.drain_timeout,
+            )
+        self.started = False
+
+    def __repr__(self) -> str:
+        return f"Runtime({self.bot!r}, role={self.role!r}, store={self.store.url!r})"
+
+    # --- handling ---------------------------------------------------------------------------
+
+    async def handle(self, event: ev.Event, attempt: int = 1) -> None:
+        """Dispatch one event (see :meth:`Bot.process <linegroupbot.Bot.process>`)."""
+        await self.bot.process(event, attempt)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Open the store, run startup hooks, start the worker (not for receivers)."""
+        if self.started:
+            return
+        self.bot.check_settings()
+        await self.store.open()
+        if not self.store.durable and self.role != "all":
+            raise ConfigurationError(
+                f"role {self.role!r} needs a store shared by processes: pass "
+                "--store redis://host:6379/0 (memory:// lives in one process)"
+            )
+        self.bot.runtime = self
+        await self.bot.startup()
+        if self.worker is not None:
+            await self.worker.start()
+        self.started = True
+        _log.info("runtime_started", role=self.role, store=self.store.url)
+
+    async def stop(self) -> None:
+        """Stop taking webhooks, drain the worker, run shutdown hooks, close the store."""
+        if not self.started:
+            return
+        self.started = False
+        if self.receiver is not None:
+            self.receiver.closing = True
+        if self.worker is not None:
+            await self.worker.stop()
+        await self.bot.shutdown()
+        if not self.store.durable:
+            left = (await self.store.stats()).depth
+            if left:
+                _log.warning("events_lost", events=left, store=self.store.url)
+        await self.store.close()
+        _log.info("runtime_stopped", role=self.role)
+
+    @property
+    def in_flight(self) -> int:
+        """Events this process took from the queue and has not finished."""
+        return self.worker.in_flight if self.worker is not None else 0
+
+    async def wait_idle(self, timeout: float = 10.0) -> None:
+        """Wait until the queue is empty and nothing is in flight (tests use this)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            if self.in_flight == 0 and (await self.store.stats()).depth == 0:
+                return
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"events still queued or in flight after {timeout} s")
+            await asyncio.sleep(0.01)
+
+    # --- serving ----------------------------------------------------------------------------
+
+    def create_app(self, path: str = "/callback") -> web.Application:
+        """An aiohttp application: the webhook at ``path`` (not for workers) and ``/healthz``."""
+        bot = self.bot
+        bot.check_settings()
+        app = web.Application(client_max_size=bot.max_body_size + 1024)
+        from .bot import BOT_KEY
+
+        app[BOT_KEY] = bot
+        if self.role != "worker":
+            self.receiver = WebhookServer(
+                channel_secret=bot.channel_secret,
+                store=self.store,
+                max_body_size=bot.max_body_size,
+                dedupe=bot.dedupe_store,
+            )
+            app.router.add_post(path, self.receiver.handle)
+        app.router.add_get("/healthz", self.healthz)
+        app.on_startup.append(self._on_startup)
+        app.on_shutdown.append(self._on_shutdown)
+        return app
+
+    async def _on_startup(self, _: web.Application) -> None:
+        await self.start()
+
+    async def _on_shutdown(self, _: web.Application) -> None:
+        await self.stop()
+
+    async def health(self) -> dict[str, Any]:
+        """Role, store, queue depth, oldest waiting event's age, dead letters, in-flight."""
+        report: dict[str, Any] = {"status": "ok", "role": self.role, "store": self.store.url}
+        try:
+            stats = await self.store.stats()
+        except Exception as error:
+            report.update(status="store_unavailable", error=repr(error))
+        else:
+            report["queue"] = {
+                "depth": stats.depth,
+                "oldest_age": None if stats.oldest_age is None else round(stats.oldest_age, 3),
+                "dead_letters": stats.dead_letters,
+                "workers": stats.workers,
+            }
+        report["in_flight"] = self.in_flight
+        if self.worker is not None:
+            report["worker"] = self.worker.health()
+        if self.receiver is not None:
+            report["received"] = self.receiver.received
+        return report
+
+    async def healthz(self, request: web.Request) -> web.StreamResponse:
+        """``GET /healthz``: 200 with :meth:`health`, or 503 when the store is unreachable."""
+        report = await self.health()
+        return web.json_response(report, status=200 if report["status"] == "ok" else 503)
+
+    async def serve(
+        self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback"
+    ) -> None:
+        """Serve until SIGINT/SIGTERM (or cancellation), then stop gracefully."""
+        runner, bound = await start_site(self.create_app(path), host, port)
+        if self.role == "worker":
+            _log.info("serving", health=f"http://{host}:{bound}/healthz", role=self.role)
+        else:
+            _log.info("serving", url=f"http://{host}:{bound}{path}", role=self.role)
+        try:
+            await wait_for_signal()
+        finally:
+            _log.info("stopping")
+            await runner.cleanup()

@@ -1,0 +1,396 @@
+"""The queue consumer: lease shards, take events, handle them in per-chat order, acknowledge.
+
+A worker holds leases on a share of the store's shards (renewed every third of
+``lease_ttl``; a share is the shard count over the live workers, so shards move
+when workers come and go). It reads the unacknowledged events of its shards, runs
+each chat's events one after another (different chats concurrently, up to
+``concurrency``), and acknowledges an event only after its handlers finished. An
+event whose handlers keep failing is retried ``max_attempts`` times in all (deliveries
+to workers that died count), then moved to the dead letters so its chat goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import os
+import socket
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import orjson
+import structlog
+
+from . import events as ev
+from .convert import structure_event
+from .errors import (
+    ConfigurationError,
+    LineApiError,
+    LineConnectionError,
+    LineGroupBotError,
+    RateLimitError,
+    ServerError,
+)
+from .stores import Entry, Store
+
+__all__ = ["Worker", "is_retryable"]
+
+_log = structlog.get_logger("linegroupbot.worker")
+
+Handle = Callable[[ev.Event, int], Awaitable[None]]
+"""What a worker calls per event: ``handle(event, attempt)``; raising means it failed."""
+
+
+def is_retryable(error: BaseException) -> bool:
+    """Whether running the handlers again might succeed.
+
+    LINE's 429 and 5xx answers and lost connections might; a misuse (a reply without a
+    token, a group-only call in a 1:1 chat, a message LINE refuses as invalid) will not.
+    Errors that are not linegroupbot's own (a bug, a database timeout) are retried.
+    """
+    if isinstance(error, LineConnectionError | RateLimitError | ServerError):
+        return True
+    if isinstance(error, LineApiError | ConfigurationError):
+        return False
+    return not isinstance(error, LineGroupBotError)
+
+
+class Worker:
+    """Takes events from ``store`` and runs ``handle`` on them (see the module docs)."""
+
+    def __init__(
+        self,
+        store: Store,
+        handle: Handle,
+        *,
+        concurrency: int = 64,
+        max_attempts: int = 3,
+        retry_delay: float = 0.5,
+        lease_ttl: float = 15.0,
+        drain_timeout: float = 10.0,
+        prefetch: int | None = None,
+        block: float = 1.0,
+        worker_id: str | None = None,
+    ) -> None:
+        if max_attempts < 1:
+            raise ConfigurationError("max_attempts must be at least 1")
+        if lease_ttl <= 0:
+            raise ConfigurationError("lease_ttl must be positive (seconds)")
+        self.store = store
+        self.handle = handle
+        self.concurrency = concurrency
+        self.max_attempts = max_attempts
+        self.retry_delay = retry_delay
+        self.lease_ttl = lease_ttl
+        self.drain_timeout = drain_timeout
+        self.prefetch = prefetch or max(2 * concurrency, 32)
+        self.block = block
+        self.id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.owned: set[int] = set()
+        self.releasing: set[int] = set()
+        self.handled = 0
+        self.dead_lettered = 0
+        self._limit = asyncio.Semaphore(concurrency)
+        self._tails: dict[str, asyncio.Task[None]] = {}
+        self._tasks: dict[asyncio.Task[None], Entry] = {}
+        self._started: set[asyncio.Task[None]] = set()
+        self._ids: set[str] = set()
+        self._per_shard: dict[int, int] = {}
+        self._acks: list[Entry] = []
+        self._ack_task: asyncio.Task[None] | None = None
+        self._room = asyncio.Event()
+        self._stop = asyncio.Event()
+        self._loops: list[asyncio.Task[None]] = []
+        self._order = sorted(
+            range(store.shards), key=lambda s: zlib.crc32(f"{self.id}:{s}".encode())
+        )
+        self._log = _log.bind(worker_id=self.id)
+
+    def __repr__(self) -> str:
+        return f"Worker({self.id!r}, shards={len(self.owned)}, in_flight={self.in_flight})"
+
+    @property
+    def in_flight(self) -> int:
+        """Events taken from the queue and not yet acknowledged."""
+        return len(self._ids)
+
+    @property
+    def running(self) -> int:
+        """Handlers running now."""
+        return len(self._started)
+
+    # --- lifecycle --------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Lease a first share of shards, then read and renew in the background."""
+        await self._rebalance()
+        self._loops = [
+            asyncio.create_task(self._read_loop(), name="linegroupbot-worker-read"),
+            asyncio.create_task(self._lease_loop(), name="linegroupbot-worker-lease"),
+        ]
+        self._log.info("worker_started", shards=sorted(self.owned), store=self.store.url)
+
+    async def stop(self) -> None:
+        """Stop reading; let started handlers finish (``drain_timeout``); leave the rest queued."""
+        self._stop.set()
+        for loop_task in self._loops:
+            loop_task.cancel()
+        await asyncio.gather(*self._loops, return_exceptions=True)
+        self._loops = []
+        waiting = [t for t in self._tasks if t not in self._started]
+        for task in waiting:
+            task.cancel()
+        started = set(self._started)
+        if started:
+            self._log.info("draining", in_flight=len(started), timeout=self.drain_timeout)
+            _, still = await asyncio.wait(started, timeout=self.drain_timeout)
+            if still:
+                self._log.warning(
+                    "drain_cut_off",
+                    cancelled=len(still),
+                    webhook_event_ids=[_event_id(self._tasks.get(t)) for t in still],
+                )
+                for task in still:
+                    task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await self._flush_acks()
+        try:
+            await self.store.release_shards(self.id, self.owned | self.releasing)
+            await self.store.leave(self.id)
+        except Exception as error:
+            self._log.warning("worker_leave_failed", error=repr(error))
+        self.owned.clear()
+        self.releasing.clear()
+        self._log.info("worker_stopped", handled=self.handled)
+
+    # --- leases -----------------------------------------------------------------------------
+
+    async def _lease_loop(self) -> None:
+        interval = self.lease_ttl / 3
+        while not self._stop.is_set():
+            try:
+                await asyncio.wait_for(self._stop.wait(), interval)
+                return
+            except TimeoutError:
+                pass
+            try:
+                await self._rebalance()
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                self._log.error("lease_renewal_failed", error=repr(error))
+
+    async def _rebalance(self) -> None:
+        store = self.store
+        live = await store.heartbeat(self.id, self.lease_ttl)
+        target = math.ceil(store.shards / max(1, live))
+        mine = self.owned | self.releasing
+        if mine:
+            held = set(await store.claim_shards(self.id, sorted(mine), self.lease_ttl))
+            lost = mine - held
+            if lost:
+                self._log.warning("lease_lost", shards=sorted(lost))
+                self.owned -= lost
+                self.releasing -= lost
+        done = {s for s in self.releasing if not self._per_shard.get(s)}
+        if done:
+            await store.release_shards(self.id, done)
+            self.releasing -= done
+            self._log.info("shards_released", shards=sorted(done))
+        if len(self.owned) > target:
+            extra = sorted(self.owned, key=self._order.index)[target:]
+            self.owned -= set(extra)
+            self.releasing |= set(extra)
+        elif len(self.owned) < target:
+            free = [s for s in self._order if s not in self.owned and s not in self.releasing]
+            new = await store.claim_shards(
+                self.id, free, self.lease_ttl, limit=target - len(self.owned)
+            )
+            for shard in new:
+                recovered = await store.recover(self.id, shard)
+                for entry in recovered:
+                    self._dispatch(entry)
+                self.owned.add(shard)
+            if new:
+                self._log.info("shards_taken", shards=sorted(new), target=target, workers=live)
+                self._room.set()
+
+    # --- reading and dispatching ---------------------------------------------------------------
+
+    async def _read_loop(self) -> None:
+        failures = 0
+        while not self._stop.is_set():
+            room = self.prefetch - len(self._ids)
+            if room <= 0:
+                self._room.clear()
+                await self._room.wait()
+                continue
+            try:
+                entries = await self.store.read(
+                    self.id, sorted(self.owned), exclude=self._ids, count=room, block=self.block
+                )
+                failures = 0
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                failures += 1
+                self._log.error("queue_read_failed", error=repr(error))
+                await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+                continue
+            for entry in entries:
+                if entry.id not in self._ids:
+                    self._dispatch(entry)
+
+    def _dispatch(self, entry: Entry) -> None:
+        key = entry.key
+        previous = self._tails.get(key)
+        task = asyncio.create_task(self._run(previous, entry))
+        self._tails[key] = task
+        self._tasks[task] = entry
+        self._ids.add(entry.id)
+        self._per_shard[entry.shard] = self._per_shard.get(entry.shard, 0) + 1
+
+        def done(finished: asyncio.Task[None]) -> None:
+            self._tasks.pop(finished, None)
+            self._started.discard(finished)
+            if self._tails.get(key) is finished:
+                del self._tails[key]
+            if finished.cancelled():  # not acknowledged: it stays queued for someone else
+                self._forget(entry)
+            elif finished.exception() is not None:
+                self._log.error("worker_task_failed", error=repr(finished.exception()))
+                self._forget(entry)
+
+        task.add_done_callback(done)
+
+    def _forget(self, entry: Entry) -> None:
+        self._ids.discard(entry.id)
+        left = self._per_shard.get(entry.shard, 1) - 1
+        if left:
+            self._per_shard[entry.shard] = left
+        else:
+            self._per_shard.pop(entry.shard, None)
+        self._room.set()
+
+    async def _run(self, previous: asyncio.Task[None] | None, entry: Entry) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
+        async with self._limit:
+            task = asyncio.current_task()
+            assert task is not None
+            self._started.add(task)
+            await self._process(entry)
+
+    async def _process(self, entry: Entry) -> None:
+        event = entry.event
+        if event is None:
+            try:
+                event = structure_event(orjson.loads(entry.payload))
+            except Exception as error:
+                await self._dead_letter(entry, f"cannot parse the queued event: {error!r}")
+                return
+        attempt = entry.attempts + 1
+        while True:
+            if attempt > self.max_attempts:
+                await self._dead_letter(
+                    entry,
+                    f"delivered {attempt - 1} times without finishing (did the worker die?)",
+                    attempts=attempt - 1,
+                )
+                return
+            try:
+                await self.handle(event, attempt)
+            except asyncio.CancelledError:
+                raise
+            except Exception as error:
+                if attempt >= self.max_attempts or not is_retryable(error):
+                    await self._dead_letter(entry, repr(error), attempts=attempt)
+                    return
+                delay = self.retry_delay * 2 ** (attempt - 1)
+                self._log.info(
+                    "handler_retry",
+                    webhook_event_id=event.webhook_event_id,
+                    attempt=attempt,
+                    delay=delay,
+                )
+                await asyncio.sleep(delay)
+                attempt += 1
+                continue
+            self.handled += 1
+            self._ack(entry)
+            return
+
+    async def _dead_letter(self, entry: Entry, error: str, *, attempts: int | None = None) -> None:
+        if attempts is not None:
+            entry.attempts = attempts - 1
+        for pause in (0.1, 0.5, 2.0, None):
+            try:
+                await self.store.dead_letter(entry, raw=entry.payload, key=entry.key, error=error)
+                break
+            except Exception as failure:
+                self._log.error("dead_letter_failed", error=repr(failure))
+                if pause is None:
+                    raise
+                await asyncio.sleep(pause)
+        self.dead_lettered += 1
+        self._log.error(
+            "event_dead_lettered",
+            webhook_event_id=_event_id(entry),
+            key=entry.key,
+            attempts=entry.attempts + 1,
+            error=error,
+        )
+        self._forget(entry)
+
+    # --- acknowledging ----------------------------------------------------------------------
+
+    def _ack(self, entry: Entry) -> None:
+        """Acknowledge soon: acks finishing in the same loop iteration share one write."""
+        self._acks.append(entry)
+        if self._ack_task is None:
+            self._ack_task = asyncio.create_task(self._ack_soon())
+
+    async def _ack_soon(self) -> None:
+        await asyncio.sleep(0)
+        self._ack_task = None
+        await self._flush_acks()
+
+    async def _flush_acks(self) -> None:
+        while self._acks:
+            batch, self._acks = self._acks, []
+            for pause in (0.05, 0.2, 1.0, 5.0, None):
+                try:
+                    await self.store.ack(batch)
+                    break
+                except Exception as error:
+                    self._log.error("ack_failed", error=repr(error), events=len(batch))
+                    if pause is None:
+                        break  # left unacknowledged: handled again after a restart
+                    await asyncio.sleep(pause)
+            for entry in batch:
+                self._forget(entry)
+
+    # --- health -----------------------------------------------------------------------------
+
+    def health(self) -> dict[str, Any]:
+        """What this worker is doing, for ``/healthz``."""
+        return {
+            "worker_id": self.id,
+            "shards": sorted(self.owned),
+            "in_flight": self.in_flight,
+            "running_handlers": self.running,
+            "handled": self.handled,
+            "dead_lettered": self.dead_lettered,
+        }
+
+
+def _event_id(entry: Entry | None) -> str | None:
+    if entry is None:
+        return None
+    if entry.event is not None:
+        return entry.event.webhook_event_id
+    from .stores.protocol import event_id_in
+
+    return event_id_in(entry.payload)
