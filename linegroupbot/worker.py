@@ -97,6 +97,7 @@ class Worker:
         self._tasks: dict[asyncio.Task[None], Entry] = {}
         self._started: set[asyncio.Task[None]] = set()
         self._ids: set[str] = set()
+        self._reading: frozenset[int] = frozenset()
         self._per_shard: dict[int, int] = {}
         self._acks: list[Entry] = []
         self._ack_task: asyncio.Task[None] | None = None
@@ -194,7 +195,9 @@ class Worker:
                 self._log.warning("lease_lost", shards=sorted(lost))
                 self.owned -= lost
                 self.releasing -= lost
-        done = {s for s in self.releasing if not self._per_shard.get(s)}
+        # A shard is handed over once nothing of it is in flight here and no read under
+        # way may still return its events.
+        done = {s for s in self.releasing if not self._per_shard.get(s) and s not in self._reading}
         if done:
             await store.release_shards(self.id, done)
             self.releasing -= done
@@ -227,9 +230,11 @@ class Worker:
                 self._room.clear()
                 await self._room.wait()
                 continue
+            shards = sorted(self.owned)
+            self._reading = frozenset(shards)
             try:
                 entries = await self.store.read(
-                    self.id, sorted(self.owned), exclude=self._ids, count=room, block=self.block
+                    self.id, shards, exclude=self._ids, count=room, block=self.block
                 )
                 failures = 0
             except asyncio.CancelledError:
@@ -239,6 +244,8 @@ class Worker:
                 self._log.error("queue_read_failed", error=repr(error))
                 await asyncio.sleep(min(5.0, 0.1 * 2**failures))
                 continue
+            finally:
+                self._reading = frozenset()
             for entry in entries:
                 if entry.id not in self._ids:
                     self._dispatch(entry)

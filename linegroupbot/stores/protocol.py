@@ -72,7 +72,7 @@ class QueuedEvent:
 class Entry:
     """An event a worker took from the queue.
 
-    ``id`` is the store's own ID (a row or stream ID). ``attempts`` counts the deliveries
+    ``id`` is the store's own ID, unique within the store. ``attempts`` counts the deliveries
     before this one: 0 for a fresh event, more after a worker died while holding it.
     """
 

@@ -294,8 +294,9 @@ class RedisStore:
         pipe = self.client.pipeline(transaction=False)
         for entry in entries:
             stream = self._streams[entry.shard]
-            pipe.xack(stream, _GROUP, entry.id)
-            pipe.xdel(stream, entry.id)
+            message_id = _message_id(entry)
+            pipe.xack(stream, _GROUP, message_id)
+            pipe.xdel(stream, message_id)
         await pipe.execute()
 
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
@@ -314,8 +315,9 @@ class RedisStore:
         )
         if entry is not None:
             stream = self._streams[entry.shard]
-            pipe.xack(stream, _GROUP, entry.id)
-            pipe.xdel(stream, entry.id)
+            message_id = _message_id(entry)
+            pipe.xack(stream, _GROUP, message_id)
+            pipe.xdel(stream, message_id)
         await pipe.execute()
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
@@ -379,13 +381,17 @@ class RedisStore:
 def _entry(message_id: Any, shard: int, fields: dict[bytes, bytes], attempts: int) -> Entry:
     mid = message_id.decode() if isinstance(message_id, bytes) else str(message_id)
     return Entry(
-        mid,
+        f"{shard}/{mid}",  # stream IDs repeat across streams: the shard makes it unique
         shard,
         fields[b"k"].decode(),
         fields[b"p"],
         float(fields[b"t"]),
         attempts,
     )
+
+
+def _message_id(entry: Entry) -> str:
+    return entry.id.partition("/")[2]
 
 
 def _dead_letter(message_id: Any, fields: dict[bytes, bytes]) -> DeadLetter:

@@ -1,0 +1,374 @@
+"""Durable delivery in one process: retries, dead letters, retry keys, stop and restart.
+
+Every test runs the real webhook server and worker against the emulator; the stores are
+real (SQLite on a file in tmp_path, Redis on the session's redis-server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from pathlib import Path
+from typing import Any
+
+import aiohttp
+import orjson
+import pytest
+import structlog
+from structlog.testing import LogCapture, capture_logs
+
+from linegroupbot import Bot, Context, NoUserIdError
+from linegroupbot.emulator import Emulator
+from linegroupbot.runtime import Runtime
+from linegroupbot.stores import open_store
+from linegroupbot.testing import connect
+from linegroupbot.worker import is_retryable
+from tests.helpers import sign
+
+FAST = {"retry_delay": 0.01, "lease_ttl": 1.5}
+
+
+def make_bot(**options: Any) -> Bot:
+    return Bot(**{**FAST, **options})
+
+
+async def group_with(emulator: Emulator, *names: str) -> Any:
+    return await emulator.create_group("Test group", list(names) or ["Alice"])
+
+
+async def idle(bot: Bot) -> None:
+    assert bot.runtime is not None
+    await bot.runtime.wait_idle(timeout=10)
+
+
+async def test_a_failing_handler_is_retried_with_the_attempt_number() -> None:
+    bot = make_bot()
+    attempts: list[int] = []
+
+    @bot.on_message
+    async def flaky(ctx: Context) -> None:
+        attempts.append(ctx.attempt)
+        if ctx.attempt < 3:
+            raise ConnectionResetError("database went away")
+        await ctx.reply("finally")
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        await emulator.say(group, "Alice", "hi")
+        [message] = await emulator.wait_for_bot_messages(group)
+        await idle(bot)
+    assert attempts == [1, 2, 3]
+    assert message["text"] == "finally"
+
+
+async def test_a_poison_event_is_dead_lettered_and_its_chat_goes_on() -> None:
+    bot = make_bot(max_attempts=2)
+    broken = True
+    runs: list[str | None] = []
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        runs.append(ctx.text)
+        if ctx.text == "poison" and broken:
+            raise RuntimeError("cannot digest this")
+        await ctx.push_to_chat(f"ok {ctx.text}")
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        with capture_logs() as logs:
+            await emulator.say(group, "Alice", "poison")
+            await emulator.say(group, "Alice", "after")
+            await emulator.wait_for_bot_messages(group, since=0)
+            await idle(bot)
+        assert runs == ["poison", "poison", "after"]
+        assert [m["text"] for m in emulator.bot_messages(group)] == ["ok after"]
+        [dead] = [e for e in logs if e["event"] == "event_dead_lettered"]
+        assert dead["attempts"] == 2
+        assert "cannot digest this" in dead["error"]
+        assert bot.runtime is not None
+        store = bot.runtime.store
+        [letter] = await store.dead_letters()
+        assert orjson.loads(letter.payload)["message"]["text"] == "poison"
+        assert letter.event_id == dead["webhook_event_id"]
+        assert "cannot digest this" in letter.error
+        # Fixed: replay it, and it runs again.
+        broken = False
+        assert await store.replay(letter.id)
+        await emulator.wait_until(lambda: len(emulator.bot_messages(group)) == 2)
+        await idle(bot)
+        assert await store.dead_letters() == []
+    assert [m["text"] for m in emulator.bot_messages(group)] == ["ok after", "ok poison"]
+
+
+async def test_misuse_is_not_retried() -> None:
+    bot = make_bot()
+    runs = 0
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        nonlocal runs
+        runs += 1
+        raise NoUserIdError("no user")
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        await emulator.say(group, "Alice", "hi")
+        assert bot.runtime is not None
+        await emulator.wait_until(lambda: bot.runtime and bot.runtime.worker.dead_lettered)
+        await idle(bot)
+    assert runs == 1
+    assert is_retryable(ConnectionResetError())
+    assert not is_retryable(NoUserIdError("x"))
+
+
+async def test_a_rerun_sends_nothing_twice_retry_keys_come_from_the_event() -> None:
+    bot = make_bot()
+    seen: list[Any] = []
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        first = await ctx.push_to_chat("one")
+        second = await ctx.push_to_chat("two")
+        seen.append((ctx.attempt, first.deduplicated, second.deduplicated))
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        event = await emulator.say(group, "Alice", "hi")
+        await emulator.wait_for_bot_messages(group, 2)
+        await idle(bot)
+        # A worker died after sending: the same event is handled again.
+        from linegroupbot.convert import structure_event
+
+        await bot.process(structure_event(event), attempt=2)
+        pushes = emulator.calls_to("/v2/bot/message/push")
+    assert [m["text"] for m in emulator.bot_messages(group)] == ["one", "two"]
+    assert seen == [(1, False, False), (2, True, True)]
+    keys = [c.headers["X-Line-Retry-Key"] for c in pushes]
+    assert [c.status for c in pushes] == [200, 200, 409, 409]
+    assert keys[0] == keys[2]
+    assert keys[1] == keys[3]
+    assert keys[0] != keys[1]
+    uuid.UUID(keys[0])
+
+
+async def test_a_rerun_skips_a_reply_whose_token_was_used() -> None:
+    bot = make_bot()
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        await ctx.reply("answer")
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        event = await emulator.say(group, "Alice", "hi")
+        await emulator.wait_for_bot_messages(group)
+        await idle(bot)
+        from linegroupbot.convert import structure_event
+
+        with capture_logs() as logs:
+            await bot.process(structure_event(event), attempt=2)
+    assert [m["text"] for m in emulator.bot_messages(group)] == ["answer"]
+    assert any(e["event"] == "reply_skipped_on_rerun" for e in logs)
+
+
+async def test_api_calls_are_logged_with_the_event_and_chat() -> None:
+    bot = make_bot()
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        await ctx.push_to_chat("hello")
+
+    capture = LogCapture()
+    old = structlog.get_config()
+    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+    try:
+        async with connect(bot) as emulator:
+            group = await group_with(emulator)
+            event = await emulator.say(group, "Alice", "hi")
+            await emulator.wait_for_bot_messages(group)
+            await idle(bot)
+    finally:
+        structlog.configure(**old)
+    [call] = [
+        e
+        for e in capture.entries
+        if e["event"] == "api_call" and e.get("path", "").endswith("push")
+    ]
+    assert call["webhook_event_id"] == event["webhookEventId"]
+    assert call["chat_id"] == group.chat_id
+
+
+async def test_one_malformed_event_does_not_cost_the_rest_of_its_body() -> None:
+    bot = make_bot()
+    got: list[str | None] = []
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        got.append(ctx.text)
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        good = emulator.world.event(
+            "message", group, group.members[0], message={"type": "text", "id": "1", "text": "ok"}
+        )
+        bad = {**good, "webhookEventId": "01BAD", "message": {"type": "text", "id": 5}}
+        del bad["timestamp"]
+        raw = orjson.dumps({"destination": "U1", "events": [bad, good]})
+        assert bot.runtime is not None
+        assert bot.runtime.receiver is not None
+        url = emulator.sender.webhook_url
+        assert url is not None
+        secret = emulator.settings.channel_secret
+        with capture_logs() as logs:
+            async with aiohttp.ClientSession() as session:
+                headers = {"x-line-signature": sign(raw, secret)}
+                async with session.post(url, data=raw, headers=headers) as resp:
+                    assert resp.status == 200
+                    answer = await resp.json()
+            await idle(bot)
+        [letter] = await bot.runtime.store.dead_letters()
+    assert got == ["ok"]
+    assert answer == {"status": "ok", "events": 2, "queued": 1, "rejected": 1}
+    assert orjson.loads(letter.payload) == bad
+    assert letter.key == group.chat_id
+    assert "events[0]" in letter.error
+    assert any(e["event"] == "event_rejected" for e in logs)
+
+
+async def test_healthz_reports_the_queue_and_the_worker(tmp_path: Path) -> None:
+    bot = make_bot(store=f"sqlite:///{tmp_path}/bot.db")
+    release = asyncio.Event()
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        await release.wait()
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        await emulator.say(group, "Alice", "one")
+        await emulator.say(group, "Alice", "two")
+        assert bot.runtime is not None
+        assert bot.runtime.worker is not None
+        await emulator.wait_until(lambda: bot.runtime.worker.running == 1)  # type: ignore[union-attr]
+        url = (emulator.sender.webhook_url or "").replace("/callback", "/healthz")
+        async with aiohttp.ClientSession() as session, session.get(url) as resp:
+            report = await resp.json()
+        release.set()
+        await idle(bot)
+    assert resp.status == 200
+    assert report["role"] == "all"
+    assert report["store"].startswith("sqlite:///")
+    assert report["queue"]["depth"] == 2
+    assert report["queue"]["oldest_age"] >= 0
+    assert report["queue"]["dead_letters"] == 0
+    assert report["worker"]["running_handlers"] == 1
+    assert report["in_flight"] == 2
+    assert len(report["worker"]["shards"]) == 16
+
+
+async def test_stopping_finishes_started_handlers_and_leaves_the_rest_queued(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/bot.db"
+    bot = make_bot(store=url, concurrency=1)
+    started = asyncio.Event()
+    release = asyncio.Event()
+    handled: list[str | None] = []
+
+    @bot.on_message
+    async def slow(ctx: Context) -> None:
+        started.set()
+        await release.wait()
+        handled.append(ctx.text)
+
+    async with connect(bot) as emulator:
+        group = await group_with(emulator)
+        other = await emulator.create_group("Other", ["Bob"])
+        await emulator.say(group, "Alice", "first")
+        await emulator.say(group, "Alice", "second")
+        await emulator.say(other, "Bob", "elsewhere")
+        await started.wait()
+        assert bot.runtime is not None
+        stopping = asyncio.create_task(bot.runtime.stop())
+        await asyncio.sleep(0.05)
+        assert not stopping.done()  # waits for the started handler
+        release.set()
+        await stopping
+    assert handled == ["first"]
+    # The rest is still in the store, and the next process handles it.
+    store = open_store(url)
+    await store.open()
+    assert (await store.stats()).depth == 2
+    await store.close()
+    later = make_bot(store=url)
+    again: list[str | None] = []
+
+    @later.on_message
+    async def fast(ctx: Context) -> None:
+        again.append(ctx.text)
+
+    async with connect(later):
+        assert later.runtime is not None
+        await later.runtime.wait_idle(timeout=10)
+    assert sorted(again, key=str) == ["elsewhere", "second"]
+
+
+@pytest.mark.redis
+async def test_workers_share_the_shards_and_keep_each_chats_order(redis_url: str) -> None:
+    store_url = f"{redis_url}?prefix=share-{uuid.uuid4().hex[:8]}:"
+    order: dict[str, list[int]] = {}
+    handled_by: dict[str, set[str]] = {}
+
+    def make(name: str) -> Bot:
+        bot = make_bot(store=store_url, lease_ttl=0.6)
+
+        @bot.on_message
+        async def record(ctx: Context) -> None:
+            await asyncio.sleep(0.002)
+            order.setdefault(ctx.chat_id or "", []).append(int(ctx.text or 0))
+            handled_by.setdefault(name, set()).add(ctx.chat_id or "")
+
+        return bot
+
+    receiver_bot = make("receiver")
+    workers = [make("w1"), make("w2")]
+    async with connect(receiver_bot) as emulator:
+        runtimes = []
+        for bot in workers:
+            bot.configure(
+                channel_secret=emulator.settings.channel_secret,
+                access_token=emulator.settings.access_token,
+                api_base_url=emulator.url,
+            )
+            runtime = Runtime(bot, role="worker")
+            await runtime.start()
+            runtimes.append(runtime)
+        try:
+            # Three workers (the receiver's process handles too): wait for the share-out.
+            assert receiver_bot.runtime is not None
+            assert receiver_bot.runtime.worker is not None
+            everyone = [receiver_bot.runtime.worker, *(r.worker for r in runtimes)]
+
+            def balanced() -> bool:
+                owned = [w.owned for w in everyone if w is not None]
+                return sum(len(o) for o in owned) == 16 and all(o for o in owned)
+
+            for _ in range(100):
+                if balanced():
+                    break
+                await asyncio.sleep(0.1)
+            assert balanced()
+            groups = [await emulator.create_group(f"G{i}", ["Alice"]) for i in range(12)]
+            for n in range(1, 9):
+                for group in groups:
+                    await emulator.say(group, "Alice", str(n))
+            for _ in range(300):
+                if sum(len(v) for v in order.values()) >= 12 * 8:
+                    break
+                await asyncio.sleep(0.05)
+        finally:
+            for runtime in runtimes:
+                await runtime.stop()
+    for group in groups:
+        assert order[group.chat_id] == list(range(1, 9)), group.chat_id
+    assert len([name for name, chats in handled_by.items() if chats]) >= 2
