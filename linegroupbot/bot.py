@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 
 import structlog
 from aiohttp import web
+from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from . import events as ev
-from .client import LineClient, RetryPolicy, derived_retry_keys
+from .client import LineClient, RetryPolicy, begin_retry_keys, end_retry_keys
 from .context import Context, ExtKey
 from .errors import ConfigurationError, LineGroupBotError
 from .logging import redact
@@ -228,29 +229,31 @@ class Bot(Router):
         event ID, so running an event again sends nothing twice.
         """
         event_id = event.webhook_event_id
-        with structlog.contextvars.bound_contextvars(
-            webhook_event_id=event_id, chat_id=event.chat_id
-        ):
+        log_tokens = bind_contextvars(webhook_event_id=event_id, chat_id=event.chat_id)
+        keys = begin_retry_keys(event_id) if event_id else None
+        try:
             ctx = self.make_context(event)
             ctx.attempt = attempt
-            keys = derived_retry_keys(event_id) if event_id else contextlib.nullcontext()
-            with keys:
-                try:
-                    handled = await self.dispatch(ctx)
-                except asyncio.CancelledError:
-                    ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
-                    raise
-                except Exception as error:
-                    ctx.log.error(
-                        "handler_failed",
-                        handler=ctx.handler_name,
-                        attempt=attempt,
-                        error=repr(error),
-                        exc_info=error,
-                    )
-                    raise
+            try:
+                handled = await self.dispatch(ctx)
+            except asyncio.CancelledError:
+                ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
+                raise
+            except Exception as error:
+                ctx.log.error(
+                    "handler_failed",
+                    handler=ctx.handler_name,
+                    attempt=attempt,
+                    error=repr(error),
+                    exc_info=error,
+                )
+                raise
             if not handled:
                 ctx.log.debug("event_unhandled")
+        finally:
+            if keys is not None:
+                end_retry_keys(keys)
+            reset_contextvars(**log_tokens)
 
     async def handle_event(self, event: ev.Event) -> None:
         """Dispatch one event now, with no queue; exceptions are logged, never raised."""

@@ -15,7 +15,7 @@ import random
 import time
 import uuid
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, Literal
 
@@ -46,7 +46,9 @@ __all__ = [
     "SendResult",
     "SentMessage",
     "TokenBucket",
+    "begin_retry_keys",
     "derived_retry_keys",
+    "end_retry_keys",
 ]
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -91,11 +93,21 @@ def derived_retry_keys(seed: str) -> Iterator[None]:
     same keys, and LINE answers 409 "already accepted" instead of sending twice; that
     409 counts as success. Sends must happen in the same order on every run.
     """
-    token = _retry_keys.set(_RetryKeys(seed))
+    token = begin_retry_keys(seed)
     try:
         yield
     finally:
-        _retry_keys.reset(token)
+        end_retry_keys(token)
+
+
+def begin_retry_keys(seed: str) -> Token[_RetryKeys | None]:
+    """:func:`derived_retry_keys` without the ``with`` block (for hot paths); see end_retry_keys."""
+    return _retry_keys.set(_RetryKeys(seed))
+
+
+def end_retry_keys(token: Token[_RetryKeys | None]) -> None:
+    """Stop deriving retry keys (``token`` from :func:`begin_retry_keys`)."""
+    _retry_keys.reset(token)
 
 
 # --- results ------------------------------------------------------------------------------

@@ -32,7 +32,6 @@ __all__ = [
     "structure",
     "structure_body",
     "structure_event",
-    "structure_events",
     "to_camel",
     "unstructure",
 ]
@@ -450,36 +449,6 @@ def structure_body(obj: Any) -> ev.WebhookBody:
     except (InvalidWebhookBodyError, KeyError, TypeError, ValueError, AttributeError) as error:
         raise _body_error(len(parsed), raw_events[len(parsed)], error) from None
     return ev.WebhookBody(tuple(parsed), destination)
-
-
-def structure_events(
-    obj: Any,
-) -> tuple[list[tuple[dict[str, Any], ev.Event]], list[tuple[Any, str]]]:
-    """Structure a decoded body event by event: ``(good, bad)``.
-
-    ``good`` pairs each event's JSON object with its model; ``bad`` pairs each event that
-    could not be structured with the reason, so one malformed event does not cost the
-    others of its body. A body that is not shaped like a webhook request raises
-    :class:`InvalidWebhookBodyError`.
-    """
-    if not isinstance(obj, dict):
-        raise InvalidWebhookBodyError("webhook body must be a JSON object")
-    raw_events = obj.get("events")
-    if not isinstance(raw_events, list):
-        raise InvalidWebhookBodyError("webhook body must have an 'events' array")
-    destination = obj.get("destination")
-    if destination is not None and not isinstance(destination, str):
-        raise InvalidWebhookBodyError("'destination' must be a string")
-    good: list[tuple[dict[str, Any], ev.Event]] = []
-    bad: list[tuple[Any, str]] = []
-    for index, raw in enumerate(raw_events):
-        try:
-            if not isinstance(raw, dict):
-                raise InvalidWebhookBodyError("an event must be a JSON object")
-            good.append((raw, _structure_event(raw)))
-        except (InvalidWebhookBodyError, KeyError, TypeError, ValueError, AttributeError) as error:
-            bad.append((raw, str(_body_error(index, raw, error))))
-    return good, bad
 
 
 def _body_error(index: int, raw: Any, error: Exception) -> InvalidWebhookBodyError:

@@ -1,9 +1,11 @@
-"""The webhook receiver: verify, parse, enqueue durably, then answer 200.
+"""The webhook receiver: verify, decode, enqueue durably, then answer 200.
 
 LINE gets its 200 only once the request's events are in the store (one write per
 request), so an answered event survives a crash. Redelivered events (same
-``webhookEventId``) are queued once. One malformed event does not cost the others
-of its body: it goes to the dead letters with its raw JSON, the rest are queued.
+``webhookEventId``) are queued once. The receiver reads only what it needs to queue
+an event (its ID and chat); the worker parses it into a typed model. So one malformed
+event never costs the others of its body: it reaches the dead letters, with its raw
+JSON, from the receiver (not an object) or from the worker (not parseable).
 """
 
 from __future__ import annotations
@@ -15,8 +17,6 @@ import orjson
 import structlog
 from aiohttp import web
 
-from .convert import structure_events
-from .errors import InvalidWebhookBodyError
 from .signature import verify_signature
 from .stores import DedupeStore, QueuedEvent, Store, shard_of
 
@@ -70,35 +70,38 @@ class WebhookServer:
                 {"error": "x-line-signature does not match the request body"}, status=401
             )
         try:
-            good, bad = structure_events(orjson.loads(body))
+            data = orjson.loads(body)
         except orjson.JSONDecodeError as error:
             _log.warning("webhook_rejected", reason="body", detail=f"not JSON: {error}")
             return web.json_response(
                 {"error": f"webhook body is not valid JSON: {error}"}, status=400
             )
-        except InvalidWebhookBodyError as error:
-            _log.warning("webhook_rejected", reason="body", detail=str(error))
-            return web.json_response({"error": str(error)}, status=400)
+        problem = _body_problem(data)
+        if problem is not None:
+            _log.warning("webhook_rejected", reason="body", detail=problem)
+            return web.json_response({"error": problem}, status=400)
         if self.closing:
             return web.json_response({"error": "shutting down"}, status=503)
         shards = self.store.shards
         items: list[QueuedEvent] = []
-        for raw, event in good:
-            event_id = event.webhook_event_id or None
-            if (
-                event_id is not None
-                and self.dedupe is not None
-                and not await self.dedupe.first_seen(event_id)
-            ):
-                _log_duplicate(event_id, event.is_redelivery)
+        bad: list[tuple[Any, str]] = []
+        for index, raw in enumerate(data["events"]):
+            if not isinstance(raw, dict):
+                bad.append((raw, f"events[{index}] is not a JSON object"))
                 continue
-            key = event.chat_id or f"event:{event_id or id(raw)}"
-            items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw, event))
+            event_id = raw.get("webhookEventId")
+            if not isinstance(event_id, str) or not event_id:
+                event_id = None
+            elif self.dedupe is not None and not await self.dedupe.first_seen(event_id):
+                _log_duplicate(event_id, _is_redelivery(raw))
+                continue
+            key = _key_of(raw, index)
+            items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw))
         try:
             accepted = await self.store.enqueue(items) if items else []
             for raw, reason in bad:
                 await self.store.dead_letter(
-                    None, raw=orjson.dumps(raw), key=_key_of(raw), error=reason
+                    None, raw=orjson.dumps(raw), key=f"rejected:{id(raw)}", error=reason
                 )
         except Exception as error:
             # LINE redelivers what was not answered 2xx (when redelivery is on).
@@ -107,14 +110,13 @@ class WebhookServer:
         self.received += len(items)
         for item, fresh in zip(items, accepted, strict=True):
             if not fresh:
-                parsed = item.event
-                _log_duplicate(item.event_id, parsed.is_redelivery if parsed else None)
+                _log_duplicate(item.event_id, _is_redelivery(item.raw))
         for _, reason in bad:
             _log.error("event_rejected", reason=reason)
         return web.json_response(
             {
                 "status": "ok",
-                "events": len(good) + len(bad),
+                "events": len(data["events"]),
                 "queued": sum(accepted),
                 "rejected": len(bad),
             }
@@ -125,13 +127,33 @@ def _log_duplicate(event_id: str | None, is_redelivery: bool | None) -> None:
     _log.info("event_duplicate_skipped", webhook_event_id=event_id, is_redelivery=is_redelivery)
 
 
-def _key_of(raw: Any) -> str:
-    """The ordering key of an event that could not be parsed: its chat, as far as it says."""
-    source = raw.get("source") if isinstance(raw, dict) else None
+def _body_problem(data: Any) -> str | None:
+    """Why a decoded body is not a webhook request, or ``None``."""
+    if not isinstance(data, dict):
+        return "webhook body must be a JSON object"
+    if not isinstance(data.get("events"), list):
+        return "webhook body must have an 'events' array"
+    destination = data.get("destination")
+    if destination is not None and not isinstance(destination, str):
+        return "'destination' must be a string"
+    return None
+
+
+def _is_redelivery(raw: dict[str, Any]) -> bool | None:
+    context = raw.get("deliveryContext")
+    return bool(context.get("isRedelivery")) if isinstance(context, dict) else None
+
+
+def _key_of(raw: dict[str, Any], index: int) -> str:
+    """What orders an event: its chat (group, room, or user of a 1:1 chat), else its ID."""
+    source = raw.get("source")
     if isinstance(source, dict):
-        for field in ("groupId", "roomId", "userId"):
-            value = source.get(field)
-            if isinstance(value, str):
-                return value
-    event_id = raw.get("webhookEventId") if isinstance(raw, dict) else None
-    return f"event:{event_id if isinstance(event_id, str) else 'unknown'}"
+        kind = source.get("type")
+        field = "groupId" if kind == "group" else "roomId" if kind == "room" else "userId"
+        chat = source.get(field)
+        if isinstance(chat, str) and chat:
+            return chat
+    event_id = raw.get("webhookEventId")
+    if isinstance(event_id, str) and event_id:
+        return f"event:{event_id}"
+    return f"event:{id(raw)}:{index}"

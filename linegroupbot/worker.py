@@ -12,6 +12,7 @@ to workers that died count), then moved to the dead letters so its chat goes on.
 from __future__ import annotations
 
 import asyncio
+import collections
 import math
 import os
 import socket
@@ -34,6 +35,7 @@ from .errors import (
     ServerError,
 )
 from .stores import Entry, Store
+from .stores.protocol import event_id_in
 
 __all__ = ["Worker", "is_retryable"]
 
@@ -93,9 +95,9 @@ class Worker:
         self.handled = 0
         self.dead_lettered = 0
         self._limit = asyncio.Semaphore(concurrency)
-        self._tails: dict[str, asyncio.Task[None]] = {}
-        self._tasks: dict[asyncio.Task[None], Entry] = {}
-        self._started: set[asyncio.Task[None]] = set()
+        self._chats: dict[str, collections.deque[Entry]] = {}
+        self._drainers: set[asyncio.Task[None]] = set()
+        self._current: dict[asyncio.Task[None], Entry] = {}
         self._ids: set[str] = set()
         self._reading: frozenset[int] = frozenset()
         self._per_shard: dict[int, int] = {}
@@ -120,7 +122,7 @@ class Worker:
     @property
     def running(self) -> int:
         """Handlers running now."""
-        return len(self._started)
+        return len(self._current)
 
     # --- lifecycle --------------------------------------------------------------------------
 
@@ -135,15 +137,14 @@ class Worker:
 
     async def stop(self) -> None:
         """Stop reading; let started handlers finish (``drain_timeout``); leave the rest queued."""
-        self._stop.set()
+        self._stop.set()  # no handler starts from now on
         for loop_task in self._loops:
             loop_task.cancel()
         await asyncio.gather(*self._loops, return_exceptions=True)
         self._loops = []
-        waiting = [t for t in self._tasks if t not in self._started]
-        for task in waiting:
-            task.cancel()
-        started = set(self._started)
+        started = set(self._current)
+        for task in self._drainers - started:
+            task.cancel()  # waiting chats: their events stay queued for another worker
         if started:
             self._log.info("draining", in_flight=len(started), timeout=self.drain_timeout)
             _, still = await asyncio.wait(started, timeout=self.drain_timeout)
@@ -151,11 +152,11 @@ class Worker:
                 self._log.warning(
                     "drain_cut_off",
                     cancelled=len(still),
-                    webhook_event_ids=[_event_id(self._tasks.get(t)) for t in still],
+                    webhook_event_ids=[_event_id(self._current.get(t)) for t in still],
                 )
                 for task in still:
                     task.cancel()
-        await asyncio.gather(*self._tasks, return_exceptions=True)
+        await asyncio.gather(*self._drainers, return_exceptions=True)
         await self._flush_acks()
         try:
             await self.store.release_shards(self.id, self.owned | self.releasing)
@@ -251,26 +252,42 @@ class Worker:
                     self._dispatch(entry)
 
     def _dispatch(self, entry: Entry) -> None:
-        key = entry.key
-        previous = self._tails.get(key)
-        task = asyncio.create_task(self._run(previous, entry))
-        self._tails[key] = task
-        self._tasks[task] = entry
+        """Queue ``entry`` behind its chat's earlier events (one drainer task per busy chat)."""
         self._ids.add(entry.id)
         self._per_shard[entry.shard] = self._per_shard.get(entry.shard, 0) + 1
+        queue = self._chats.get(entry.key)
+        if queue is not None:
+            queue.append(entry)
+            return
+        queue = self._chats[entry.key] = collections.deque((entry,))
+        task = asyncio.create_task(self._drain(entry.key, queue))
+        self._drainers.add(task)
+        task.add_done_callback(self._drainers.discard)
 
-        def done(finished: asyncio.Task[None]) -> None:
-            self._tasks.pop(finished, None)
-            self._started.discard(finished)
-            if self._tails.get(key) is finished:
-                del self._tails[key]
-            if finished.cancelled():  # not acknowledged: it stays queued for someone else
+    async def _drain(self, key: str, queue: collections.deque[Entry]) -> None:
+        """Handle one chat's events one after another, then end."""
+        task = asyncio.current_task()
+        assert task is not None
+        try:
+            while queue and not self._stop.is_set():
+                async with self._limit:
+                    if self._stop.is_set():
+                        break
+                    self._current[task] = queue[0]
+                    try:
+                        await self._process(queue[0])
+                    finally:
+                        del self._current[task]
+                queue.popleft()
+        except asyncio.CancelledError:
+            pass  # stopping: what was not acknowledged stays queued for another worker
+        except Exception as error:
+            self._log.error("worker_task_failed", key=key, error=repr(error))
+        finally:
+            if self._chats.get(key) is queue:
+                del self._chats[key]
+            for entry in queue:  # not handled here: read again later, in order
                 self._forget(entry)
-            elif finished.exception() is not None:
-                self._log.error("worker_task_failed", error=repr(finished.exception()))
-                self._forget(entry)
-
-        task.add_done_callback(done)
 
     def _forget(self, entry: Entry) -> None:
         self._ids.discard(entry.id)
@@ -281,23 +298,13 @@ class Worker:
             self._per_shard.pop(entry.shard, None)
         self._room.set()
 
-    async def _run(self, previous: asyncio.Task[None] | None, entry: Entry) -> None:
-        if previous is not None:
-            await asyncio.wait([previous])
-        async with self._limit:
-            task = asyncio.current_task()
-            assert task is not None
-            self._started.add(task)
-            await self._process(entry)
-
     async def _process(self, entry: Entry) -> None:
-        event = entry.event
-        if event is None:
-            try:
-                event = structure_event(orjson.loads(entry.payload))
-            except Exception as error:
-                await self._dead_letter(entry, f"cannot parse the queued event: {error!r}")
-                return
+        try:
+            raw = entry.raw if entry.raw is not None else orjson.loads(entry.payload)
+            event = structure_event(raw)
+        except Exception as error:
+            await self._dead_letter(entry, f"cannot parse the event: {error}")
+            return
         attempt = entry.attempts + 1
         while True:
             if attempt > self.max_attempts:
@@ -334,7 +341,7 @@ class Worker:
             entry.attempts = attempts - 1
         for pause in (0.1, 0.5, 2.0, None):
             try:
-                await self.store.dead_letter(entry, raw=entry.payload, key=entry.key, error=error)
+                await self.store.dead_letter(entry, raw=entry.json(), key=entry.key, error=error)
                 break
             except Exception as failure:
                 self._log.error("dead_letter_failed", error=repr(failure))
@@ -396,8 +403,7 @@ class Worker:
 def _event_id(entry: Entry | None) -> str | None:
     if entry is None:
         return None
-    if entry.event is not None:
-        return entry.event.webhook_event_id
-    from .stores.protocol import event_id_in
-
+    if entry.raw is not None:
+        value = entry.raw.get("webhookEventId")
+        return value if isinstance(value, str) else None
     return event_id_in(entry.payload)

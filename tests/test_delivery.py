@@ -213,9 +213,8 @@ async def test_one_malformed_event_does_not_cost_the_rest_of_its_body() -> None:
         )
         bad = {**good, "webhookEventId": "01BAD", "message": {"type": "text", "id": 5}}
         del bad["timestamp"]
-        raw = orjson.dumps({"destination": "U1", "events": [bad, good]})
+        raw = orjson.dumps({"destination": "U1", "events": [bad, 3, good]})
         assert bot.runtime is not None
-        assert bot.runtime.receiver is not None
         url = emulator.sender.webhook_url
         assert url is not None
         secret = emulator.settings.channel_secret
@@ -226,13 +225,18 @@ async def test_one_malformed_event_does_not_cost_the_rest_of_its_body() -> None:
                     assert resp.status == 200
                     answer = await resp.json()
             await idle(bot)
-        [letter] = await bot.runtime.store.dead_letters()
+        letters = await bot.runtime.store.dead_letters()
     assert got == ["ok"]
-    assert answer == {"status": "ok", "events": 2, "queued": 1, "rejected": 1}
-    assert orjson.loads(letter.payload) == bad
-    assert letter.key == group.chat_id
-    assert "events[0]" in letter.error
-    assert any(e["event"] == "event_rejected" for e in logs)
+    # The receiver turns away what is not an event at all; the worker what it cannot parse.
+    assert answer == {"status": "ok", "events": 3, "queued": 2, "rejected": 1}
+    [not_an_event, unparsable] = letters
+    assert orjson.loads(not_an_event.payload) == 3
+    assert "events[1] is not a JSON object" in not_an_event.error
+    assert orjson.loads(unparsable.payload) == bad
+    assert unparsable.key == group.chat_id
+    assert unparsable.event_id == "01BAD"
+    assert "cannot parse the event" in unparsable.error
+    assert {"event_rejected", "event_dead_lettered"} <= {e["event"] for e in logs}
 
 
 async def test_healthz_reports_the_queue_and_the_worker(tmp_path: Path) -> None:

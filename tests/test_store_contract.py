@@ -63,7 +63,7 @@ def item(n: int, chat: str = "Cgroup1", *, event_id: str | None = "auto") -> Que
 
 
 def numbers(entries: list[Entry]) -> list[int]:
-    return [orjson.loads(e.payload)["n"] for e in entries]
+    return [orjson.loads(e.json())["n"] for e in entries]
 
 
 async def read_all(store: Store, owner: str, shards: list[int], count: int = 100) -> list[Entry]:
@@ -191,7 +191,7 @@ async def test_dead_letters_keep_the_event_and_error_and_can_be_replayed(
     shard = shard_of("Cgroup1", 4)
     await store.claim_shards("w", [shard], 5.0)
     first, second = await read_all(store, "w", [shard])
-    await store.dead_letter(first, raw=first.payload, key=first.key, error="RuntimeError('x')")
+    await store.dead_letter(first, raw=first.json(), key=first.key, error="RuntimeError('x')")
     await store.dead_letter(None, raw=b'{"type": 3}', key="event:unknown", error="malformed")
     assert (await store.stats()).depth == 1
     dead = await store.dead_letters()

@@ -56,7 +56,10 @@ class MemoryStore:
     """The whole store in memory (``memory://``): for development, tests and benchmarks.
 
     Events live only as long as the process: a crash or a restart loses what was queued.
-    Parsed events are kept as they are, so a worker in the same process skips re-parsing.
+    Events are kept as decoded JSON objects, never encoded, as nothing leaves the process.
+    Like a Redis consumer group, each shard has unread events and events read by a worker
+    and not yet acknowledged (pending); :meth:`recover` hands a shard's pending events to
+    its new owner.
     """
 
     durable = False
@@ -65,7 +68,8 @@ class MemoryStore:
         self.url = "memory://"
         self.shards = shards
         self.dedupe = MemoryDedupeStore(ttl=dedupe_ttl)
-        self._queues: list[OrderedDict[str, Entry]] = [OrderedDict() for _ in range(shards)]
+        self._unread: list[OrderedDict[str, Entry]] = [OrderedDict() for _ in range(shards)]
+        self._pending: list[dict[str, tuple[str, Entry]]] = [{} for _ in range(shards)]
         self._ids = itertools.count(1)
         self._dead: OrderedDict[str, DeadLetter] = OrderedDict()
         self._dead_ids = itertools.count(1)
@@ -79,7 +83,7 @@ class MemoryStore:
     @property
     def depth(self) -> int:
         """How many events are queued (read or not) and not yet acknowledged."""
-        return sum(len(q) for q in self._queues)
+        return sum(len(q) for q in self._unread) + sum(len(p) for p in self._pending)
 
     async def open(self) -> None:
         """Nothing to connect to."""
@@ -101,9 +105,8 @@ class MemoryStore:
                 accepted.append(False)
                 continue
             entry_id = str(next(self._ids))
-            payload = orjson.dumps(item.raw)
-            self._queues[item.shard][entry_id] = Entry(
-                entry_id, item.shard, item.key, payload, now, 0, item.event
+            self._unread[item.shard][entry_id] = Entry(
+                entry_id, item.shard, item.key, b"", now, 0, item.raw
             )
             accepted.append(True)
         if any(accepted):
@@ -158,61 +161,56 @@ class MemoryStore:
         count: int,
         block: float,
     ) -> list[Entry]:
-        """Queued events of ``shards`` not in ``exclude``, oldest first per shard."""
-        found = self._collect(shards, exclude, count)
+        """Unread events of ``shards``, oldest first per shard (``exclude`` is not needed)."""
+        found = self._take(owner, shards, count)
         if not found and block > 0:
             self._wakeup.clear()
             try:
                 await asyncio.wait_for(self._wakeup.wait(), block)
             except TimeoutError:
                 return []
-            found = self._collect(shards, exclude, count)
+            found = self._take(owner, shards, count)
         return found
 
-    def _collect(
-        self, shards: Collection[int], exclude: Collection[str], count: int
-    ) -> list[Entry]:
+    def _take(self, owner: str, shards: Collection[int], count: int) -> list[Entry]:
         found: list[Entry] = []
         for shard in shards:
-            for entry_id, entry in self._queues[shard].items():
-                if entry_id in exclude:
-                    continue
-                entry.attempts += 1
-                found.append(
-                    Entry(
-                        entry.id,
-                        shard,
-                        entry.key,
-                        entry.payload,
-                        entry.enqueued_at,
-                        entry.attempts - 1,
-                        entry.event,
-                    )
-                )
-                if len(found) >= count:
-                    return found
+            unread = self._unread[shard]
+            pending = self._pending[shard]
+            while unread and len(found) < count:
+                entry_id, entry = unread.popitem(last=False)
+                pending[entry_id] = (owner, entry)
+                found.append(entry)
+            if len(found) >= count:
+                break
         return found
 
     async def recover(self, owner: str, shard: int) -> list[Entry]:
-        """Nothing to take over: unacknowledged events stay readable."""
-        return []
+        """Take over the shard's pending events of other owners, one delivery more each."""
+        pending = self._pending[shard]
+        taken: list[Entry] = []
+        for entry_id, (holder, entry) in pending.items():
+            if holder != owner:
+                entry.attempts += 1
+                pending[entry_id] = (owner, entry)
+                taken.append(entry)
+        taken.sort(key=lambda e: int(e.id))
+        return taken
 
     async def ack(self, entries: Sequence[Entry]) -> None:
         """Remove the events."""
         for entry in entries:
-            self._queues[entry.shard].pop(entry.id, None)
+            self._pending[entry.shard].pop(entry.id, None)
 
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
         """Keep the event with its error; remove it from the queue."""
-        event_id = None
         if entry is not None:
-            self._queues[entry.shard].pop(entry.id, None)
-            if entry.event is not None:
-                event_id = entry.event.webhook_event_id
+            self._pending[entry.shard].pop(entry.id, None)
+            self._unread[entry.shard].pop(entry.id, None)
         dead_id = str(next(self._dead_ids))
         self._dead[dead_id] = DeadLetter(
             id=dead_id,
-            event_id=event_id or event_id_in(raw),
+            event_id=event_id_in(raw),
             key=key,
             payload=raw,
             error=error,
@@ -244,7 +242,9 @@ class MemoryStore:
 
     async def stats(self) -> QueueStats:
         """Depth, oldest age, dead letters, live workers."""
-        oldest = min((next(iter(q.values())).enqueued_at for q in self._queues if q), default=None)
+        firsts = [next(iter(q.values())).enqueued_at for q in self._unread if q]
+        firsts += [min(e.enqueued_at for _, e in p.values()) for p in self._pending if p]
+        oldest = min(firsts, default=None)
         now = time.monotonic()
         return QueueStats(
             depth=self.depth,

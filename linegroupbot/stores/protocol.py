@@ -4,13 +4,10 @@ from __future__ import annotations
 
 import zlib
 from collections.abc import Collection, Sequence
-from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
+from typing import Any, Protocol, runtime_checkable
 
 import attrs
 import orjson
-
-if TYPE_CHECKING:
-    from ..events import Event
 
 __all__ = [
     "DeadLetter",
@@ -56,24 +53,24 @@ def shard_of(key: str, shards: int) -> int:
 class QueuedEvent:
     """One accepted event on its way into the queue.
 
-    ``raw`` is the event's JSON object as LINE sent it; ``event`` the parsed model (the
-    memory store keeps it, durable stores keep the JSON). ``key`` is what orders it: the
-    chat ID, or the event ID for events that belong to no chat.
+    ``raw`` is the event's JSON object as LINE sent it (the worker parses it). ``key`` is
+    what orders it: the chat ID, or the event ID for events that belong to no chat.
     """
 
     event_id: str | None
     key: str
     shard: int
     raw: dict[str, Any]
-    event: Event | None = None
 
 
 @attrs.define(slots=True)
 class Entry:
     """An event a worker took from the queue.
 
-    ``id`` is the store's own ID, unique within the store. ``attempts`` counts the deliveries
-    before this one: 0 for a fresh event, more after a worker died while holding it.
+    ``id`` is the store's own ID, unique within the store. ``attempts`` counts the
+    deliveries before this one: 0 for a fresh event, more after a worker died while
+    holding it. ``payload`` is the event's JSON; a store that keeps the decoded object
+    instead (memory) leaves it empty and sets ``raw``.
     """
 
     id: str
@@ -82,7 +79,11 @@ class Entry:
     payload: bytes
     enqueued_at: float
     attempts: int = 0
-    event: Event | None = None
+    raw: dict[str, Any] | None = None
+
+    def json(self) -> bytes:
+        """The event's JSON, however the store kept it."""
+        return self.payload if self.raw is None else orjson.dumps(self.raw)
 
 
 @attrs.frozen

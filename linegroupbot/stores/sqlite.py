@@ -2,8 +2,9 @@
 
 Python's own ``sqlite3`` runs on one dedicated thread that owns the connection; each
 store call is one hop to that thread and one transaction, however many statements it
-runs (enqueueing a whole webhook body is one commit). Several processes on one machine
-may share the file: leases and the busy timeout keep them apart.
+runs. Enqueues are group-committed: the webhook bodies that arrive while a commit is
+under way share the next one. Several processes on one machine may share the file:
+leases and the busy timeout keep them apart.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import functools
 import os
 import socket
 import sqlite3
@@ -58,6 +60,8 @@ CREATE TABLE IF NOT EXISTS lgb_dead (
 
 _HOST = socket.gethostname()
 
+_Row = tuple[str | None, int, str, bytes]
+
 
 class SqliteStore:
     """Everything durable in one SQLite file (``sqlite:///bot.db``; four slashes: absolute).
@@ -94,6 +98,8 @@ class SqliteStore:
         self._db: sqlite3.Connection | None = None
         self._wakeup = asyncio.Event()
         self._enqueues = 0
+        self._pending: list[tuple[list[_Row], asyncio.Future[list[bool]]]] = []
+        self._committer: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
         return f"SqliteStore({self.url!r}, shards={self.shards})"
@@ -192,38 +198,63 @@ class SqliteStore:
         return cursor.rowcount > 0
 
     async def enqueue(self, items: Sequence[QueuedEvent]) -> list[bool]:
-        """Queue the events with new IDs, all in one transaction."""
+        """Queue the events with new IDs; returns once they are committed."""
         rows = [(i.event_id, i.shard, i.key, orjson.dumps(i.raw)) for i in items]
-        self._enqueues += 1
-        purge = self._enqueues % 1000 == 0
-        accepted: list[bool] = await self._run(
-            self._write, lambda db: self._enqueue(db, rows, purge)
-        )
-        if any(accepted):
-            self._wakeup.set()
-        return accepted
+        done: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
+        self._pending.append((rows, done))
+        if self._committer is None:
+            self._committer = asyncio.create_task(self._commit_pending())
+        return await asyncio.shield(done)
+
+    async def _commit_pending(self) -> None:
+        """Write every waiting enqueue in one transaction, until none waits."""
+        try:
+            while self._pending:
+                batch, self._pending = self._pending, []
+                self._enqueues += 1
+                purge = self._enqueues % 1000 == 0
+                requests = [rows for rows, _ in batch]
+                try:
+                    results: list[list[bool]] = await self._run(
+                        self._write,
+                        functools.partial(self._enqueue, requests=requests, purge=purge),
+                    )
+                except BaseException as error:
+                    for _, done in batch:
+                        if not done.done():
+                            done.set_exception(error)
+                    if not isinstance(error, Exception):
+                        raise
+                    continue
+                for (_, done), accepted in zip(batch, results, strict=True):
+                    if not done.done():
+                        done.set_result(accepted)
+                if any(any(accepted) for accepted in results):
+                    self._wakeup.set()
+        finally:
+            self._committer = None
 
     def _enqueue(
-        self,
-        db: sqlite3.Connection,
-        rows: list[tuple[str | None, int, str, bytes]],
-        purge: bool,
-    ) -> list[bool]:
+        self, db: sqlite3.Connection, *, requests: list[list[_Row]], purge: bool
+    ) -> list[list[bool]]:
         now = time.time()
-        accepted: list[bool] = []
+        results: list[list[bool]] = []
         new: list[tuple[int, str, bytes, float]] = []
-        for event_id, shard, key, payload in rows:
-            if event_id is not None and not self._record(db, event_id, now):
-                accepted.append(False)
-                continue
-            new.append((shard, key, payload, now))
-            accepted.append(True)
+        for rows in requests:
+            accepted: list[bool] = []
+            for event_id, shard, key, payload in rows:
+                if event_id is not None and not self._record(db, event_id, now):
+                    accepted.append(False)
+                    continue
+                new.append((shard, key, payload, now))
+                accepted.append(True)
+            results.append(accepted)
         db.executemany(
             "INSERT INTO lgb_queue (shard, key, payload, enqueued_at) VALUES (?, ?, ?, ?)", new
         )
         if purge:
             db.execute("DELETE FROM lgb_dedupe WHERE expires < ?", (now,))
-        return accepted
+        return results
 
     # --- workers and leases ---------------------------------------------------------------
 
