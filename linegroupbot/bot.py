@@ -19,7 +19,7 @@ from .context import Context, ExtKey
 from .errors import ConfigurationError, LineGroupBotError
 from .logging import redact
 from .routing import Router
-from .stores import DedupeStore, Store
+from .stores import Store
 
 if TYPE_CHECKING:
     from .runtime import Role, Runtime
@@ -51,8 +51,9 @@ class Bot(Router):
     ``store`` (a URL or a :class:`~linegroupbot.stores.Store`) is where accepted events,
     dedupe records and dead letters live; unset, ``$LINEGROUPBOT_STORE`` names it, else
     ``memory://`` for ``create_app()`` and tests and ``sqlite:///linegroupbot.db`` for
-    ``run()``. ``max_attempts``, ``retry_delay`` and ``lease_ttl`` shape redelivery
-    (see the reliability guide).
+    ``run()``. ``max_attempts`` (handler failures), ``max_deliveries`` (workers dying
+    while holding the event), ``retry_delay`` and ``lease_ttl`` shape redelivery (see
+    the delivery concepts page).
     """
 
     def __init__(
@@ -69,9 +70,9 @@ class Bot(Router):
         store: Store | str | None = None,
         shards: int | None = None,
         max_attempts: int = 3,
+        max_deliveries: int = 10,
         retry_delay: float = 0.5,
         lease_ttl: float = 15.0,
-        dedupe_store: DedupeStore | None = None,
         retry: RetryPolicy | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
@@ -91,9 +92,9 @@ class Bot(Router):
         self.store = store
         self.shards = shards
         self.max_attempts = max_attempts
+        self.max_deliveries = max_deliveries
         self.retry_delay = retry_delay
         self.lease_ttl = lease_ttl
-        self.dedupe_store = dedupe_store
         self.retry = retry
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
@@ -284,15 +285,13 @@ class Bot(Router):
         _log.info("bot_started", plugins=self.plugins)
 
     async def shutdown(self) -> None:
-        """Run shutdown hooks (reverse order), close the client and any dedupe store."""
+        """Run shutdown hooks (reverse order), then close the client."""
         for router in reversed(list(self.iter_routers())):
             for hook in reversed(router.shutdown_hooks):
                 try:
                     await hook()
                 except Exception as error:
                     _log.error("shutdown_hook_failed", hook=repr(hook), error=repr(error))
-        if self.dedupe_store is not None:
-            await self.dedupe_store.close()
         if self._client is not None:
             await self._client.close()
             self._client = None

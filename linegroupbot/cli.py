@@ -60,9 +60,20 @@ def _free_port() -> int:
 # --- commands -------------------------------------------------------------------------------
 
 
+_TUNABLE = ("lease_ttl", "max_attempts", "max_deliveries", "retry_delay", "concurrency", "shards")
+
+
 def _load_tuned_bot(args: argparse.Namespace) -> Any:
     bot = load_bot(args.target)
-    for option in ("lease_ttl", "max_attempts", "retry_delay", "concurrency", "shards"):
+    options = (
+        "lease_ttl",
+        "max_attempts",
+        "max_deliveries",
+        "retry_delay",
+        "concurrency",
+        "shards",
+    )
+    for option in options:
         value = getattr(args, option, None)
         if value is not None:
             setattr(bot, option, value)
@@ -330,6 +341,12 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument(
             "--max-attempts", type=int, default=None, help="attempts before dead-lettering (3)"
+        )
+        p.add_argument(
+            "--max-deliveries",
+            type=int,
+            default=None,
+            help="deliveries to workers that died before dead-lettering (10)",
         )
         p.add_argument("--retry-delay", type=float, default=None, help="first retry's delay (0.5)")
         p.add_argument("--concurrency", type=int, default=None, help="handlers at once (64)")

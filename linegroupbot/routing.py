@@ -357,6 +357,12 @@ class Router:
         """Handle events of the given classes (``ev.Event`` for all of them)."""
         if not event_types:
             raise TypeError("on_event needs at least one event class, e.g. on_event(BeaconEvent)")
+        for event_type in event_types:
+            if not (isinstance(event_type, type) and issubclass(event_type, ev.Event)):
+                raise TypeError(
+                    f"on_event takes event classes, not {event_type!r}: write "
+                    "@bot.on_event(events.Event) for every event, or name the classes"
+                )
         result: Register = self._simple(tuple(event_types), None, scope, filters)
         return result
 

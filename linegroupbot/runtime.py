@@ -84,6 +84,7 @@ class Runtime:
                 self.handle,
                 concurrency=bot.concurrency,
                 max_attempts=bot.max_attempts,
+                max_deliveries=bot.max_deliveries,
                 retry_delay=bot.retry_delay,
                 lease_ttl=bot.lease_ttl,
                 drain_timeout=bot.drain_timeout,
@@ -166,7 +167,6 @@ class Runtime:
                 channel_secret=bot.channel_secret,
                 store=self.store,
                 max_body_size=bot.max_body_size,
-                dedupe=bot.dedupe_store,
             )
             app.router.add_post(path, self.receiver.handle)
         app.router.add_get("/healthz", self.healthz)

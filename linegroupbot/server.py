@@ -18,7 +18,7 @@ import structlog
 from aiohttp import web
 
 from .signature import verify_signature
-from .stores import DedupeStore, QueuedEvent, Store, shard_of
+from .stores import QueuedEvent, Store, shard_of
 
 __all__ = ["WebhookServer"]
 
@@ -34,11 +34,9 @@ class WebhookServer:
         channel_secret: str,
         store: Store,
         max_body_size: int = 1024 * 1024,
-        dedupe: DedupeStore | None = None,
     ) -> None:
         self._secret = channel_secret
         self.store = store
-        self.dedupe = dedupe
         self.max_body_size = max_body_size
         self.closing = False
         self.received = 0
@@ -92,16 +90,13 @@ class WebhookServer:
             event_id = raw.get("webhookEventId")
             if not isinstance(event_id, str) or not event_id:
                 event_id = None
-            elif self.dedupe is not None and not await self.dedupe.first_seen(event_id):
-                _log_duplicate(event_id, _is_redelivery(raw))
-                continue
             key = _key_of(raw, index)
             items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw))
         try:
             accepted = await self.store.enqueue(items) if items else []
             for raw, reason in bad:
                 await self.store.dead_letter(
-                    None, raw=orjson.dumps(raw), key=f"rejected:{id(raw)}", error=reason
+                    None, raw=orjson.dumps(raw), key="rejected", error=reason
                 )
         except Exception as error:
             # LINE redelivers what was not answered 2xx (when redelivery is on).

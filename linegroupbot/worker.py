@@ -5,8 +5,11 @@ A worker holds leases on a share of the store's shards (renewed every third of
 when workers come and go). It reads the unacknowledged events of its shards, runs
 each chat's events one after another (different chats concurrently, up to
 ``concurrency``), and acknowledges an event only after its handlers finished. An
-event whose handlers keep failing is retried ``max_attempts`` times in all (deliveries
-to workers that died count), then moved to the dead letters so its chat goes on.
+event whose handlers keep failing is tried ``max_attempts`` times, then moved to the
+dead letters so its chat goes on. An event whose workers keep dying while they hold it
+(it crashes the process, say) is dead-lettered after ``max_deliveries`` deliveries; a
+worker that stops gracefully gives back the events it read ahead but never started, so
+rolling restarts do not use up deliveries.
 """
 
 from __future__ import annotations
@@ -69,6 +72,7 @@ class Worker:
         *,
         concurrency: int = 64,
         max_attempts: int = 3,
+        max_deliveries: int = 10,
         retry_delay: float = 0.5,
         lease_ttl: float = 15.0,
         drain_timeout: float = 10.0,
@@ -77,13 +81,22 @@ class Worker:
         worker_id: str | None = None,
     ) -> None:
         if max_attempts < 1:
-            raise ConfigurationError("max_attempts must be at least 1")
+            raise ConfigurationError(f"max_attempts must be at least 1, not {max_attempts}")
+        if max_deliveries < 1:
+            raise ConfigurationError(f"max_deliveries must be at least 1, not {max_deliveries}")
+        if concurrency < 1:
+            raise ConfigurationError(
+                f"concurrency must be at least 1 (handlers at once), not {concurrency}"
+            )
         if lease_ttl <= 0:
-            raise ConfigurationError("lease_ttl must be positive (seconds)")
+            raise ConfigurationError(f"lease_ttl must be a positive number of seconds: {lease_ttl}")
+        if retry_delay < 0:
+            raise ConfigurationError(f"retry_delay must not be negative: {retry_delay}")
         self.store = store
         self.handle = handle
         self.concurrency = concurrency
         self.max_attempts = max_attempts
+        self.max_deliveries = max_deliveries
         self.retry_delay = retry_delay
         self.lease_ttl = lease_ttl
         self.drain_timeout = drain_timeout
@@ -99,6 +112,7 @@ class Worker:
         self._drainers: set[asyncio.Task[None]] = set()
         self._current: dict[asyncio.Task[None], Entry] = {}
         self._ids: set[str] = set()
+        self._unstarted: list[Entry] = []
         self._reading: frozenset[int] = frozenset()
         self._per_shard: dict[int, int] = {}
         self._acks: list[Entry] = []
@@ -158,11 +172,17 @@ class Worker:
                     task.cancel()
         await asyncio.gather(*self._drainers, return_exceptions=True)
         await self._flush_acks()
+        if self._unstarted:
+            try:  # read ahead, never started: their delivery does not count
+                await self.store.giveback(self.id, self._unstarted)
+            except Exception as error:
+                self._log.warning("giveback_failed", error=_describe(error))
+            self._unstarted = []
         try:
             await self.store.release_shards(self.id, self.owned | self.releasing)
             await self.store.leave(self.id)
         except Exception as error:
-            self._log.warning("worker_leave_failed", error=repr(error))
+            self._log.warning("worker_leave_failed", error=_describe(error))
         self.owned.clear()
         self.releasing.clear()
         self._log.info("worker_stopped", handled=self.handled)
@@ -182,7 +202,7 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self._log.error("lease_renewal_failed", error=repr(error))
+                self._log.error("lease_renewal_failed", error=_describe(error))
 
     async def _rebalance(self) -> None:
         store = self.store
@@ -242,7 +262,7 @@ class Worker:
                 raise
             except Exception as error:
                 failures += 1
-                self._log.error("queue_read_failed", error=repr(error))
+                self._log.error("queue_read_failed", error=_describe(error))
                 await asyncio.sleep(min(5.0, 0.1 * 2**failures))
                 continue
             finally:
@@ -268,25 +288,30 @@ class Worker:
         """Handle one chat's events one after another, then end."""
         task = asyncio.current_task()
         assert task is not None
+        started: Entry | None = None
         try:
             while queue and not self._stop.is_set():
                 async with self._limit:
                     if self._stop.is_set():
                         break
-                    self._current[task] = queue[0]
+                    started = self._current[task] = queue[0]
                     try:
-                        await self._process(queue[0])
+                        await self._process(started)
                     finally:
                         del self._current[task]
                 queue.popleft()
+                started = None
         except asyncio.CancelledError:
             pass  # stopping: what was not acknowledged stays queued for another worker
         except Exception as error:
-            self._log.error("worker_task_failed", key=key, error=repr(error))
+            self._log.error("worker_task_failed", key=key, error=_describe(error))
         finally:
             if self._chats.get(key) is queue:
                 del self._chats[key]
+            stopping = self._stop.is_set()
             for entry in queue:  # not handled here: read again later, in order
+                if stopping and entry is not started:
+                    self._unstarted.append(entry)
                 self._forget(entry)
 
     def _forget(self, entry: Entry) -> None:
@@ -305,24 +330,28 @@ class Worker:
         except Exception as error:
             await self._dead_letter(entry, f"cannot parse the event: {error}")
             return
-        attempt = entry.attempts + 1
+        if entry.attempts >= self.max_deliveries:
+            await self._dead_letter(
+                entry,
+                f"delivered {entry.attempts} times and never finished: the worker died each "
+                "time (does this event crash the process?)",
+                attempts=entry.attempts,
+            )
+            return
+        tries = 0
         while True:
-            if attempt > self.max_attempts:
-                await self._dead_letter(
-                    entry,
-                    f"delivered {attempt - 1} times without finishing (did the worker die?)",
-                    attempts=attempt - 1,
-                )
-                return
+            tries += 1
+            # ctx.attempt: a redelivered event may have run before (replies are skipped then).
+            attempt = entry.attempts + tries
             try:
                 await self.handle(event, attempt)
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                if attempt >= self.max_attempts or not is_retryable(error):
-                    await self._dead_letter(entry, repr(error), attempts=attempt)
+                if tries >= self.max_attempts or not is_retryable(error):
+                    await self._dead_letter(entry, _describe(error), attempts=attempt)
                     return
-                delay = self.retry_delay * 2 ** (attempt - 1)
+                delay = self.retry_delay * 2 ** (tries - 1)
                 self._log.info(
                     "handler_retry",
                     webhook_event_id=event.webhook_event_id,
@@ -330,7 +359,6 @@ class Worker:
                     delay=delay,
                 )
                 await asyncio.sleep(delay)
-                attempt += 1
                 continue
             self.handled += 1
             self._ack(entry)
@@ -344,7 +372,7 @@ class Worker:
                 await self.store.dead_letter(entry, raw=entry.json(), key=entry.key, error=error)
                 break
             except Exception as failure:
-                self._log.error("dead_letter_failed", error=repr(failure))
+                self._log.error("dead_letter_failed", error=_describe(failure))
                 if pause is None:
                     raise
                 await asyncio.sleep(pause)
@@ -379,7 +407,7 @@ class Worker:
                     await self.store.ack(batch)
                     break
                 except Exception as error:
-                    self._log.error("ack_failed", error=repr(error), events=len(batch))
+                    self._log.error("ack_failed", error=_describe(error), events=len(batch))
                     if pause is None:
                         break  # left unacknowledged: handled again after a restart
                     await asyncio.sleep(pause)
@@ -398,6 +426,12 @@ class Worker:
             "handled": self.handled,
             "dead_lettered": self.dead_lettered,
         }
+
+
+def _describe(error: BaseException) -> str:
+    """``Type: message`` (some libraries' reprs drop the message)."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _event_id(entry: Entry | None) -> str | None:

@@ -18,9 +18,10 @@ import structlog
 from structlog.testing import LogCapture, capture_logs
 
 from linegroupbot import Bot, Context, NoUserIdError
+from linegroupbot import events as ev
 from linegroupbot.emulator import Emulator
 from linegroupbot.runtime import Runtime
-from linegroupbot.stores import open_store
+from linegroupbot.stores import MemoryStore, QueuedEvent, open_store, shard_of
 from linegroupbot.testing import connect
 from linegroupbot.worker import is_retryable
 from tests.helpers import sign
@@ -376,3 +377,96 @@ async def test_workers_share_the_shards_and_keep_each_chats_order(redis_url: str
     for group in groups:
         assert order[group.chat_id] == list(range(1, 9)), group.chat_id
     assert len([name for name, chats in handled_by.items() if chats]) >= 2
+
+
+@pytest.mark.parametrize("backend", ["sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+async def test_graceful_restarts_do_not_use_up_deliveries(
+    backend: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    if backend == "sqlite":
+        url = f"sqlite:///{tmp_path}/bot.db"
+    else:
+        url = f"{request.getfixturevalue('redis_url')}?prefix=giveback-{uuid.uuid4().hex[:8]}:"
+    handled: list[int] = []
+    for restart in range(4):
+        bot = Bot("secret", "token", store=url, concurrency=1, max_deliveries=2, **FAST)
+
+        @bot.on_event(ev.Event)
+        async def slow(ctx: Context) -> None:
+            await asyncio.sleep(0.02)
+            handled.append(int(ctx.event.webhook_event_id[4:]))
+
+        runtime = Runtime(bot)
+        await runtime.start()
+        if restart == 0:
+            raws = [
+                {
+                    "type": "follow",
+                    "timestamp": 1,
+                    "mode": "active",
+                    "webhookEventId": f"01EV{n:04d}",
+                    "deliveryContext": {"isRedelivery": False},
+                    "source": {"type": "user", "userId": "Ualice"},
+                    "replyToken": "r",
+                }
+                for n in range(12)
+            ]
+            items = [
+                QueuedEvent(r["webhookEventId"], "Ualice", shard_of("Ualice", 16), r) for r in raws
+            ]
+            await runtime.store.enqueue(items)
+        before = len(handled)
+        for _ in range(200):  # bounded: until this process handled one more
+            if len(handled) > before:
+                break
+            await asyncio.sleep(0.01)
+        await runtime.stop()  # with most of the backlog read ahead and not started
+    bot = Bot("secret", "token", store=url, max_deliveries=2, **FAST)
+
+    @bot.on_event(ev.Event)
+    async def fast(ctx: Context) -> None:
+        handled.append(int(ctx.event.webhook_event_id[4:]))
+
+    runtime = Runtime(bot)
+    await runtime.start()
+    try:
+        await runtime.wait_idle(timeout=10)
+        assert await runtime.store.dead_letters() == []
+    finally:
+        await runtime.stop()
+    assert handled == list(range(12))
+
+
+async def test_an_event_whose_workers_keep_dying_is_dead_lettered() -> None:
+    store = MemoryStore()
+    raw = {
+        "type": "unfollow",
+        "timestamp": 1,
+        "mode": "active",
+        "webhookEventId": "01CRASH",
+        "deliveryContext": {"isRedelivery": False},
+        "source": {"type": "user", "userId": "U1"},
+    }
+    await store.enqueue([QueuedEvent("01CRASH", "U1", shard_of("U1", 16), raw)])
+    all_shards = list(range(16))
+    assert await store.claim_shards("ghost", all_shards, 0.05) == all_shards
+    assert len(await store.read("ghost", all_shards, exclude=(), count=10, block=0)) == 1
+    await asyncio.sleep(0.1)  # the ghost died holding it; its leases run out
+    bot = Bot("secret", "token", store=store, max_deliveries=1, **FAST)
+    ran = False
+
+    @bot.on_event(ev.Event)
+    async def never(ctx: Context) -> None:
+        nonlocal ran
+        ran = True
+
+    runtime = Runtime(bot)
+    await runtime.start()
+    try:
+        await runtime.wait_idle(timeout=5)
+        [letter] = await store.dead_letters()
+    finally:
+        await runtime.stop()
+    assert not ran
+    assert letter.event_id == "01CRASH"
+    assert "never finished" in letter.error

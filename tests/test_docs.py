@@ -137,9 +137,12 @@ PUBLIC_MODULES = [
     "linegroupbot.messages",
     "linegroupbot.middleware",
     "linegroupbot.routing",
+    "linegroupbot.runtime",
     "linegroupbot.server",
+    "linegroupbot.serving",
     "linegroupbot.signature",
     "linegroupbot.stores",
+    "linegroupbot.worker",
     "linegroupbot.templates",
     "linegroupbot.emulator",
     "linegroupbot.testing",
@@ -230,12 +233,36 @@ def test_parse_webhook_example_runs() -> None:
     assert "'/who'" in result.stdout
 
 
+async def test_stores_snippet_bot_is_durable_and_sends_once(tmp_path: Path) -> None:
+    from linegroupbot.convert import structure_event
+
+    module = _snippet_module("stores.py")
+    bot = module.bot
+    assert bot.store == "sqlite:///data/bot.db"
+    assert bot.max_attempts == 5
+    bot.store = f"sqlite:///{tmp_path}/bot.db"  # not the snippet's folder
+    async with connect(bot) as line:
+        group = await line.create_group("Team", ["Alice"])
+        event = await line.say(group, "Alice", "/remind tea")
+        [noted] = await line.wait_for_bot_messages(group)
+        assert bot.runtime is not None
+        await bot.runtime.wait_idle()
+        await bot.process(structure_event(event), attempt=2)  # as after a crash
+        assert [m["text"] for m in line.bot_messages(group)] == ["Noted!"]
+    assert noted["text"] == "Noted!"
+    assert (tmp_path / "bot.db").exists()
+
+
 @pytest.mark.redis
-async def test_redis_store_snippet(redis_url: str) -> None:
-    module = _snippet_module("redis_store.py")
-    bot = module.make_bot(redis_url)
+async def test_stores_snippet_worker_runtime(redis_url: str) -> None:
+    module = _snippet_module("stores.py")
+    runtime = module.worker_runtime(redis_url + "?prefix=docs-snippet:")
+    assert runtime.role == "worker"
+    module.bot.configure(channel_secret="s", access_token="token-for-docs")
+    await runtime.start()
     try:
-        assert await bot.dedupe_store.first_seen("01DOCS") is True
-        assert await bot.dedupe_store.first_seen("01DOCS") is False
+        report = await runtime.health()
+        assert report["status"] == "ok"
+        assert len(report["worker"]["shards"]) == 16
     finally:
-        await bot.dedupe_store.close()
+        await runtime.stop()

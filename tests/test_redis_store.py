@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -63,12 +64,13 @@ async def test_two_bots_behind_a_balancer_handle_a_redelivery_once(
     handled: list[str] = []
     clients = []
     bots: list[Bot] = []
+    prefix = uuid.uuid4().hex[:8]
     for name in ("a", "b"):
         bot = Bot(
             SECRET,
             TOKEN,
             api_base_url="http://127.0.0.1:9",
-            dedupe_store=RedisDedupeStore.from_url(redis_url, prefix="balancer-test:"),
+            store=f"{redis_url}?prefix=balancer-{prefix}:",
         )
 
         @bot.on_message
@@ -84,4 +86,4 @@ async def test_two_bots_behind_a_balancer_handle_a_redelivery_once(
         assert (await client.post("/callback", data=raw, headers=headers)).status == 200
     for bot in bots:
         await _idle(bot)
-    assert handled == ["a"]
+    assert len(handled) == 1  # whichever process's worker took the shard

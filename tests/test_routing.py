@@ -475,3 +475,11 @@ def test_decorators_keep_the_handler_type_for_type_checkers() -> None:
     assert bot.on_join(handler) is handler
     assert bot.on_postback(data_prefix="a")(handler) is handler
     assert len(bot.entries) == 4
+
+
+def test_on_event_without_event_classes_fails_early() -> None:
+    from linegroupbot import Bot
+
+    bot = Bot("s", "t")
+    with pytest.raises(TypeError, match="takes event classes"):
+        bot.on_event(lambda ctx: None)  # type: ignore[arg-type]

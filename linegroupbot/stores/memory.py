@@ -202,6 +202,21 @@ class MemoryStore:
         for entry in entries:
             self._pending[entry.shard].pop(entry.id, None)
 
+    async def giveback(self, owner: str, entries: Sequence[Entry]) -> None:
+        """Put the events back among the unread, in order."""
+        touched: set[int] = set()
+        for entry in entries:
+            held = self._pending[entry.shard].get(entry.id)
+            if held is not None and held[0] == owner:
+                del self._pending[entry.shard][entry.id]
+                self._unread[entry.shard][entry.id] = held[1]
+                touched.add(entry.shard)
+        for shard in touched:
+            ordered = sorted(self._unread[shard].items(), key=lambda item: int(item[0]))
+            self._unread[shard] = OrderedDict(ordered)
+        if touched:
+            self._wakeup.set()
+
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
         """Keep the event with its error; remove it from the queue."""
         if entry is not None:

@@ -191,6 +191,14 @@ class Store(Protocol):
         """Remove handled events from the queue."""
         ...
 
+    async def giveback(self, owner: str, entries: Sequence[Entry]) -> None:
+        """Return events ``owner`` read but never started: this delivery does not count.
+
+        They stay in the queue for whoever holds their shard next, with ``attempts`` as
+        they were before ``owner`` read them.
+        """
+        ...
+
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
         """Move ``entry`` (or, with ``entry=None``, an event never queued) to the dead letters."""
         ...

@@ -299,6 +299,23 @@ class RedisStore:
             pipe.xdel(stream, message_id)
         await pipe.execute()
 
+    async def giveback(self, owner: str, entries: Sequence[Entry]) -> None:
+        """Reset the delivery count of events read but never started (``XCLAIM RETRYCOUNT``)."""
+        if not entries:
+            return
+        pipe = self.client.pipeline(transaction=False)
+        for entry in entries:
+            pipe.xclaim(
+                self._streams[entry.shard],
+                _GROUP,
+                owner,
+                0,
+                [_message_id(entry)],
+                retrycount=entry.attempts,
+                justid=True,
+            )
+        await pipe.execute()
+
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
         """Add to the dead-letter stream and drop the event from its shard, atomically."""
         pipe = self.client.pipeline(transaction=True)

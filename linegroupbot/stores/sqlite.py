@@ -371,6 +371,16 @@ class SqliteStore:
             self._write, lambda db: db.executemany("DELETE FROM lgb_queue WHERE id = ?", ids)
         )
 
+    async def giveback(self, owner: str, entries: Sequence[Entry]) -> None:
+        """Undo the delivery count of rows read but never started."""
+        ids = [(int(e.id),) for e in entries]
+        await self._run(
+            self._write,
+            lambda db: db.executemany(
+                "UPDATE lgb_queue SET attempts = MAX(attempts - 1, 0) WHERE id = ?", ids
+            ),
+        )
+
     # --- dead letters ---------------------------------------------------------------------
 
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
