@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import errno
 import importlib
 import importlib.util
 import json
@@ -97,9 +98,22 @@ def _cmd_worker(args: argparse.Namespace) -> int:
 def _cmd_dead_letters(args: argparse.Namespace) -> int:
     from .bot import DEFAULT_RUN_STORE
     from .runtime import resolve_store_url
-    from .stores import open_store
+    from .stores import SqliteStore, open_store
 
+    if args.limit < 1:
+        print("linegroupbot: --limit must be at least 1", file=sys.stderr)
+        return 2
+    if args.action == "list" and (args.ids or args.all):
+        print("linegroupbot: list takes no IDs and no --all (see --limit)", file=sys.stderr)
+        return 2
     store = open_store(resolve_store_url(args.store, None, DEFAULT_RUN_STORE), shards=args.shards)
+    if isinstance(store, SqliteStore) and not store.path.exists():
+        print(
+            f"linegroupbot: no store at {store.url} (looked for {store.path.resolve()}): run "
+            "this in the bot's working folder, or pass --store (or set LINEGROUPBOT_STORE)",
+            file=sys.stderr,
+        )
+        return 2
 
     async def act() -> int:
         await store.open()
@@ -151,11 +165,16 @@ def _cmd_dead_letters(args: argparse.Namespace) -> int:
                     print("name dead letters to delete, or pass --all")
                     return 2
                 if args.all:
-                    removed = await store.purge()
-                else:
-                    removed = sum([await store.purge(dead_id) for dead_id in args.ids])
-                print(f"deleted {removed} dead letter(s)")
-                return 0
+                    print(f"deleted {await store.purge()} dead letter(s)")
+                    return 0
+                missing = 0
+                for dead_id in args.ids:
+                    if await store.purge(dead_id):
+                        print(f"deleted {dead_id}")
+                    else:
+                        print(f"no dead letter {dead_id}")
+                        missing += 1
+                return 1 if missing else 0
             raise AssertionError(args.action)
         finally:
             await store.close()
@@ -379,7 +398,11 @@ def _parser() -> argparse.ArgumentParser:
     dead.add_argument("action", choices=("list", "replay", "purge"))
     dead.add_argument("ids", nargs="*", help="dead letter IDs (from 'list')")
     dead.add_argument("--all", action="store_true", help="replay or delete every dead letter")
-    dead.add_argument("--store", default=None, help=store_help)
+    dead.add_argument(
+        "--store",
+        default=None,
+        help="the bot's store (default: $LINEGROUPBOT_STORE, else sqlite:///linegroupbot.db)",
+    )
     dead.add_argument("--shards", type=int, default=None, help="queue shards (16)")
     dead.add_argument("--limit", type=int, default=100, help="how many to list")
     dead.add_argument("--json", action="store_true", help="one JSON object per line")
@@ -422,6 +445,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ConfigurationError, StoreError) as error:
         print(f"linegroupbot: {error}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # `linegroupbot dead-letters list | head`
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 (silence the flush at exit)
+        return 0
+    except OSError as error:
+        if error.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
+            print(f"linegroupbot: cannot listen there: {error.strerror}", file=sys.stderr)
+            return 2
+        raise
     except KeyboardInterrupt:
         return 130
     return result

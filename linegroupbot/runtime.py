@@ -76,6 +76,12 @@ class Runtime:
                 self.store = open_store(url, shards=bot.shards)
         else:
             self.store = store
+        if not self.store.durable and role != "all":
+            raise ConfigurationError(
+                f"role {role!r} needs a store other processes share, and {self.store.url} lives "
+                "in this process: use --store sqlite:///bot.db (one machine) or "
+                "--store redis://host:6379/0"
+            )
         self.receiver: WebhookServer | None = None
         self.worker: Worker | None = None
         if role != "receiver":
@@ -108,11 +114,6 @@ class Runtime:
             return
         self.bot.check_settings()
         await self.store.open()
-        if not self.store.durable and self.role != "all":
-            raise ConfigurationError(
-                f"role {self.role!r} needs a store shared by processes: pass "
-                "--store redis://host:6379/0 (memory:// lives in one process)"
-            )
         self.bot.runtime = self
         await self.bot.startup()
         if self.worker is not None:
@@ -186,7 +187,7 @@ class Runtime:
         try:
             stats = await self.store.stats()
         except Exception as error:
-            report.update(status="store_unavailable", error=repr(error))
+            report.update(status="store_unavailable", error=f"{type(error).__name__}: {error}")
         else:
             report["queue"] = {
                 "depth": stats.depth,
@@ -197,12 +198,15 @@ class Runtime:
         report["in_flight"] = self.in_flight
         if self.worker is not None:
             report["worker"] = self.worker.health()
+            if self.worker.read_failures and report["status"] == "ok":
+                report["status"] = "worker_failing"  # it cannot read the queue: see last_error
         if self.receiver is not None:
             report["received"] = self.receiver.received
         return report
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
-        """``GET /healthz``: 200 with :meth:`health`, or 503 when the store is unreachable."""
+        """``GET /healthz``: 200 with :meth:`health`; 503 when the store is unreachable or the
+        worker cannot read the queue."""
         report = await self.health()
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 

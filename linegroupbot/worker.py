@@ -107,6 +107,8 @@ class Worker:
         self.releasing: set[int] = set()
         self.handled = 0
         self.dead_lettered = 0
+        self.read_failures = 0
+        self.last_error: str | None = None
         self._limit = asyncio.Semaphore(concurrency)
         self._chats: dict[str, collections.deque[Entry]] = {}
         self._drainers: set[asyncio.Task[None]] = set()
@@ -244,7 +246,6 @@ class Worker:
     # --- reading and dispatching ---------------------------------------------------------------
 
     async def _read_loop(self) -> None:
-        failures = 0
         while not self._stop.is_set():
             room = self.prefetch - len(self._ids)
             if room <= 0:
@@ -257,13 +258,14 @@ class Worker:
                 entries = await self.store.read(
                     self.id, shards, exclude=self._ids, count=room, block=self.block
                 )
-                failures = 0
+                self.read_failures = 0
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                failures += 1
-                self._log.error("queue_read_failed", error=_describe(error))
-                await asyncio.sleep(min(5.0, 0.1 * 2**failures))
+                self.read_failures += 1
+                self.last_error = _describe(error)
+                self._log.error("queue_read_failed", error=self.last_error)
+                await asyncio.sleep(min(5.0, 0.1 * 2**self.read_failures))
                 continue
             finally:
                 self._reading = frozenset()
@@ -425,6 +427,8 @@ class Worker:
             "running_handlers": self.running,
             "handled": self.handled,
             "dead_lettered": self.dead_lettered,
+            "read_failures": self.read_failures,
+            "last_error": self.last_error,
         }
 
 

@@ -229,3 +229,121 @@ async def test_run_serves_and_shuts_down_gracefully_on_sigterm(
         assert await asyncio.wait_for(process.wait(), 30) == 0
     finally:
         await _stop(process)
+
+
+def _cli(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linegroupbot", *args],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+async def test_dead_letters_command_lists_replays_and_purges(tmp_path: Path) -> None:
+    import json
+
+    from linegroupbot.stores import open_store
+
+    url = f"sqlite:///{tmp_path}/bot.db"
+    store = open_store(url)
+    await store.open()
+    event = {
+        "type": "follow",
+        "webhookEventId": "01DEAD",
+        "source": {"type": "user", "userId": "U1"},
+    }
+    for error in ("RuntimeError: poll not found", "KeyError: 'x'"):
+        await store.dead_letter(None, raw=json.dumps(event).encode(), key="U1", error=error)
+    await store.close()
+
+    listed = _cli("dead-letters", "list", "--store", url)
+    assert listed.returncode == 0, listed.stderr
+    assert "event 01DEAD" in listed.stdout
+    assert "RuntimeError: poll not found" in listed.stdout
+    as_json = _cli("dead-letters", "list", "--store", url, "--json")
+    rows = [json.loads(line) for line in as_json.stdout.splitlines()]
+    assert [r["event"]["webhookEventId"] for r in rows] == ["01DEAD", "01DEAD"]
+    first, second = rows[0]["id"], rows[1]["id"]
+    assert _cli("dead-letters", "replay", first, "--store", url).returncode == 0
+    unknown = _cli("dead-letters", "replay", "999", "²", "--store", url)
+    assert unknown.returncode == 1
+    assert "no dead letter 999" in unknown.stdout
+    assert _cli("dead-letters", "purge", "999", "--store", url).returncode == 1
+    assert _cli("dead-letters", "list", "5", "--store", url).returncode == 2
+    purged = _cli("dead-letters", "purge", "--all", "--store", url)
+    assert "deleted 1 dead letter(s)" in purged.stdout
+    assert "no dead letters" in _cli("dead-letters", "list", "--store", url).stdout
+    assert second != first
+    store = open_store(url)
+    await store.open()
+    try:
+        assert (await store.stats()).depth == 1  # the replayed event waits in the queue
+    finally:
+        await store.close()
+
+
+def test_dead_letters_without_a_store_says_where_it_looked(tmp_path: Path) -> None:
+    result = _cli("dead-letters", "list", cwd=tmp_path)
+    assert result.returncode == 2
+    assert "no store at sqlite:///linegroupbot.db" in result.stderr
+    assert not (tmp_path / "linegroupbot.db").exists()
+
+
+def test_bad_store_settings_fail_with_one_clear_line(tmp_path: Path) -> None:
+    env_run = ["run", str(ROOT / "examples/echo.py") + ":bot", "--port", "0"]
+    cases = [
+        (["--store", "redis://:hunter2@127.0.0.1:1/0"], "cannot reach the store"),
+        (["--store", "postgres://db/x"], "unknown scheme"),
+        (["--role", "receiver", "--store", "memory://"], "needs a store other processes share"),
+        (["--concurrency", "0"], "concurrency must be at least 1"),
+    ]
+    env = {**os.environ, "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "tok-123456"}
+    for extra, says in cases:
+        result = subprocess.run(
+            [sys.executable, "-m", "linegroupbot", *env_run, *extra],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+        assert result.returncode == 2, (extra, result.stderr)
+        assert says in result.stderr, (extra, result.stderr)
+        assert "Traceback" not in result.stderr
+        assert "hunter2" not in result.stderr
+
+
+def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {**os.environ, "LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "tok-123456"}
+        result = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "linegroupbot",
+                "run",
+                str(ROOT / "examples/echo.py") + ":bot",
+                "--port",
+                str(port),
+                "--store",
+                "memory://",
+            ],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert result.returncode == 2
+    assert "cannot listen there" in result.stderr
+    assert "Traceback" not in result.stderr

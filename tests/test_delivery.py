@@ -24,7 +24,7 @@ from linegroupbot.runtime import Runtime
 from linegroupbot.stores import MemoryStore, QueuedEvent, open_store, shard_of
 from linegroupbot.testing import connect
 from linegroupbot.worker import is_retryable
-from tests.helpers import sign
+from tests.helpers import SECRET, TOKEN, sign
 
 FAST = {"retry_delay": 0.01, "lease_ttl": 1.5}
 
@@ -389,7 +389,7 @@ async def test_graceful_restarts_do_not_use_up_deliveries(
         url = f"{request.getfixturevalue('redis_url')}?prefix=giveback-{uuid.uuid4().hex[:8]}:"
     handled: list[int] = []
     for restart in range(4):
-        bot = Bot("secret", "token", store=url, concurrency=1, max_deliveries=2, **FAST)
+        bot = Bot(SECRET, TOKEN, store=url, concurrency=1, max_deliveries=2, **FAST)
 
         @bot.on_event(ev.Event)
         async def slow(ctx: Context) -> None:
@@ -421,7 +421,7 @@ async def test_graceful_restarts_do_not_use_up_deliveries(
                 break
             await asyncio.sleep(0.01)
         await runtime.stop()  # with most of the backlog read ahead and not started
-    bot = Bot("secret", "token", store=url, max_deliveries=2, **FAST)
+    bot = Bot(SECRET, TOKEN, store=url, max_deliveries=2, **FAST)
 
     @bot.on_event(ev.Event)
     async def fast(ctx: Context) -> None:
@@ -452,7 +452,7 @@ async def test_an_event_whose_workers_keep_dying_is_dead_lettered() -> None:
     assert await store.claim_shards("ghost", all_shards, 0.05) == all_shards
     assert len(await store.read("ghost", all_shards, exclude=(), count=10, block=0)) == 1
     await asyncio.sleep(0.1)  # the ghost died holding it; its leases run out
-    bot = Bot("secret", "token", store=store, max_deliveries=1, **FAST)
+    bot = Bot(SECRET, TOKEN, store=store, max_deliveries=1, **FAST)
     ran = False
 
     @bot.on_event(ev.Event)
@@ -470,3 +470,54 @@ async def test_an_event_whose_workers_keep_dying_is_dead_lettered() -> None:
     assert not ran
     assert letter.event_id == "01CRASH"
     assert "never finished" in letter.error
+
+
+@pytest.mark.redis
+async def test_workers_recover_when_redis_lost_its_consumer_groups(redis_url: str) -> None:
+    prefix = f"flushed-{uuid.uuid4().hex[:8]}:"
+    bot = Bot(SECRET, TOKEN, store=f"{redis_url}?prefix={prefix}", **FAST)
+    seen: list[str | None] = []
+
+    @bot.on_event(ev.Event)
+    async def record(ctx: Context) -> None:
+        seen.append(ctx.event.webhook_event_id)
+
+    runtime = Runtime(bot)
+    await runtime.start()
+    try:
+        from redis.asyncio import Redis
+
+        redis = Redis.from_url(redis_url)
+        try:  # as if Redis restarted empty: every stream (and its group) is gone
+            await redis.delete(*[f"{prefix}q:{n}" for n in range(16)])
+        finally:
+            await redis.aclose()
+        raw = {
+            "type": "follow",
+            "timestamp": 1,
+            "mode": "active",
+            "webhookEventId": "01AFTER",
+            "deliveryContext": {"isRedelivery": False},
+            "source": {"type": "user", "userId": "U1"},
+            "replyToken": "r",
+        }
+        await runtime.store.enqueue([QueuedEvent("01AFTER", "U1", shard_of("U1", 16), raw)])
+        for _ in range(300):  # bounded: about 6 s
+            if seen:
+                break
+            await asyncio.sleep(0.02)
+        report = await runtime.health()
+    finally:
+        await runtime.stop()
+    assert seen == ["01AFTER"]
+    assert report["status"] == "ok"
+
+
+def test_settings_that_cannot_work_fail_early() -> None:
+    from linegroupbot import ConfigurationError
+
+    for bad in ({"concurrency": 0}, {"max_attempts": 0}, {"lease_ttl": 0}, {"max_deliveries": 0}):
+        with pytest.raises(ConfigurationError, match="must be"):
+            Bot("s", "t", **bad).create_app()  # type: ignore[arg-type]
+    with pytest.raises(ConfigurationError, match="needs a store other processes share"):
+        Runtime(Bot("s", "t"), role="worker")

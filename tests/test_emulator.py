@@ -12,8 +12,8 @@ import orjson
 import pytest
 from aiohttp import web
 
+from linegroupbot import LineClient, parse_webhook
 from linegroupbot import events as ev
-from linegroupbot import parse_webhook
 from linegroupbot.emulator import Emulator
 from linegroupbot.emulator.validation import validate_messages
 
@@ -445,3 +445,18 @@ async def test_only_members_can_speak(line_emulator: Emulator) -> None:
     ):
         assert resp.status == 409
         assert "not a member" in (await resp.json())["error"]
+
+
+async def test_the_calls_view_lists_api_calls(line_emulator: Emulator, client: LineClient) -> None:
+    group = await line_emulator.create_group("G", ["Alice"], invite_bot=False)
+    group.bot_in = True
+    await client.push(group.chat_id, ["hello"])
+    async with (
+        aiohttp.ClientSession() as session,
+        session.get(line_emulator.url + "/_emulator/calls") as resp,
+    ):
+        assert resp.status == 200
+        calls = await resp.json()
+    text = str(calls)
+    assert "/v2/bot/message/push" in text
+    assert line_emulator.settings.access_token not in text

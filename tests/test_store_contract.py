@@ -267,6 +267,7 @@ def test_urls_select_the_backend(tmp_path: Path) -> None:
         ("memory://?shards=many", "whole number"),
         ("memory://?colour=blue", "unknown option(s) colour"),
         ("sqlite:///bot.db?synchronous=sometimes", "not a SQLite setting"),
+        ("redis://127.0.0.1:6390/abc", "database must be a number"),
     ],
 )
 def test_bad_urls_fail_with_what_to_do(url: str, says: str) -> None:
@@ -276,8 +277,16 @@ def test_bad_urls_fail_with_what_to_do(url: str, says: str) -> None:
 
 def test_passwords_are_redacted() -> None:
     assert redact_url("redis://user:s3cret@host:6379/0") == "redis://user:***@host:6379/0"
+    assert redact_url("redis://host/0?password=s3cret&prefix=a:") == (
+        "redis://host/0?password=***&prefix=a:"
+    )
+    assert "s3cret" not in open_store("redis://127.0.0.1:6390/0?password=s3cret").url
     assert redact_url("rediss://:s3cret@host/0") == "rediss://:***@host/0"
     assert redact_url("sqlite:///bot.db") == "sqlite:///bot.db"
+    assert (
+        redact_url("sqlite:////var/bot.db?synchronous=FULL")
+        == "sqlite:////var/bot.db?synchronous=FULL"
+    )
     with pytest.raises(StoreError) as info:
         open_store("mongodb://admin:s3cret@db/bot")
     assert "s3cret" not in str(info.value)
@@ -297,6 +306,13 @@ async def test_an_unreachable_redis_fails_at_open_naming_the_url_without_passwor
     assert f"redis://:***@127.0.0.1:{port}/0" in message
     assert "hunter2" not in message
     assert "Start Redis" in message
+
+
+async def test_an_unknown_redis_option_fails_at_open_with_a_clear_error() -> None:
+    store = open_store("redis://127.0.0.1:6390/0?bogus=1")
+    with pytest.raises(StoreError, match="bogus"):
+        await store.open()
+    await store.close()
 
 
 async def test_an_unwritable_sqlite_path_fails_at_open(tmp_path: Path) -> None:

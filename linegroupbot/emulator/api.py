@@ -78,7 +78,8 @@ NOT_FOUND = "Not found"
 
 
 def _redact(headers: Any) -> dict[str, str]:
-    out = {k: v for k, v in headers.items() if k.lower() != "authorization"}
+    # str(): aiohttp's header names are istr, which JSON encoders refuse as dict keys.
+    out = {str(k): v for k, v in headers.items() if k.lower() != "authorization"}
     if "Authorization" in headers:
         out["Authorization"] = "Bearer <redacted>"
     return out

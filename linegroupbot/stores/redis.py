@@ -147,7 +147,13 @@ class RedisStore:
         self.shards = shards
         self.prefix = prefix
         self.dedupe_ttl = dedupe_ttl
-        self.client = _client(url)
+        try:
+            self.client = _client(url)
+        except (TypeError, ValueError) as error:
+            raise StoreError(
+                f"store URL {self.url!r}: {error}. Options other than shards= and prefix= are "
+                "redis-py's (socket_timeout=, ssl_cert_reqs=, ...)"
+            ) from None
         self._streams = [f"{prefix}q:{shard}".encode() for shard in range(shards)]
         self._leases = [f"{prefix}lease:{shard}" for shard in range(shards)]
         self._workers = f"{prefix}workers"
@@ -162,7 +168,7 @@ class RedisStore:
 
     async def open(self) -> None:
         """Check the server answers, agree on the shard count, create the consumer groups."""
-        from redis.exceptions import RedisError, ResponseError
+        from redis.exceptions import RedisError
 
         try:
             await self.client.ping()
@@ -174,17 +180,30 @@ class RedisStore:
                     f"the store {self.url} was created with {recorded} shards, not "
                     f"{self.shards}: use shards={recorded} (every process of a bot must agree)"
                 )
-            pipe = self.client.pipeline(transaction=False)
-            for stream in self._streams:
-                pipe.xgroup_create(stream, _GROUP, id="0", mkstream=True)
-            for result in await pipe.execute(raise_on_error=False):
-                if isinstance(result, ResponseError) and "BUSYGROUP" not in str(result):
-                    raise result
-        except (RedisError, OSError) as error:
+            await self._ensure_groups()
+        except TypeError as error:  # an option redis-py does not know, met at connect time
             raise StoreError(
-                f"cannot reach the store {self.url}: {str(error).rstrip('.')}. Start Redis "
-                "there, or fix the URL (redis://host:port/db)"
-            ) from error
+                f"store URL {self.url!r}: {error}. Options other than shards= and prefix= are "
+                "redis-py's (socket_timeout=, ssl_cert_reqs=, ...)"
+            ) from None
+        except (RedisError, OSError) as error:
+            text = str(error).rstrip(".")
+            if any(word in text.lower() for word in ("auth", "password", "hello")):
+                hint = "Check the password: redis://:PASSWORD@host:port/db"
+            else:
+                hint = "Start Redis there, or fix the URL (redis://host:port/db)"
+            raise StoreError(f"cannot reach the store {self.url}: {text}. {hint}") from error
+
+    async def _ensure_groups(self) -> None:
+        """Create the shard streams' consumer group where it is missing (after a flush, too)."""
+        from redis.exceptions import ResponseError
+
+        pipe = self.client.pipeline(transaction=False)
+        for stream in self._streams:
+            pipe.xgroup_create(stream, _GROUP, id="0", mkstream=True)
+        for result in await pipe.execute(raise_on_error=False):
+            if isinstance(result, ResponseError) and "BUSYGROUP" not in str(result):
+                raise result
 
     async def close(self) -> None:
         """Close the connection pool."""
@@ -250,10 +269,20 @@ class RedisStore:
 
                 await asyncio.sleep(block)
             return []
+        from redis.exceptions import ResponseError
+
         streams: dict[Any, Any] = {self._streams[shard]: ">" for shard in shards}
-        reply: Any = await self.client.xreadgroup(
-            _GROUP, owner, streams, count=count, block=max(1, int(block * 1000)) if block else None
-        )
+        wait = max(1, int(block * 1000)) if block else None
+        try:
+            reply: Any = await self.client.xreadgroup(
+                _GROUP, owner, streams, count=count, block=wait
+            )
+        except ResponseError as error:
+            if "NOGROUP" not in str(error):
+                raise
+            # Redis restarted empty or was flushed: the groups are gone; make them again.
+            await self._ensure_groups()
+            reply = await self.client.xreadgroup(_GROUP, owner, streams, count=count, block=wait)
         found: list[Entry] = []
         for stream, messages in reply or ():
             shard = int(stream.rsplit(b":", 1)[1])
@@ -266,10 +295,18 @@ class RedisStore:
         stream = self._streams[shard]
         claimed: list[tuple[bytes, dict[bytes, bytes]]] = []
         cursor: Any = "0-0"
+        from redis.exceptions import ResponseError
+
         while True:
-            reply: Any = await self.client.xautoclaim(
-                stream, _GROUP, owner, min_idle_time=0, start_id=cursor, count=500
-            )
+            try:
+                reply: Any = await self.client.xautoclaim(
+                    stream, _GROUP, owner, min_idle_time=0, start_id=cursor, count=500
+                )
+            except ResponseError as error:
+                if "NOGROUP" not in str(error):
+                    raise
+                await self._ensure_groups()
+                return []
             cursor = reply[0]
             claimed += [(mid, fields) for mid, fields in reply[1] if fields]
             if cursor in (b"0-0", "0-0"):

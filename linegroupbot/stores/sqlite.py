@@ -429,7 +429,7 @@ class SqliteStore:
             )
             return True
 
-        if not dead_letter_id.isdigit():
+        if not (dead_letter_id.isascii() and dead_letter_id.isdigit()):
             return False
         replayed: bool = await self._run(self._write, move)
         if replayed:
@@ -438,7 +438,9 @@ class SqliteStore:
 
     async def purge(self, dead_letter_id: str | None = None) -> int:
         """Delete one dead letter or all."""
-        if dead_letter_id is not None and not dead_letter_id.isdigit():
+        if dead_letter_id is not None and not (
+            dead_letter_id.isascii() and dead_letter_id.isdigit()
+        ):
             return 0
 
         def delete(db: sqlite3.Connection) -> int:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
+import os
+from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 
 from ..errors import StoreError
 from .memory import MemoryStore
@@ -17,19 +18,29 @@ DEFAULT_SHARDS = 16
 _FORMS = "memory://, sqlite:///relative/bot.db, sqlite:////absolute/bot.db or redis://host:6379/0"
 
 
+_SECRET_OPTIONS = ("pass", "pwd", "secret", "token", "key")
+
+
 def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***`` (for logs and errors)."""
+    """``url`` with any password (``user:pw@``, ``?password=``) replaced by ``***``."""
     try:
         parts = urlsplit(url)
     except ValueError:
         return "<unparsable URL>"
-    if parts.password is None:
-        return url
-    user = parts.username or ""
-    host = parts.hostname or ""
-    if parts.port is not None:
-        host = f"{host}:{parts.port}"
-    return urlunsplit(parts._replace(netloc=f"{user}:***@{host}"))
+    shown = url
+    if "@" in parts.netloc and ":" in parts.netloc.rpartition("@")[0]:
+        user = parts.netloc.rpartition("@")[0].partition(":")[0]
+        host = parts.netloc.rpartition("@")[2]
+        shown = shown.replace(parts.netloc, f"{user}:***@{host}", 1)
+    if parts.query:
+        pairs = parse_qsl(parts.query, keep_blank_values=True)
+        if any(word in name.lower() for name, _ in pairs for word in _SECRET_OPTIONS):
+            hidden = [
+                (name, "***" if any(w in name.lower() for w in _SECRET_OPTIONS) else value)
+                for name, value in pairs
+            ]
+            shown = shown.replace(parts.query, urlencode(hidden, safe="*:"), 1)
+    return shown
 
 
 def open_store(url: str, *, shards: int | None = None) -> Store:
@@ -46,7 +57,7 @@ def open_store(url: str, *, shards: int | None = None) -> Store:
     except ValueError as error:
         raise StoreError(f"store URL {shown!r} is malformed ({error}): use {_FORMS}") from None
     try:
-        count = int(query.pop("shards", shards or DEFAULT_SHARDS))
+        count = int(query.pop("shards", DEFAULT_SHARDS if shards is None else shards))
     except ValueError:
         raise StoreError(f"store URL {shown!r}: shards must be a whole number") from None
     if not 1 <= count <= 1024:
@@ -63,10 +74,18 @@ def open_store(url: str, *, shards: int | None = None) -> Store:
             )
         synchronous = query.pop("synchronous", "NORMAL")
         _no_options(shown, query)
-        return SqliteStore(parts.path[1:], shards=count, synchronous=synchronous, url=shown)
+        path = (
+            os.path.expanduser(parts.path[1:]) if parts.path[1:].startswith("~") else parts.path[1:]
+        )
+        return SqliteStore(path, shards=count, synchronous=synchronous, url=shown)
     if scheme in {"redis", "rediss", "unix"}:
         from .redis import RedisStore
 
+        database = parts.path.strip("/")
+        if scheme != "unix" and database and not (database.isascii() and database.isdigit()):
+            raise StoreError(
+                f"store URL {shown!r}: the database must be a number, as in redis://host:6379/0"
+            )
         prefix = query.pop("prefix", "linegroupbot:")
         # Other options (ssl_cert_reqs=..., socket_timeout=...) are redis-py's own.
         plain = urlunsplit(parts._replace(query=urlencode(query)))
