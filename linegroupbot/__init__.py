@@ -26,6 +26,8 @@ from .errors import (
     RateLimitError,
     ReplyTokenUsedError,
     ServerError,
+    StateConflictError,
+    StoreError,
     UnauthorizedError,
     UnsupportedInScopeError,
 )
@@ -35,6 +37,7 @@ from .logging import configure_logging
 from .messages import buttons, mention
 from .routing import Router
 from .signature import parse_webhook, verify_signature
+from .state import State
 
 __version__ = "0.1.0.dev0"
 
@@ -67,6 +70,9 @@ __all__ = [
     "SendResult",
     "ServerError",
     "SkipHandler",
+    "State",
+    "StateConflictError",
+    "StoreError",
     "UnauthorizedError",
     "UnsupportedInScopeError",
     "WebhookBody",

@@ -53,7 +53,9 @@ class Bot(Router):
     ``memory://`` for ``create_app()`` and tests and ``sqlite:///linegroupbot.db`` for
     ``run()``. ``max_attempts`` (handler failures), ``max_deliveries`` (workers dying
     while holding the event), ``retry_delay`` and ``lease_ttl`` shape redelivery (see
-    the delivery concepts page).
+    the delivery concepts page). State (``ctx.chat_state``, ``ctx.member_state``) lives
+    in the same store; a chat's is forgotten when the bot leaves it, a member's when they
+    leave, unless ``clear_state_on_leave=False``.
     """
 
     def __init__(
@@ -73,6 +75,7 @@ class Bot(Router):
         max_deliveries: int = 10,
         retry_delay: float = 0.5,
         lease_ttl: float = 15.0,
+        clear_state_on_leave: bool = True,
         retry: RetryPolicy | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
@@ -95,6 +98,7 @@ class Bot(Router):
         self.max_deliveries = max_deliveries
         self.retry_delay = retry_delay
         self.lease_ttl = lease_ttl
+        self.clear_state_on_leave = clear_state_on_leave
         self.retry = retry
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
@@ -220,6 +224,7 @@ class Bot(Router):
             self.client,
             command_prefixes=self.command_prefixes,
             extensions=self.extensions,
+            store=self.runtime.store if self.runtime is not None else None,
         )
 
     async def process(self, event: ev.Event, attempt: int = 1) -> None:
@@ -251,6 +256,8 @@ class Bot(Router):
                 raise
             if not handled:
                 ctx.log.debug("event_unhandled")
+            if self.clear_state_on_leave and ctx.store is not None:
+                await _clear_left_state(ctx.store, event)
         finally:
             if keys is not None:
                 end_retry_keys(keys)
@@ -330,6 +337,19 @@ class Bot(Router):
                 detail="accepted events die with this process; use sqlite:/// or redis://",
             )
         await runtime.serve(host, port, path=path)
+
+
+async def _clear_left_state(store: Store, event: ev.Event) -> None:
+    """The bot left a chat: forget its state; members left: forget theirs."""
+    chat_id = event.chat_id
+    if chat_id is None:
+        return
+    if isinstance(event, ev.LeaveEvent):
+        await store.state_clear(chat_id)
+    elif isinstance(event, ev.MemberLeftEvent):
+        for member in event.left.members:
+            if member.user_id:
+                await store.state_clear(chat_id, member.user_id)
 
 
 def _import_router(target: str) -> Router:

@@ -23,10 +23,13 @@ from .errors import (
     NoReplyTokenError,
     NoUserIdError,
     ReplyTokenUsedError,
+    StoreError,
     UnsupportedInScopeError,
 )
 from .filters import CommandMatch
 from .messages import Sendable
+from .state import State
+from .stores.protocol import Store
 
 __all__ = ["Context", "ExtKey", "Extensions", "SkipHandler"]
 
@@ -100,6 +103,7 @@ class Context:
         "event",
         "ext",
         "match",
+        "store",
     )
 
     def __init__(
@@ -110,6 +114,7 @@ class Context:
         command_prefixes: tuple[str, ...] = ("/", "!"),
         extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None = None,
         log: structlog.typing.FilteringBoundLogger | None = None,
+        store: Store | None = None,
     ) -> None:
         self.event = event
         self.client = client
@@ -120,6 +125,7 @@ class Context:
         self.ext = Extensions(self, extensions or {})
         self._replied = False
         self.attempt = 1
+        self.store = store
         self._handler_name: str | None = None
         self._base_log = log if log is not None else _LOG
         self._log: Any = None
@@ -212,6 +218,33 @@ class Context:
     def reply_token(self) -> str | None:
         """The event's reply token, if it has one and it was not used yet."""
         return None if self._replied else self.event.reply_token_or_none
+
+    # --- state ------------------------------------------------------------------------------
+
+    def _store(self, what: str) -> Store:
+        if self.store is None:
+            raise StoreError(
+                f"{what} lives in the bot's store, and this context has none: run the bot "
+                "(bot.create_app(), linegroupbot run) or test it with the line fixture / connect()"
+            )
+        return self.store
+
+    @property
+    def chat_state(self) -> State:
+        """This chat's state (values and the conversation step), kept in the bot's store."""
+        return State(self._store("ctx.chat_state"), self._chat("ctx.chat_state"))
+
+    @property
+    def member_state(self) -> State:
+        """The sending member's state in this chat; needs the event's ``userId``."""
+        store = self._store("ctx.member_state")
+        user_id = self.user_id
+        if user_id is None:
+            raise NoUserIdError(
+                "ctx.member_state needs the sender's userId, and this event has none (the member "
+                "has not agreed to the Official Account terms): use ctx.chat_state instead"
+            )
+        return State(store, self._chat("ctx.member_state"), user_id)
 
     def skip(self) -> NoReturn:
         """Pass the event on to the next matching handler."""

@@ -31,6 +31,7 @@ __all__ = [
     "RateLimitError",
     "ReplyTokenUsedError",
     "ServerError",
+    "StateConflictError",
     "StoreError",
     "UnauthorizedError",
     "UnsupportedInScopeError",
@@ -51,6 +52,10 @@ class StoreError(LineGroupBotError):
 
     The message names the URL, with any password redacted, and what to do.
     """
+
+
+class StateConflictError(LineGroupBotError):
+    """A state update kept losing to concurrent writers and gave up (the value is unchanged)."""
 
 
 class InvalidSignatureError(LineGroupBotError):

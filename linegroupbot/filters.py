@@ -38,6 +38,7 @@ __all__ = [
     "Regex",
     "Scope",
     "StartsWith",
+    "Step",
     "Text",
     "UserId",
     "as_filter",
@@ -302,6 +303,24 @@ class ChatId(Filter):
     async def check(self, ctx: Context) -> bool:
         """Chat match."""
         return ctx.chat_id is not None and ctx.chat_id in self.chat_ids
+
+
+@attrs.frozen
+class Step(Filter):
+    """Passes when the sender's conversation step (``chat=True``: the chat's) is one of
+    ``steps``; ``"*"`` matches any step. Steps are set with ``ctx.member_state.set_step()``
+    (or ``ctx.chat_state``) and read from the bot's store."""
+
+    steps: tuple[str, ...] = attrs.field(converter=_tuple)
+    chat: bool = False
+
+    async def check(self, ctx: Context) -> bool:
+        """Step match (events without a chat, or without a sender for member steps, fail)."""
+        if ctx.chat_id is None or (not self.chat and ctx.user_id is None):
+            return False
+        state = ctx.chat_state if self.chat else ctx.member_state
+        current = await state.step()
+        return current is not None and ("*" in self.steps or current in self.steps)
 
 
 @attrs.frozen

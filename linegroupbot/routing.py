@@ -30,6 +30,7 @@ from .filters import (
     Regex,
     Scope,
     StartsWith,
+    Step,
     Text,
     UserId,
     as_filter,
@@ -74,6 +75,15 @@ def _combine(filters: Iterable[Filter | None]) -> Filter | None:
         if item is not None:
             result = item if result is None else result & item
     return result
+
+
+def _steps(step: str | Iterable[str] | None, chat_step: str | Iterable[str] | None) -> list[Filter]:
+    found: list[Filter] = []
+    if step is not None:
+        found.append(Step(step))
+    if chat_step is not None:
+        found.append(Step(chat_step, chat=True))
+    return found
 
 
 def _extra(filters: FilterLike | Iterable[FilterLike] | None) -> list[Filter]:
@@ -205,6 +215,8 @@ class Router:
         mentions_bot: bool | None = None,
         user_id: str | Iterable[str] | None = None,
         chat_id: str | Iterable[str] | None = None,
+        step: str | Iterable[str] | None = None,
+        chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
     ) -> Register: ...
     def on_message(
@@ -220,13 +232,16 @@ class Router:
         mentions_bot: bool | None = None,
         user_id: str | Iterable[str] | None = None,
         chat_id: str | Iterable[str] | None = None,
+        step: str | Iterable[str] | None = None,
+        chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
     ) -> Any:
         """Handle message events; every given filter must pass.
 
         ``command="who"`` matches ``/who`` and ``!who`` (see ``Bot(command_prefixes=)``)
         and puts the parsed command in ``ctx.command``; ``regex`` puts the match in
-        ``ctx.match``.
+        ``ctx.match``. ``step`` matches the sender's conversation step, ``chat_step``
+        the chat's (``"*"``: any step).
         """
         found: list[Filter | None] = [
             Scope(scope) if scope is not None else None,
@@ -238,6 +253,7 @@ class Router:
             MentionsBot(mentions_bot) if mentions_bot is not None else None,
             UserId(user_id) if user_id is not None else None,
             ChatId(chat_id) if chat_id is not None else None,
+            *_steps(step, chat_step),
             *_extra(filters),
         ]
         return self._decorate(callback, (ev.MessageEvent,), found)
@@ -327,6 +343,8 @@ class Router:
         data: str | None = None,
         data_prefix: str | None = None,
         scope: ScopeArg = None,
+        step: str | Iterable[str] | None = None,
+        chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
     ) -> Register: ...
     def on_postback(
@@ -336,14 +354,18 @@ class Router:
         data: str | None = None,
         data_prefix: str | None = None,
         scope: ScopeArg = None,
+        step: str | Iterable[str] | None = None,
+        chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
     ) -> Any:
-        """Handle postback taps; ``data`` matches exactly, ``data_prefix`` by prefix."""
+        """Handle postback taps; ``data`` matches exactly, ``data_prefix`` by prefix;
+        ``step``/``chat_step`` as in :meth:`on_message`."""
         found: list[Filter | None] = [
             Scope(scope) if scope is not None else None,
             PostbackData(data, data_prefix)
             if data is not None or data_prefix is not None
             else None,
+            *_steps(step, chat_step),
             *_extra(filters),
         ]
         return self._decorate(callback, (ev.PostbackEvent,), found)

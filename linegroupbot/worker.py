@@ -119,6 +119,7 @@ class Worker:
         self._per_shard: dict[int, int] = {}
         self._acks: list[Entry] = []
         self._ack_task: asyncio.Task[None] | None = None
+        self._ack_lock = asyncio.Lock()
         self._room = asyncio.Event()
         self._stop = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
@@ -173,6 +174,8 @@ class Worker:
                 for task in still:
                     task.cancel()
         await asyncio.gather(*self._drainers, return_exceptions=True)
+        if self._ack_task is not None:  # an ack already on its way: let it land
+            await asyncio.gather(self._ack_task, return_exceptions=True)
         await self._flush_acks()
         if self._unstarted:
             try:  # read ahead, never started: their delivery does not count
@@ -393,28 +396,30 @@ class Worker:
     def _ack(self, entry: Entry) -> None:
         """Acknowledge soon: acks finishing in the same loop iteration share one write."""
         self._acks.append(entry)
-        if self._ack_task is None:
+        if self._ack_task is None or self._ack_task.done():
             self._ack_task = asyncio.create_task(self._ack_soon())
 
     async def _ack_soon(self) -> None:
         await asyncio.sleep(0)
-        self._ack_task = None
         await self._flush_acks()
 
     async def _flush_acks(self) -> None:
-        while self._acks:
-            batch, self._acks = self._acks, []
-            for pause in (0.05, 0.2, 1.0, 5.0, None):
-                try:
-                    await self.store.ack(batch)
-                    break
-                except Exception as error:
-                    self._log.error("ack_failed", error=_describe(error), events=len(batch))
-                    if pause is None:
-                        break  # left unacknowledged: handled again after a restart
-                    await asyncio.sleep(pause)
-            for entry in batch:
-                self._forget(entry)
+        # One flush at a time; the loop takes acks that arrive meanwhile, and it returns
+        # without yielding once none is left, so no ack is stranded between two flushes.
+        async with self._ack_lock:
+            while self._acks:
+                batch, self._acks = self._acks, []
+                for pause in (0.05, 0.2, 1.0, 5.0, None):
+                    try:
+                        await self.store.ack(batch)
+                        break
+                    except Exception as error:
+                        self._log.error("ack_failed", error=_describe(error), events=len(batch))
+                        if pause is None:
+                            break  # left unacknowledged: handled again after a restart
+                        await asyncio.sleep(pause)
+                for entry in batch:
+                    self._forget(entry)
 
     # --- health -----------------------------------------------------------------------------
 

@@ -338,3 +338,52 @@ async def test_every_process_must_agree_on_the_shard_count(
     with pytest.raises(StoreError, match="created with 4 shards"):
         await second.open()
     await second.close()
+
+
+# --- state ---------------------------------------------------------------------------------
+
+
+async def test_state_versions_compare_and_set(opener: Opener) -> None:
+    from linegroupbot.stores.protocol import ANY_VERSION
+
+    store = await opener()
+    assert await store.state_get("k") is None
+    assert await store.state_put("k", b"1", chat="C1", expected=5) == 0  # absent is version 0
+    assert await store.state_put("k", b"1", chat="C1", expected=0) == 1
+    assert await store.state_put("k", b"2", chat="C1", expected=0) == 0  # no longer absent
+    assert await store.state_get("k") == (b"1", 1)
+    assert await store.state_put("k", b"2", chat="C1", expected=1) == 2
+    assert await store.state_put("k", b"x", chat="C1", expected=1) == 0  # stale version
+    assert await store.state_put("k", b"3", chat="C1", expected=ANY_VERSION) == 3
+    assert await store.state_put("k", None, chat="C1", expected=2) == 0
+    assert await store.state_put("k", None, chat="C1", expected=3) == 1
+    assert await store.state_get("k") is None
+
+
+async def test_state_values_expire_after_their_ttl(opener: Opener) -> None:
+    store = await opener()
+    await store.state_put("short", b"1", chat="C1", ttl=0.15)
+    await store.state_put("long", b"1", chat="C1", ttl=60)
+    assert await store.state_get("short") == (b"1", 1)
+    await asyncio.sleep(0.3)
+    assert await store.state_get("short") is None
+    assert await store.state_get("long") == (b"1", 1)
+    assert await store.state_put("short", b"2", chat="C1", expected=0) == 1  # expired: absent
+
+
+async def test_state_clears_by_chat_or_member(opener: Opener) -> None:
+    store = await opener()
+    await store.state_put("chat:C1:x", b"1", chat="C1")
+    await store.state_put("member:C1:U1:x", b"1", chat="C1", member="U1")
+    await store.state_put("member:C1:U2:x", b"1", chat="C1", member="U2")
+    await store.state_put("chat:C2:x", b"1", chat="C2")
+    assert await store.state_clear("C1", "U1") == 1
+    assert await store.state_get("member:C1:U1:x") is None
+    assert await store.state_get("member:C1:U2:x") is not None
+    assert await store.state_clear("C1") == 2
+    assert await store.state_get("chat:C1:x") is None
+    assert await store.state_get("member:C1:U2:x") is None
+    assert await store.state_get("chat:C2:x") == (b"1", 1)
+    # A member's value written again after a chat clear is tracked again.
+    await store.state_put("member:C1:U2:x", b"2", chat="C1", member="U2")
+    assert await store.state_clear("C1", "U2") == 1

@@ -10,7 +10,7 @@ from collections.abc import Collection, Sequence
 
 import orjson
 
-from .protocol import DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
+from .protocol import ANY_VERSION, DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
 
 __all__ = ["MemoryDedupeStore", "MemoryStore"]
 
@@ -76,6 +76,8 @@ class MemoryStore:
         self._leases: dict[int, tuple[str, float]] = {}
         self._workers: dict[str, float] = {}
         self._wakeup = asyncio.Event()
+        # key -> (value, version, expires at (monotonic) or None, chat, member)
+        self._state: dict[str, tuple[bytes, int, float | None, str, str | None]] = {}
 
     def __repr__(self) -> str:
         return f"MemoryStore(shards={self.shards}, depth={self.depth})"
@@ -267,3 +269,50 @@ class MemoryStore:
             dead_letters=len(self._dead),
             workers=sum(1 for expires in self._workers.values() if expires >= now),
         )
+
+    # --- state ------------------------------------------------------------------------------
+
+    def _live(self, key: str) -> tuple[bytes, int, float | None, str, str | None] | None:
+        record = self._state.get(key)
+        if record is not None and record[2] is not None and record[2] <= time.monotonic():
+            del self._state[key]
+            return None
+        return record
+
+    async def state_get(self, key: str) -> tuple[bytes, int] | None:
+        """The value and version, unless absent or expired."""
+        record = self._live(key)
+        return None if record is None else (record[0], record[1])
+
+    async def state_put(
+        self,
+        key: str,
+        value: bytes | None,
+        *,
+        chat: str,
+        member: str | None = None,
+        expected: int = ANY_VERSION,
+        ttl: float | None = None,
+    ) -> int:
+        """Compare the version and write, in one step (nothing else runs in between)."""
+        record = self._live(key)
+        current = 0 if record is None else record[1]
+        if expected != ANY_VERSION and expected != current:
+            return 0
+        if value is None:
+            self._state.pop(key, None)
+            return 1
+        expires = None if ttl is None else time.monotonic() + ttl
+        self._state[key] = (value, current + 1, expires, chat, member)
+        return current + 1
+
+    async def state_clear(self, chat: str, member: str | None = None) -> int:
+        """Delete the chat's (or the member's) values."""
+        doomed = [
+            key
+            for key, (_, _, _, owner, who) in self._state.items()
+            if owner == chat and (member is None or who == member)
+        ]
+        for key in doomed:
+            del self._state[key]
+        return len(doomed)

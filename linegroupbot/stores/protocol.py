@@ -10,6 +10,7 @@ import attrs
 import orjson
 
 __all__ = [
+    "ANY_VERSION",
     "DeadLetter",
     "DedupeStore",
     "Entry",
@@ -32,6 +33,10 @@ class DedupeStore(Protocol):
     async def close(self) -> None:
         """Release resources."""
         ...
+
+
+ANY_VERSION = -1
+"""``state_put(expected=ANY_VERSION)``: write whatever the current version is."""
 
 
 def event_id_in(payload: bytes) -> str | None:
@@ -217,4 +222,31 @@ class Store(Protocol):
 
     async def stats(self) -> QueueStats:
         """Queue depth, the oldest waiting event's age, dead letters and live workers."""
+        ...
+
+    async def state_get(self, key: str) -> tuple[bytes, int] | None:
+        """A state value and its version (from 1), or ``None`` when absent or expired."""
+        ...
+
+    async def state_put(
+        self,
+        key: str,
+        value: bytes | None,
+        *,
+        chat: str,
+        member: str | None = None,
+        expected: int = ANY_VERSION,
+        ttl: float | None = None,
+    ) -> int:
+        """Write ``value`` (``None``: delete) if the version is still ``expected``.
+
+        ``expected`` is :data:`ANY_VERSION` (write anyway), 0 (only if absent) or the
+        version :meth:`state_get` returned. Returns the new version (1 for a delete),
+        or 0 when the version did not match: someone else wrote first. ``chat`` and
+        ``member`` say whose state it is, for :meth:`state_clear`.
+        """
+        ...
+
+    async def state_clear(self, chat: str, member: str | None = None) -> int:
+        """Delete every state value of a chat (members' too), or of one member in it."""
         ...

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..errors import StoreError
-from .protocol import DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
+from .protocol import ANY_VERSION, DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -82,6 +82,52 @@ local ms = tonumber(now[1]) * 1000 + math.floor(tonumber(now[2]) / 1000)
 redis.call('ZADD', KEYS[1], ms + tonumber(ARGV[2]), ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ms)
 return redis.call('ZCARD', KEYS[1])
+"""
+
+
+# KEYS: the value's hash, the chat's index, the member's index (or the chat's again), the
+# chat's set of member indexes. ARGV: expected version (-1: any), value, ttl in ms (0: none),
+# 1 to delete.
+_STATE_PUT = """
+local current = tonumber(redis.call('HGET', KEYS[1], 'n') or '0')
+local expected = tonumber(ARGV[1])
+if expected >= 0 and current ~= expected then return 0 end
+if ARGV[4] == '1' then
+  redis.call('DEL', KEYS[1])
+  redis.call('SREM', KEYS[2], KEYS[1])
+  redis.call('SREM', KEYS[3], KEYS[1])
+  return 1
+end
+local version = current + 1
+redis.call('HSET', KEYS[1], 'v', ARGV[2], 'n', version)
+if tonumber(ARGV[3]) > 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[3])
+else
+  redis.call('PERSIST', KEYS[1])
+end
+redis.call('SADD', KEYS[2], KEYS[1])
+if KEYS[3] ~= KEYS[2] then
+  redis.call('SADD', KEYS[3], KEYS[1])
+  redis.call('SADD', KEYS[4], KEYS[3])
+end
+return version
+"""
+
+# KEYS: the index to clear, the chat's set of member indexes. ARGV: 1 when clearing a chat.
+_STATE_CLEAR = """
+local keys = redis.call('SMEMBERS', KEYS[1])
+local removed = 0
+for _, key in ipairs(keys) do
+  removed = removed + redis.call('DEL', key)
+end
+redis.call('DEL', KEYS[1])
+if ARGV[1] == '1' then
+  for _, index in ipairs(redis.call('SMEMBERS', KEYS[2])) do
+    redis.call('DEL', index)
+  end
+  redis.call('DEL', KEYS[2])
+end
+return removed
 """
 
 
@@ -162,6 +208,8 @@ class RedisStore:
         self._claim = self.client.register_script(_CLAIM)
         self._release = self.client.register_script(_RELEASE)
         self._heartbeat = self.client.register_script(_HEARTBEAT)
+        self._state_put = self.client.register_script(_STATE_PUT)
+        self._state_clear = self.client.register_script(_STATE_CLEAR)
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, shards={self.shards})"
@@ -278,7 +326,7 @@ class RedisStore:
                 _GROUP, owner, streams, count=count, block=wait
             )
         except ResponseError as error:
-            if "NOGROUP" not in str(error):
+            if "NOGROUP" not in str(error) and "UNBLOCKED" not in str(error):
                 raise
             # Redis restarted empty or was flushed: the groups are gone; make them again.
             await self._ensure_groups()
@@ -429,6 +477,54 @@ class RedisStore:
             oldest_age=None if oldest is None else max(0.0, time.time() - oldest),
             dead_letters=int(results[-2]),
             workers=int(results[-1]),
+        )
+
+    # --- state ------------------------------------------------------------------------------
+
+    def _state_keys(self, key: str, chat: str, member: str | None) -> list[str]:
+        chat_index = f"{self.prefix}state-chat:{chat}"
+        member_index = (
+            chat_index if member is None else f"{self.prefix}state-member:{chat}:{member}"
+        )
+        return [
+            f"{self.prefix}state:{key}",
+            chat_index,
+            member_index,
+            f"{self.prefix}state-members:{chat}",
+        ]
+
+    async def state_get(self, key: str) -> tuple[bytes, int] | None:
+        """The value and version (an expired value is gone: Redis expired it)."""
+        found: Any = await self.client.hmget(f"{self.prefix}state:{key}", ["v", "n"])
+        value, version = found
+        if value is None or version is None:
+            return None
+        return bytes(value), int(version)
+
+    async def state_put(
+        self,
+        key: str,
+        value: bytes | None,
+        *,
+        chat: str,
+        member: str | None = None,
+        expected: int = ANY_VERSION,
+        ttl: float | None = None,
+    ) -> int:
+        """Compare the version and write in one script call."""
+        args: list[Any] = [
+            expected,
+            value if value is not None else b"",
+            0 if ttl is None else max(1, int(ttl * 1000)),
+            "1" if value is None else "0",
+        ]
+        return int(await self._state_put(keys=self._state_keys(key, chat, member), args=args))
+
+    async def state_clear(self, chat: str, member: str | None = None) -> int:
+        """Delete the chat's (or the member's) values and their indexes."""
+        keys = self._state_keys("", chat, member)
+        return int(
+            await self._state_clear(keys=[keys[2], keys[3]], args=["1" if member is None else "0"])
         )
 
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 import orjson
 
 from ..errors import StoreError
-from .protocol import DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
+from .protocol import ANY_VERSION, DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
 
 __all__ = ["SqliteStore"]
 
@@ -47,6 +47,15 @@ CREATE TABLE IF NOT EXISTS lgb_leases (
     shard INTEGER PRIMARY KEY, owner TEXT NOT NULL, expires REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS lgb_workers (id TEXT PRIMARY KEY, expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS lgb_state (
+    key TEXT PRIMARY KEY,
+    chat TEXT NOT NULL,
+    member TEXT,
+    value BLOB NOT NULL,
+    version INTEGER NOT NULL,
+    expires REAL
+);
+CREATE INDEX IF NOT EXISTS lgb_state_chat ON lgb_state (chat, member);
 CREATE TABLE IF NOT EXISTS lgb_dead (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT,
@@ -469,6 +478,67 @@ class SqliteStore:
             )
 
         return await self._run(fetch, self._conn())
+
+    # --- state ------------------------------------------------------------------------------
+
+    @staticmethod
+    def _state_row(db: sqlite3.Connection, key: str, now: float) -> tuple[bytes, int] | None:
+        row = db.execute(
+            "SELECT value, version, expires FROM lgb_state WHERE key = ?", (key,)
+        ).fetchone()
+        if row is None or (row[2] is not None and row[2] <= now):
+            return None
+        return bytes(row[0]), int(row[1])
+
+    async def state_get(self, key: str) -> tuple[bytes, int] | None:
+        """The value and version, unless absent or expired."""
+        found: tuple[bytes, int] | None = await self._run(
+            lambda: self._state_row(self._conn(), key, time.time())
+        )
+        return found
+
+    async def state_put(
+        self,
+        key: str,
+        value: bytes | None,
+        *,
+        chat: str,
+        member: str | None = None,
+        expected: int = ANY_VERSION,
+        ttl: float | None = None,
+    ) -> int:
+        """Compare the version and write in one transaction (safe across processes)."""
+
+        def put(db: sqlite3.Connection) -> int:
+            now = time.time()
+            row = self._state_row(db, key, now)
+            current = 0 if row is None else row[1]
+            if expected != ANY_VERSION and expected != current:
+                return 0
+            if value is None:
+                db.execute("DELETE FROM lgb_state WHERE key = ?", (key,))
+                return 1
+            db.execute(
+                "INSERT OR REPLACE INTO lgb_state VALUES (?, ?, ?, ?, ?, ?)",
+                (key, chat, member, value, current + 1, None if ttl is None else now + ttl),
+            )
+            return current + 1
+
+        version: int = await self._run(self._write, put)
+        return version
+
+    async def state_clear(self, chat: str, member: str | None = None) -> int:
+        """Delete the chat's (or the member's) values."""
+
+        def clear(db: sqlite3.Connection) -> int:
+            if member is None:
+                return db.execute("DELETE FROM lgb_state WHERE chat = ?", (chat,)).rowcount
+            return db.execute(
+                "DELETE FROM lgb_state WHERE chat = ? AND member = ?", (chat, member)
+            ).rowcount
+
+        cleared: int = await self._run(self._write, clear)
+        return cleared
 
 
 def _dead_here(owner: str) -> bool:
