@@ -6,6 +6,7 @@ import asyncio
 import contextlib
 import importlib
 import os
+import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
@@ -16,9 +17,11 @@ from structlog.contextvars import bind_contextvars, reset_contextvars
 from . import events as ev
 from .client import LineClient, RetryPolicy, begin_retry_keys, end_retry_keys
 from .context import Context, ExtKey
-from .errors import ConfigurationError, LineGroupBotError
+from .errors import ConfigurationError, LineGroupBotError, StoreError
 from .logging import redact
+from .messages import Sendable
 from .routing import Router
+from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .stores import Store
 
 if TYPE_CHECKING:
@@ -225,7 +228,50 @@ class Bot(Router):
             command_prefixes=self.command_prefixes,
             extensions=self.extensions,
             store=self.runtime.store if self.runtime is not None else None,
+            on_schedule=self._scheduled,
         )
+
+    def _scheduled(self, push: ScheduledPush) -> None:
+        """A push was scheduled here: if it is due soon, wake this process's scheduler."""
+        scheduler = self.runtime.scheduler if self.runtime is not None else None
+        if scheduler is not None and push.due - time.time() < scheduler.poll_interval:
+            scheduler.poke()
+
+    def _require_store(self, what: str) -> Store:
+        if self.runtime is None:
+            raise StoreError(
+                f"{what} needs the bot's store: call it while the bot runs (in a handler or a "
+                "startup hook), or use linegroupbot.schedule with a store you opened"
+            )
+        return self.runtime.store
+
+    async def push_later(
+        self,
+        chat_id: str,
+        when: When,
+        *messages: Sendable,
+        notification_disabled: bool = False,
+        max_lateness: float | None = None,
+    ) -> ScheduledPush:
+        """Push to any chat later (see :meth:`Context.push_later`)."""
+        push = await schedule(
+            self._require_store("bot.push_later()"),
+            chat_id,
+            when,
+            messages,
+            notification_disabled=notification_disabled,
+            max_lateness=max_lateness,
+        )
+        self._scheduled(push)
+        return push
+
+    async def scheduled(self, chat_id: str) -> list[ScheduledPush]:
+        """A chat's pushes still to send, soonest first."""
+        return await pending(self._require_store("bot.scheduled()"), chat_id)
+
+    async def cancel_scheduled(self, schedule_id: str) -> bool:
+        """Cancel a scheduled push; false if unknown or already sent."""
+        return await cancel(self._require_store("bot.cancel_scheduled()"), schedule_id)
 
     async def process(self, event: ev.Event, attempt: int = 1) -> None:
         """Dispatch one event; a handler's exception is logged with context, then raised.

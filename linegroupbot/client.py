@@ -14,7 +14,7 @@ import os
 import random
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterable, Iterator, Mapping
+from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from types import TracebackType
 from typing import Any, Literal
@@ -477,6 +477,21 @@ class LineClient:
         payload = {
             "to": to,
             "messages": unstructure(list(normalize(messages))),
+            "notificationDisabled": notification_disabled,
+        }
+        return await self._send("/v2/bot/message/push", payload, retry_key=True, retry_mode="all")
+
+    async def push_raw(
+        self,
+        to: str,
+        messages: Sequence[Mapping[str, Any]],
+        *,
+        notification_disabled: bool = False,
+    ) -> SendResult:
+        """:meth:`push` of messages already in LINE's JSON shape (validated when they were made)."""
+        payload = {
+            "to": to,
+            "messages": [dict(m) for m in messages],
             "notificationDisabled": notification_disabled,
         }
         return await self._send("/v2/bot/message/push", payload, retry_key=True, retry_mode="all")

@@ -28,6 +28,7 @@ from .errors import (
 )
 from .filters import CommandMatch
 from .messages import Sendable
+from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
 from .stores.protocol import Store
 
@@ -94,6 +95,7 @@ class Context:
         "_base_log",
         "_handler_name",
         "_log",
+        "_on_schedule",
         "_replied",
         "attempt",
         "client",
@@ -115,6 +117,7 @@ class Context:
         extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None = None,
         log: structlog.typing.FilteringBoundLogger | None = None,
         store: Store | None = None,
+        on_schedule: Callable[[ScheduledPush], None] | None = None,
     ) -> None:
         self.event = event
         self.client = client
@@ -126,6 +129,7 @@ class Context:
         self._replied = False
         self.attempt = 1
         self.store = store
+        self._on_schedule = on_schedule
         self._handler_name: str | None = None
         self._base_log = log if log is not None else _LOG
         self._log: Any = None
@@ -245,6 +249,48 @@ class Context:
                 "has not agreed to the Official Account terms): use ctx.chat_state instead"
             )
         return State(store, self._chat("ctx.member_state"), user_id)
+
+    # --- scheduled pushes ---------------------------------------------------------------------
+
+    async def push_later(
+        self,
+        when: When,
+        *messages: Sendable,
+        notification_disabled: bool = False,
+        max_lateness: float | None = None,
+    ) -> ScheduledPush:
+        """Push to this chat later: ``when`` is seconds, a ``timedelta`` or an aware datetime.
+
+        Kept in the bot's store, so a restart does not lose it; sent once by one worker.
+        If the bot was down when it was due, it is sent on its return unless it is more
+        than ``max_lateness`` seconds late. Returns it (``.id`` cancels it).
+        """
+        push = await schedule(
+            self._store("ctx.push_later()"),
+            self._chat("push_later()"),
+            when,
+            messages,
+            notification_disabled=notification_disabled,
+            max_lateness=max_lateness,
+        )
+        self._poke(push)
+        return push
+
+    async def scheduled(self) -> list[ScheduledPush]:
+        """This chat's pushes still to send, soonest first."""
+        return await pending(self._store("ctx.scheduled()"), self._chat("scheduled()"))
+
+    async def cancel_scheduled(self, schedule_id: str) -> bool:
+        """Cancel one of this chat's scheduled pushes; false if unknown or already sent."""
+        store = self._store("ctx.cancel_scheduled()")
+        chat_id = self._chat("cancel_scheduled()")
+        if not any(p.id == schedule_id for p in await pending(store, chat_id)):
+            return False
+        return await cancel(store, schedule_id)
+
+    def _poke(self, push: ScheduledPush) -> None:
+        if self._on_schedule is not None:
+            self._on_schedule(push)
 
     def skip(self) -> NoReturn:
         """Pass the event on to the next matching handler."""

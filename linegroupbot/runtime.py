@@ -22,6 +22,7 @@ from aiohttp import web
 
 from . import events as ev
 from .errors import ConfigurationError
+from .schedule import Scheduler
 from .server import WebhookServer
 from .serving import start_site, wait_for_signal
 from .stores import Store, open_store
@@ -84,7 +85,9 @@ class Runtime:
             )
         self.receiver: WebhookServer | None = None
         self.worker: Worker | None = None
+        self.scheduler: Scheduler | None = None
         if role != "receiver":
+            self.scheduler = Scheduler(self.store, lambda: bot.client)
             self.worker = Worker(
                 self.store,
                 self.handle,
@@ -118,6 +121,8 @@ class Runtime:
         await self.bot.startup()
         if self.worker is not None:
             await self.worker.start()
+        if self.scheduler is not None:
+            self.scheduler.start()
         self.started = True
         _log.info("runtime_started", role=self.role, store=self.store.url)
 
@@ -128,6 +133,8 @@ class Runtime:
         self.started = False
         if self.receiver is not None:
             self.receiver.closing = True
+        if self.scheduler is not None:
+            await self.scheduler.stop()
         if self.worker is not None:
             await self.worker.stop()
         await self.bot.shutdown()
@@ -196,6 +203,8 @@ class Runtime:
                 "workers": stats.workers,
             }
         report["in_flight"] = self.in_flight
+        if self.scheduler is not None:
+            report["scheduled"] = {"sent": self.scheduler.sent, "dropped": self.scheduler.dropped}
         if self.worker is not None:
             report["worker"] = self.worker.health()
             if self.worker.read_failures and report["status"] == "ok":

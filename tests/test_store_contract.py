@@ -387,3 +387,33 @@ async def test_state_clears_by_chat_or_member(opener: Opener) -> None:
     # A member's value written again after a chat clear is tracked again.
     await store.state_put("member:C1:U2:x", b"2", chat="C1", member="U2")
     assert await store.state_clear("C1", "U2") == 1
+
+
+# --- scheduled pushes ----------------------------------------------------------------------
+
+
+async def test_scheduled_pushes_are_claimed_when_due_leased_and_done(opener: Opener) -> None:
+    from linegroupbot.stores import ScheduledRecord
+
+    one = await opener()
+    two = await opener()
+    now = 1_000_000.0
+    await one.schedule_add(ScheduledRecord("late", "C1", now + 60, b'{"m": 2}'))
+    await one.schedule_add(ScheduledRecord("soon", "C1", now - 1, b'{"m": 1}'))
+    await one.schedule_add(ScheduledRecord("other", "C2", now - 2, b'{"m": 3}'))
+    assert [r.id for r in await two.schedule_list("C1")] == ["soon", "late"]
+    claimed = await one.schedule_claim(now, 30.0, 10)
+    assert [r.id for r in claimed] == ["other", "soon"]
+    assert claimed[1].payload == b'{"m": 1}'
+    assert claimed[1].due == now - 1
+    assert await two.schedule_claim(now + 1, 30.0, 10) == []  # leased to the first
+    await one.schedule_done(claimed[0])
+    # The first "died" with "soon": after the lease it is due again, for anyone.
+    [again] = await two.schedule_claim(now + 31, 30.0, 10)
+    assert again.id == "soon"
+    assert await two.schedule_cancel("late") is True
+    assert await two.schedule_cancel("late") is False
+    assert [r.id for r in await one.schedule_list("C1")] == ["soon"]
+    await two.schedule_done(again)
+    assert await one.schedule_list("C1") == []
+    assert await one.schedule_list("C2") == []

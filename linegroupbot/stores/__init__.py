@@ -6,12 +6,23 @@ Pick a backend with one URL (:func:`open_store`): ``memory://`` (this process on
 """
 
 from .memory import MemoryDedupeStore, MemoryStore
-from .protocol import DeadLetter, DedupeStore, Entry, QueuedEvent, QueueStats, Store, shard_of
+from .protocol import (
+    ANY_VERSION,
+    DeadLetter,
+    DedupeStore,
+    Entry,
+    QueuedEvent,
+    QueueStats,
+    ScheduledRecord,
+    Store,
+    shard_of,
+)
 from .redis import RedisDedupeStore, RedisStore
 from .sqlite import SqliteStore
 from .url import DEFAULT_SHARDS, open_store, redact_url
 
 __all__ = [
+    "ANY_VERSION",
     "DEFAULT_SHARDS",
     "DeadLetter",
     "DedupeStore",
@@ -22,6 +33,7 @@ __all__ = [
     "QueuedEvent",
     "RedisDedupeStore",
     "RedisStore",
+    "ScheduledRecord",
     "SqliteStore",
     "Store",
     "open_store",

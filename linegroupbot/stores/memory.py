@@ -10,7 +10,16 @@ from collections.abc import Collection, Sequence
 
 import orjson
 
-from .protocol import ANY_VERSION, DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
+from .protocol import (
+    ANY_VERSION,
+    DeadLetter,
+    Entry,
+    QueuedEvent,
+    QueueStats,
+    ScheduledRecord,
+    event_id_in,
+    shard_of,
+)
 
 __all__ = ["MemoryDedupeStore", "MemoryStore"]
 
@@ -78,6 +87,7 @@ class MemoryStore:
         self._wakeup = asyncio.Event()
         # key -> (value, version, expires at (monotonic) or None, chat, member)
         self._state: dict[str, tuple[bytes, int, float | None, str, str | None]] = {}
+        self._scheduled: dict[str, tuple[ScheduledRecord, float]] = {}  # id -> (record, run at)
 
     def __repr__(self) -> str:
         return f"MemoryStore(shards={self.shards}, depth={self.depth})"
@@ -316,3 +326,31 @@ class MemoryStore:
         for key in doomed:
             del self._state[key]
         return len(doomed)
+
+    # --- scheduled pushes ---------------------------------------------------------------------
+
+    async def schedule_add(self, record: ScheduledRecord) -> None:
+        """Keep it until done or cancelled."""
+        self._scheduled[record.id] = (record, record.due)
+
+    async def schedule_claim(self, now: float, lease: float, limit: int) -> list[ScheduledRecord]:
+        """Due pushes, each hidden for ``lease`` seconds."""
+        due = sorted(
+            (item for item in self._scheduled.values() if item[1] <= now), key=lambda i: i[1]
+        )[:limit]
+        for record, _ in due:
+            self._scheduled[record.id] = (record, now + lease)
+        return [record for record, _ in due]
+
+    async def schedule_done(self, record: ScheduledRecord) -> None:
+        """Forget it."""
+        self._scheduled.pop(record.id, None)
+
+    async def schedule_list(self, chat: str) -> list[ScheduledRecord]:
+        """The chat's pushes, soonest first."""
+        found = [record for record, _ in self._scheduled.values() if record.chat == chat]
+        return sorted(found, key=lambda r: (r.due, r.id))
+
+    async def schedule_cancel(self, schedule_id: str) -> bool:
+        """Forget it before it is sent."""
+        return self._scheduled.pop(schedule_id, None) is not None

@@ -16,6 +16,7 @@ __all__ = [
     "Entry",
     "QueueStats",
     "QueuedEvent",
+    "ScheduledRecord",
     "Store",
     "event_id_in",
     "shard_of",
@@ -102,6 +103,16 @@ class DeadLetter:
     error: str
     attempts: int
     failed_at: float
+
+
+@attrs.frozen
+class ScheduledRecord:
+    """A scheduled push as the store keeps it: when it is due (epoch seconds) and its JSON."""
+
+    id: str
+    chat: str
+    due: float
+    payload: bytes
 
 
 @attrs.frozen
@@ -249,4 +260,25 @@ class Store(Protocol):
 
     async def state_clear(self, chat: str, member: str | None = None) -> int:
         """Delete every state value of a chat (members' too), or of one member in it."""
+        ...
+
+    async def schedule_add(self, record: ScheduledRecord) -> None:
+        """Keep a scheduled push until it is done or cancelled."""
+        ...
+
+    async def schedule_claim(self, now: float, lease: float, limit: int) -> list[ScheduledRecord]:
+        """Take pushes due by ``now``; each is hidden for ``lease`` seconds (then due again,
+        should its sender die) unless :meth:`schedule_done` removes it first."""
+        ...
+
+    async def schedule_done(self, record: ScheduledRecord) -> None:
+        """Remove a sent (or dropped) push."""
+        ...
+
+    async def schedule_list(self, chat: str) -> list[ScheduledRecord]:
+        """A chat's pushes still to send, soonest first."""
+        ...
+
+    async def schedule_cancel(self, schedule_id: str) -> bool:
+        """Remove a push before it is sent; false when unknown (or already sent)."""
         ...

@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING, Any
 import orjson
 
 from ..errors import StoreError
-from .protocol import ANY_VERSION, DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
+from .protocol import (
+    ANY_VERSION,
+    DeadLetter,
+    Entry,
+    QueuedEvent,
+    QueueStats,
+    ScheduledRecord,
+    event_id_in,
+    shard_of,
+)
 
 if TYPE_CHECKING:
     from redis.asyncio import Redis
@@ -131,6 +140,27 @@ return removed
 """
 
 
+# KEYS: the schedule zset, the jobs hash. ARGV: now (ms), lease (ms), limit.
+_SCHEDULE_CLAIM = """
+local ids = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, tonumber(ARGV[3]))
+local out = {}
+for _, id in ipairs(ids) do
+  redis.call('ZADD', KEYS[1], tonumber(ARGV[1]) + tonumber(ARGV[2]), id)
+  local job = redis.call('HGET', KEYS[2], id)
+  if job then out[#out + 1] = job end
+end
+return out
+"""
+
+# KEYS: the schedule zset, the jobs hash, the chat's index. ARGV: the id.
+_SCHEDULE_REMOVE = """
+local removed = redis.call('ZREM', KEYS[1], ARGV[1])
+redis.call('HDEL', KEYS[2], ARGV[1])
+redis.call('SREM', KEYS[3], ARGV[1])
+return removed
+"""
+
+
 def _client(url: str) -> Redis:
     try:
         from redis.asyncio import Redis
@@ -210,6 +240,10 @@ class RedisStore:
         self._heartbeat = self.client.register_script(_HEARTBEAT)
         self._state_put = self.client.register_script(_STATE_PUT)
         self._state_clear = self.client.register_script(_STATE_CLEAR)
+        self._schedule_claim = self.client.register_script(_SCHEDULE_CLAIM)
+        self._schedule_remove = self.client.register_script(_SCHEDULE_REMOVE)
+        self._schedule = f"{prefix}schedule"
+        self._jobs = f"{prefix}schedule:jobs"
 
     def __repr__(self) -> str:
         return f"RedisStore({self.url!r}, shards={self.shards})"
@@ -526,6 +560,58 @@ class RedisStore:
         return int(
             await self._state_clear(keys=[keys[2], keys[3]], args=["1" if member is None else "0"])
         )
+
+    # --- scheduled pushes ---------------------------------------------------------------------
+
+    async def schedule_add(self, record: ScheduledRecord) -> None:
+        """Keep it (a sorted set by time, the job in a hash, an index per chat)."""
+        pipe = self.client.pipeline(transaction=True)
+        pipe.hset(self._jobs, record.id, _encode_record(record))
+        pipe.zadd(self._schedule, {record.id: int(record.due * 1000)})
+        pipe.sadd(f"{self.prefix}schedule-chat:{record.chat}", record.id)
+        await pipe.execute()
+
+    async def schedule_claim(self, now: float, lease: float, limit: int) -> list[ScheduledRecord]:
+        """Due pushes, each moved ``lease`` seconds later, in one script call."""
+        jobs: Any = await self._schedule_claim(
+            keys=[self._schedule, self._jobs], args=[int(now * 1000), int(lease * 1000), limit]
+        )
+        return [_decode_record(job) for job in jobs]
+
+    async def schedule_done(self, record: ScheduledRecord) -> None:
+        """Forget it."""
+        await self._remove_scheduled(record.id, record.chat)
+
+    async def _remove_scheduled(self, schedule_id: str, chat: str) -> bool:
+        keys = [self._schedule, self._jobs, f"{self.prefix}schedule-chat:{chat}"]
+        return bool(await self._schedule_remove(keys=keys, args=[schedule_id]))
+
+    async def schedule_list(self, chat: str) -> list[ScheduledRecord]:
+        """The chat's pushes, soonest first."""
+        ids: Any = await self.client.smembers(f"{self.prefix}schedule-chat:{chat}")
+        if not ids:
+            return []
+        jobs: Any = await self.client.hmget(self._jobs, list(ids))
+        found = [_decode_record(job) for job in jobs if job is not None]
+        return sorted(found, key=lambda r: (r.due, r.id))
+
+    async def schedule_cancel(self, schedule_id: str) -> bool:
+        """Forget it before it is sent."""
+        job: Any = await self.client.hget(self._jobs, schedule_id)
+        if job is None:
+            return False
+        return await self._remove_scheduled(schedule_id, _decode_record(job).chat)
+
+
+def _encode_record(record: ScheduledRecord) -> bytes:
+    return orjson.dumps(
+        {"id": record.id, "chat": record.chat, "due": record.due, "p": record.payload.decode()}
+    )
+
+
+def _decode_record(job: bytes) -> ScheduledRecord:
+    data = orjson.loads(job)
+    return ScheduledRecord(data["id"], data["chat"], data["due"], data["p"].encode())
 
 
 def _entry(message_id: Any, shard: int, fields: dict[bytes, bytes], attempts: int) -> Entry:

@@ -24,7 +24,16 @@ from typing import Any, TypeVar
 import orjson
 
 from ..errors import StoreError
-from .protocol import ANY_VERSION, DeadLetter, Entry, QueuedEvent, QueueStats, event_id_in, shard_of
+from .protocol import (
+    ANY_VERSION,
+    DeadLetter,
+    Entry,
+    QueuedEvent,
+    QueueStats,
+    ScheduledRecord,
+    event_id_in,
+    shard_of,
+)
 
 __all__ = ["SqliteStore"]
 
@@ -56,6 +65,15 @@ CREATE TABLE IF NOT EXISTS lgb_state (
     expires REAL
 );
 CREATE INDEX IF NOT EXISTS lgb_state_chat ON lgb_state (chat, member);
+CREATE TABLE IF NOT EXISTS lgb_schedule (
+    id TEXT PRIMARY KEY,
+    chat TEXT NOT NULL,
+    due REAL NOT NULL,
+    run_at REAL NOT NULL,
+    payload BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS lgb_schedule_run_at ON lgb_schedule (run_at);
+CREATE INDEX IF NOT EXISTS lgb_schedule_chat ON lgb_schedule (chat, due);
 CREATE TABLE IF NOT EXISTS lgb_dead (
     id INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id TEXT,
@@ -539,6 +557,64 @@ class SqliteStore:
 
         cleared: int = await self._run(self._write, clear)
         return cleared
+
+    # --- scheduled pushes ---------------------------------------------------------------------
+
+    async def schedule_add(self, record: ScheduledRecord) -> None:
+        """Keep it until done or cancelled."""
+        row = (record.id, record.chat, record.due, record.due, record.payload)
+        await self._run(
+            self._write,
+            lambda db: db.execute(
+                "INSERT OR REPLACE INTO lgb_schedule VALUES (?, ?, ?, ?, ?)", row
+            ),
+        )
+
+    async def schedule_claim(self, now: float, lease: float, limit: int) -> list[ScheduledRecord]:
+        """Due pushes, each hidden for ``lease`` seconds, in one transaction."""
+
+        def claim(db: sqlite3.Connection) -> list[ScheduledRecord]:
+            rows = db.execute(
+                "SELECT id, chat, due, payload FROM lgb_schedule WHERE run_at <= ? "
+                "ORDER BY run_at LIMIT ?",
+                (now, limit),
+            ).fetchall()
+            db.executemany(
+                "UPDATE lgb_schedule SET run_at = ? WHERE id = ?",
+                [(now + lease, r[0]) for r in rows],
+            )
+            return [ScheduledRecord(r[0], r[1], r[2], bytes(r[3])) for r in rows]
+
+        claimed: list[ScheduledRecord] = await self._run(self._write, claim)
+        return claimed
+
+    async def schedule_done(self, record: ScheduledRecord) -> None:
+        """Forget it."""
+        await self._run(
+            self._write,
+            lambda db: db.execute("DELETE FROM lgb_schedule WHERE id = ?", (record.id,)),
+        )
+
+    async def schedule_list(self, chat: str) -> list[ScheduledRecord]:
+        """The chat's pushes, soonest first."""
+
+        def fetch(db: sqlite3.Connection) -> list[ScheduledRecord]:
+            rows = db.execute(
+                "SELECT id, chat, due, payload FROM lgb_schedule WHERE chat = ? ORDER BY due, id",
+                (chat,),
+            ).fetchall()
+            return [ScheduledRecord(r[0], r[1], r[2], bytes(r[3])) for r in rows]
+
+        found: list[ScheduledRecord] = await self._run(fetch, self._conn())
+        return found
+
+    async def schedule_cancel(self, schedule_id: str) -> bool:
+        """Forget it before it is sent."""
+        removed: int = await self._run(
+            self._write,
+            lambda db: db.execute("DELETE FROM lgb_schedule WHERE id = ?", (schedule_id,)).rowcount,
+        )
+        return removed > 0
 
 
 def _dead_here(owner: str) -> bool:
