@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import importlib
 import os
 import time
@@ -58,7 +59,8 @@ class Bot(Router):
     while holding the event), ``retry_delay`` and ``lease_ttl`` shape redelivery (see
     the delivery concepts page). State (``ctx.chat_state``, ``ctx.member_state``) lives
     in the same store; a chat's is forgotten when the bot leaves it, a member's when they
-    leave, unless ``clear_state_on_leave=False``.
+    leave, unless ``clear_state_on_leave=False``. ``track_rosters`` keeps ``ctx.roster``
+    from events (one store write per member newly seen).
     """
 
     def __init__(
@@ -79,6 +81,7 @@ class Bot(Router):
         retry_delay: float = 0.5,
         lease_ttl: float = 15.0,
         clear_state_on_leave: bool = True,
+        track_rosters: bool = True,
         retry: RetryPolicy | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
@@ -102,6 +105,8 @@ class Bot(Router):
         self.retry_delay = retry_delay
         self.lease_ttl = lease_ttl
         self.clear_state_on_leave = clear_state_on_leave
+        self.track_rosters = track_rosters
+        self._roster_seen: set[tuple[str, str]] = set()
         self.retry = retry
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
@@ -231,6 +236,33 @@ class Bot(Router):
             on_schedule=self._scheduled,
         )
 
+    async def _track_roster(self, ctx: Context, event: ev.Event) -> None:
+        """Keep the chat's roster up to date from this event (before handlers see it)."""
+        chat_id = event.chat_id
+        if chat_id is None or event.scope not in ("group", "room"):
+            return
+        seen = self._roster_seen
+        if isinstance(event, ev.JoinEvent):
+            await ctx.roster.reset()
+            self._roster_seen = {pair for pair in seen if pair[0] != chat_id}
+        elif isinstance(event, ev.MemberJoinedEvent):
+            ids = [m.user_id for m in event.joined.members if m.user_id]
+            await ctx.roster.add(dict.fromkeys(ids))
+            seen.update((chat_id, uid) for uid in ids)
+        elif isinstance(event, ev.MemberLeftEvent):
+            ids = [m.user_id for m in event.left.members if m.user_id]
+            await ctx.roster.remove(ids)
+            seen.difference_update((chat_id, uid) for uid in ids)
+        elif isinstance(event, ev.LeaveEvent):
+            self._roster_seen = {pair for pair in seen if pair[0] != chat_id}
+            return  # the chat's state (roster included) is cleared after the handlers
+        user_id = event.user_id
+        if user_id and (chat_id, user_id) not in seen and not isinstance(event, ev.MemberLeftEvent):
+            await ctx.roster.add({user_id: None})
+            if len(seen) > 100_000:  # a cache of pairs already written, not the truth
+                seen.clear()
+            seen.add((chat_id, user_id))
+
     def _scheduled(self, push: ScheduledPush) -> None:
         """A push was scheduled here: if it is due soon, wake this process's scheduler."""
         scheduler = self.runtime.scheduler if self.runtime is not None else None
@@ -251,7 +283,7 @@ class Bot(Router):
         when: When,
         *messages: Sendable,
         notification_disabled: bool = False,
-        max_lateness: float | None = None,
+        max_lateness: float | dt.timedelta | None = None,
     ) -> ScheduledPush:
         """Push to any chat later (see :meth:`Context.push_later`)."""
         push = await schedule(
@@ -286,6 +318,9 @@ class Bot(Router):
         try:
             ctx = self.make_context(event)
             ctx.attempt = attempt
+            ctx.track_rosters = self.track_rosters
+            if self.track_rosters and ctx.store is not None:
+                await self._track_roster(ctx, event)
             try:
                 handled = await self.dispatch(ctx)
             except asyncio.CancelledError:
@@ -302,8 +337,11 @@ class Bot(Router):
                 raise
             if not handled:
                 ctx.log.debug("event_unhandled")
-            if self.clear_state_on_leave and ctx.store is not None:
-                await _clear_left_state(ctx.store, event)
+            if ctx.store is not None:
+                if self.clear_state_on_leave:
+                    await _clear_left_state(ctx.store, event)
+                elif self.track_rosters and isinstance(event, ev.LeaveEvent):
+                    await ctx.roster.reset()  # the roster goes even when other state stays
         finally:
             if keys is not None:
                 end_retry_keys(keys)
@@ -386,12 +424,14 @@ class Bot(Router):
 
 
 async def _clear_left_state(store: Store, event: ev.Event) -> None:
-    """The bot left a chat: forget its state; members left: forget theirs."""
+    """The bot left a chat: forget its state and scheduled pushes; members left: theirs."""
     chat_id = event.chat_id
     if chat_id is None:
         return
     if isinstance(event, ev.LeaveEvent):
         await store.state_clear(chat_id)
+        for push in await store.schedule_list(chat_id):  # LINE would refuse them now
+            await store.schedule_cancel(push.id)
     elif isinstance(event, ev.MemberLeftEvent):
         for member in event.left.members:
             if member.user_id:

@@ -49,6 +49,7 @@ __all__ = [
     "begin_retry_keys",
     "derived_retry_keys",
     "end_retry_keys",
+    "next_derived_key",
 ]
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -98,6 +99,16 @@ def derived_retry_keys(seed: str) -> Iterator[None]:
         yield
     finally:
         end_retry_keys(token)
+
+
+def next_derived_key() -> str | None:
+    """The next key of the :func:`derived_retry_keys` block in force, or ``None`` outside one.
+
+    Other idempotent operations use it as their ID (a scheduled push made by a handler),
+    so a re-run of the handler makes the same ID again.
+    """
+    keys = _retry_keys.get()
+    return None if keys is None else keys.next()
 
 
 def begin_retry_keys(seed: str) -> Token[_RetryKeys | None]:

@@ -8,6 +8,7 @@ before any request is sent, with a message that says what to do instead.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
 from typing import Any, Generic, NoReturn, TypeVar
@@ -28,6 +29,7 @@ from .errors import (
 )
 from .filters import CommandMatch
 from .messages import Sendable
+from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
 from .stores.protocol import Store
@@ -106,6 +108,7 @@ class Context:
         "ext",
         "match",
         "store",
+        "track_rosters",
     )
 
     def __init__(
@@ -129,6 +132,7 @@ class Context:
         self._replied = False
         self.attempt = 1
         self.store = store
+        self.track_rosters = True
         self._on_schedule = on_schedule
         self._handler_name: str | None = None
         self._base_log = log if log is not None else _LOG
@@ -239,6 +243,16 @@ class Context:
         return State(self._store("ctx.chat_state"), self._chat("ctx.chat_state"))
 
     @property
+    def roster(self) -> Roster:
+        """Who is in this group or room, kept from events (see :mod:`linegroupbot.roster`)."""
+        scope = self.scope
+        if scope not in ("group", "room"):
+            raise UnsupportedInScopeError(
+                f"ctx.roster works in groups and rooms; this is a {scope} chat (use ctx.user_id)"
+            )
+        return Roster(self._store("ctx.roster"), self.client, self._chat("ctx.roster"), scope)
+
+    @property
     def member_state(self) -> State:
         """The sending member's state in this chat; needs the event's ``userId``."""
         store = self._store("ctx.member_state")
@@ -257,13 +271,15 @@ class Context:
         when: When,
         *messages: Sendable,
         notification_disabled: bool = False,
-        max_lateness: float | None = None,
+        max_lateness: float | dt.timedelta | None = None,
     ) -> ScheduledPush:
         """Push to this chat later: ``when`` is seconds, a ``timedelta`` or an aware datetime.
 
         Kept in the bot's store, so a restart does not lose it; sent once by one worker.
         If the bot was down when it was due, it is sent on its return unless it is more
-        than ``max_lateness`` seconds late. Returns it (``.id`` cancels it).
+        than ``max_lateness`` (seconds or a timedelta) late. Returns it (``.id`` cancels it).
+        Run again for the same event (after a crash), it schedules the same push, not a
+        second one.
         """
         push = await schedule(
             self._store("ctx.push_later()"),
@@ -388,10 +404,14 @@ class Context:
             )
         source = self.source
         if isinstance(source, ev.GroupSource):
-            return await self.client.group_member_profile(source.group_id, target)
-        if isinstance(source, ev.RoomSource):
-            return await self.client.room_member_profile(source.room_id, target)
-        return await self.client.profile(target)
+            profile = await self.client.group_member_profile(source.group_id, target)
+        elif isinstance(source, ev.RoomSource):
+            profile = await self.client.room_member_profile(source.room_id, target)
+        else:
+            return await self.client.profile(target)
+        if self.store is not None and self.track_rosters:  # cache the name in the roster
+            await self.roster.add({target: profile.display_name})
+        return profile
 
     async def leave(self) -> None:
         """Make the bot leave this group or room (impossible in a 1:1 chat)."""

@@ -22,7 +22,7 @@ import attrs
 import orjson
 import structlog
 
-from .client import begin_retry_keys, end_retry_keys
+from .client import begin_retry_keys, end_retry_keys, next_derived_key
 from .convert import unstructure
 from .errors import ConfigurationError, LineApiError, LineConnectionError, RateLimitError
 from .messages import Sendable, normalize
@@ -106,11 +106,18 @@ async def schedule(
     messages: Iterable[Sendable],
     *,
     notification_disabled: bool = False,
-    max_lateness: float | None = None,
+    max_lateness: float | dt.timedelta | None = None,
+    schedule_id: str | None = None,
 ) -> ScheduledPush:
-    """Store a push to ``chat_id`` for ``when``; the messages are validated now."""
+    """Store a push to ``chat_id`` for ``when``; the messages are validated now.
+
+    Inside a handler the ID comes from the event (as retry keys do), so a handler run again
+    after a crash schedules the same push again rather than a second one.
+    """
+    if isinstance(max_lateness, dt.timedelta):
+        max_lateness = max_lateness.total_seconds()
     push = ScheduledPush(
-        id=uuid.uuid4().hex,
+        id=schedule_id or next_derived_key() or uuid.uuid4().hex,
         chat_id=chat_id,
         due=due_time(when),
         messages=tuple(unstructure(list(normalize(messages)))),

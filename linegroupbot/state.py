@@ -7,8 +7,9 @@ optional time to live, and one *step* (a conversation step, as in a small state 
 that handlers can filter on: ``@bot.on_message(step="awaiting_answer")``.
 
 Updates are atomic: :meth:`Value.update` reads, applies your function and writes back
-only if nobody wrote in between (else it reads again), so two workers handling events of
-one chat at once lose no update.
+only if nobody wrote in between (else it reads again). One chat's events are handled one
+at a time, but other writers exist (member state written from several chats, scheduled
+jobs, a stalled worker overlapping the one that took over): none of them loses an update.
 """
 
 from __future__ import annotations
@@ -82,10 +83,12 @@ class Value:
     ) -> Any:
         """Apply ``change(current)`` atomically and return the new value.
 
-        ``current`` is the stored value (structured as ``type``) or ``default``. When another
-        writer changed the value in between, ``change`` runs again on the fresh value, so
-        it must only compute (no side effects). Raises :class:`StateConflictError` after
-        ``attempts`` lost races.
+        ``current`` is the stored value (structured as ``type``) or ``default``; returning
+        ``None`` deletes the value. When another writer changed the value in between,
+        ``change`` runs again on the fresh value, so it must only compute (no side
+        effects); raise to give up without writing. ``ttl`` applies to what this call
+        writes (a write without ``ttl`` keeps the value for good). Raises
+        :class:`StateConflictError` after ``attempts`` lost races.
         """
         store = self._state.store
         for attempt in range(attempts):
@@ -94,7 +97,8 @@ class Value:
             new = change(current)
             if inspect.isawaitable(new):
                 new = await new
-            if await self._put(_encode(new), 0 if found is None else found[1], ttl):
+            encoded = None if new is None else _encode(new)
+            if await self._put(encoded, 0 if found is None else found[1], ttl):
                 return new
             await asyncio.sleep(random.uniform(0, 0.002 * min(attempt + 1, 10)))
         raise StateConflictError(

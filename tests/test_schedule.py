@@ -172,3 +172,40 @@ def connect_to(bot: Bot, emulator: Emulator) -> Any:
         data_api_base_url=emulator.url,
     )
     return running_bot(bot)
+
+
+async def test_a_handler_run_again_schedules_the_same_push_not_a_second() -> None:
+    from linegroupbot.convert import structure_event
+
+    bot = Bot()
+
+    @bot.on_message(command="later")
+    async def later(ctx: Context) -> None:
+        await ctx.push_later(3600, "in an hour")
+
+    async with connect(bot) as line:
+        group = await line.create_group("G", ["Alice"])
+        event = await line.say(group, "Alice", "/later")
+        assert bot.runtime is not None
+        await bot.runtime.wait_idle()
+        await bot.process(structure_event(event), attempt=2)  # as after a crash
+        assert len(await bot.scheduled(group.chat_id)) == 1
+
+
+async def test_leaving_a_chat_cancels_its_scheduled_pushes() -> None:
+    bot = Bot()
+
+    @bot.on_message(command="later")
+    async def later(ctx: Context) -> None:
+        await ctx.push_later(3600, "in an hour")
+        await ctx.reply("ok")
+
+    async with connect(bot) as line:
+        group = await line.create_group("G", ["Alice"])
+        await line.say(group, "Alice", "/later")
+        await line.wait_for_bot_messages(group)
+        assert len(await bot.scheduled(group.chat_id)) == 1
+        await line.remove_bot(group)
+        assert bot.runtime is not None
+        await bot.runtime.wait_idle()
+        assert await bot.scheduled(group.chat_id) == []

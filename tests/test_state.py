@@ -214,3 +214,20 @@ async def test_member_state_needs_a_user_id_and_state_needs_a_store() -> None:
     )
     with pytest.raises(StoreError, match="has none"):
         Ctx(event, bot.client).chat_state  # noqa: B018
+
+
+async def test_an_update_that_returns_none_deletes_and_one_that_raises_writes_nothing(
+    opener: Opener,
+) -> None:
+    state = State(await opener(), "C1")
+    await state["n"].set(5)
+    assert await state["n"].update(lambda n: None) is None
+    assert await state["n"].get() is None
+    await state["n"].set(7)
+
+    def refuse(n: int) -> int:
+        raise ValueError("no")
+
+    with pytest.raises(ValueError, match="no"):
+        await state["n"].update(refuse)
+    assert await state["n"].get() == 7

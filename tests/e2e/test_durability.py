@@ -11,8 +11,8 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -32,13 +32,6 @@ ROOT = Path(__file__).resolve().parents[2]
 BOT = "tests/e2e/durable_bot.py:bot"
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 class Fleet:
     """The bot processes of one test; every one is stopped by PID at the end."""
 
@@ -56,11 +49,13 @@ class Fleet:
         self.processes: dict[str, tuple[subprocess.Popen[bytes], int]] = {}
 
     async def start(self, name: str, *args: str) -> str:
-        """Start ``linegroupbot ARGS --port P``; wait for /healthz; returns its base URL."""
-        port = free_port()
+        """Start ``linegroupbot ARGS --port 0``; wait for /healthz; returns its base URL.
+
+        The process picks its own free port and logs it (no race with other processes).
+        """
         log = (self.logs / f"{name}.log").open("ab")
         process = subprocess.Popen(  # noqa: ASYNC220 (returns at once; waits are off the loop)
-            [sys.executable, "-m", "linegroupbot", *args, "--port", str(port)],
+            [sys.executable, "-m", "linegroupbot", *args, "--port", "0"],
             cwd=ROOT,
             env=self.env,
             stdout=log,
@@ -68,18 +63,22 @@ class Fleet:
             start_new_session=True,
         )
         log.close()
-        self.processes[name] = (process, port)
-        url = f"http://127.0.0.1:{port}"
+        self.processes[name] = (process, 0)
         async with aiohttp.ClientSession() as session:
             for _ in range(300):  # bounded: about 30 s
                 if process.poll() is not None:
                     raise AssertionError(f"{name} exited:\n{self.log(name)}")
-                try:
-                    async with session.get(url + "/healthz") as resp:
-                        if resp.status == 200:
-                            return url
-                except aiohttp.ClientError:
-                    pass
+                found = re.search(r"http://127\.0\.0\.1:(\d+)/(?:callback|healthz)", self.log(name))
+                if found:
+                    port = int(found.group(1))
+                    self.processes[name] = (process, port)
+                    url = f"http://127.0.0.1:{port}"
+                    try:
+                        async with session.get(url + "/healthz") as resp:
+                            if resp.status == 200:
+                                return url
+                    except aiohttp.ClientError:
+                        pass
                 await asyncio.sleep(0.1)
         raise AssertionError(f"{name} did not become healthy:\n{self.log(name)}")
 
