@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import importlib
 import inspect
 import re
 import subprocess
 import sys
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from functools import cache
 from pathlib import Path
 from types import ModuleType
@@ -17,7 +20,8 @@ import linegroupbot
 from linegroupbot import Bot
 from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
-from linegroupbot.testing import connect
+from linegroupbot.state import State
+from linegroupbot.testing import connect, running_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "docs" / "snippets"
@@ -136,6 +140,7 @@ PUBLIC_MODULES = [
     "linegroupbot.logging",
     "linegroupbot.messages",
     "linegroupbot.middleware",
+    "linegroupbot.roster",
     "linegroupbot.routing",
     "linegroupbot.schedule",
     "linegroupbot.runtime",
@@ -268,3 +273,91 @@ async def test_stores_snippet_worker_runtime(redis_url: str) -> None:
         assert len(report["worker"]["shards"]) == 16
     finally:
         await runtime.stop()
+
+
+@asynccontextmanager
+async def _serving(bot: Bot, line: Emulator, store: str) -> AsyncIterator[None]:
+    """Run ``bot`` on ``store`` against an emulator that outlives it (as across a restart)."""
+    bot.store = store
+    bot.configure(
+        channel_secret=line.settings.channel_secret,
+        access_token=line.settings.access_token,
+        api_base_url=line.url,
+        data_api_base_url=line.url,
+    )
+    async with running_bot(bot) as webhook_url:
+        line.set_webhook_url(webhook_url)
+        yield
+
+
+async def test_state_and_schedule_snippet_across_a_restart(tmp_path: Path) -> None:
+    store_url = f"sqlite:///{tmp_path}/bot.db"
+    line = Emulator()
+    await line.start()
+    try:
+        group = await line.create_group("Club", ["Alice", "Bob"], invite_bot=False)
+
+        def texts() -> list[str]:
+            return [str(m.get("text") or m.get("altText")) for m in line.bot_messages(group)]
+
+        async def ask(user: str, text: str) -> str:
+            await line.say(group, user, text)
+            [answer] = await line.wait_for_bot_messages(group)
+            return str(answer.get("text") or answer.get("altText"))
+
+        async def tap(user: str, data: str) -> str:
+            await line.tap_postback(group, user, data)
+            [answer] = await line.wait_for_bot_messages(group)
+            return str(answer["text"])
+
+        first = _snippet_module("state_and_schedule.py")
+        async with _serving(first.bot, line, store_url):
+            await line.invite_bot(group)
+            assert (await ask("Alice", "/poll Lunch? | Ramen")).startswith("Usage: /poll")
+            assert await ask("Alice", "/poll Lunch? | Ramen | Curry") == "Lunch?"
+            assert await tap("Alice", "vote:Ramen") == "Lunch? Ramen 1, Curry 0 (1 voted)"
+            assert await tap("Bob", "vote:Curry") == "Lunch? Ramen 1, Curry 1 (2 voted)"
+            assert await tap("Alice", "vote:Curry") == "Lunch? Ramen 0, Curry 2 (2 voted)"
+            assert await tap("Bob", "vote:Pizza") == "That poll is closed."
+            # Bob is not in Alice's conversation, and commands still work in it.
+            assert await ask("Alice", "/signup") == "Your name? (/stop to give up)"
+            assert await ask("Bob", "/results") == "Lunch? Ramen 0, Curry 2 (2 voted)"
+            assert await ask("Alice", "Alice") == "Your team?"
+            assert await ask("Alice", "Red") == "Welcome to team Red, Alice!"
+            assert await ask("Alice", "/signup") == "Your name? (/stop to give up)"
+            assert await ask("Alice", "/stop") == "Stopped."
+            assert await ask("Alice", "/remind 60 Stand-up") == "OK, in 60 min."
+            assert await ask("Alice", "/remind 0.02 Tea time") == "OK, in 0.02 min."
+
+        # A new process on the same store: the poll is there, the due reminder is sent once.
+        second = _snippet_module("state_and_schedule.py")
+        async with _serving(second.bot, line, store_url):
+            assert await ask("Bob", "/results") == "Lunch? Ramen 0, Curry 2 (2 voted)"
+            await line.wait_until(lambda: "Tea time" in texts(), timeout=10)
+            listing = await ask("Bob", "/reminders")
+            assert listing.startswith("1. ")
+            assert listing.endswith(" UTC Stand-up")
+            assert await ask("Bob", "/cancel 2") == "No such reminder: see /reminders."
+            assert await ask("Bob", "/cancel 1") == "Cancelled."
+            assert await ask("Bob", "/reminders") == "No reminders."
+
+            # A stale step times out: Bob's next message is an ordinary one again.
+            second.STEP_TIMEOUT = 0.2
+            assert await ask("Bob", "/signup") == "Your name? (/stop to give up)"
+            await asyncio.sleep(0.4)
+            await line.say(group, "Bob", "Bob")
+            assert await ask("Bob", "/results") == "Lunch? Ramen 0, Curry 2 (2 voted)"
+            assert texts()[-2] == "Your name? (/stop to give up)"
+
+            # The bot leaves: the chat's state goes, and the snippet cancels its pushes.
+            assert await ask("Alice", "/remind 60 Lunch") == "OK, in 60 min."
+            runtime = second.bot.runtime
+            assert runtime is not None
+            assert await State(runtime.store, group.chat_id)["poll"].get() is not None
+            await line.remove_bot(group)
+            await runtime.wait_idle()
+            assert await State(runtime.store, group.chat_id)["poll"].get() is None
+            assert await second.bot.scheduled(group.chat_id) == []
+    finally:
+        await line.stop()
+    assert texts().count("Tea time") == 1
