@@ -1,7 +1,9 @@
-"""Admin: /members, /who, /ids and /bye for groups and rooms.
+"""Admin: /members, /roster, /who, /ids and /bye for groups and rooms.
 
 Run it against the local emulator:  linegroupbot dev examples/admin.py:bot
 (add --verified to allow /ids, which LINE keeps for verified and premium accounts).
+/roster lists who the bot knows is here: the framework keeps each chat's roster from
+joins, leaves and messages, in the bot's store.
 """
 
 from linegroupbot import Bot, Context, ForbiddenError, NoUserIdError
@@ -14,6 +16,20 @@ GROUPS_AND_ROOMS = ("group", "room")
 async def members(ctx: Context) -> None:
     count = await ctx.member_count()
     await ctx.reply(f"This chat has {count} member{'s' if count != 1 else ''} (besides me).")
+
+
+@bot.on_message(command="roster", scope=GROUPS_AND_ROOMS)
+async def roster(ctx: Context) -> None:
+    refreshed = await ctx.roster.refresh()  # the whole list, where LINE allows it
+    await ctx.roster.fill_names(limit=20)
+    known = await ctx.roster.members()
+    count = await ctx.roster.headcount()
+    lines = [m.display_name or "(unnamed)" for m in known]
+    if count.anonymous:
+        lines.append(f"+ {count.anonymous} I can't name (they haven't agreed to my terms)")
+    if not refreshed.complete:
+        lines.append("(from what I've seen here: LINE lists members for verified accounts only)")
+    await ctx.reply(f"{count.total} member(s):\n" + "\n".join(lines))
 
 
 @bot.on_message(command="who")
@@ -47,6 +63,6 @@ async def bye(ctx: Context) -> None:
     await ctx.leave()
 
 
-@bot.on_message(command=("members", "ids", "bye"), scope="user")
+@bot.on_message(command=("members", "roster", "ids", "bye"), scope="user")
 async def only_in_groups(ctx: Context) -> None:
     await ctx.reply("That command works in groups and rooms, not in our one-on-one chat.")

@@ -57,3 +57,17 @@ async def test_group_commands_in_a_1to1_chat_explain(line: Emulator) -> None:
     chat = line.world.direct_chat(line.world.user("Alice").user_id)
     assert "groups and rooms" in await _ask(line, chat, "Alice", "/bye")
     assert not any(c.path.endswith("/leave") for c in line.world.calls)
+
+
+async def test_roster_lists_who_the_bot_has_seen(line: Emulator) -> None:
+    group = await line.create_group("Team", ["Alice", "Bob", "Carol"])
+    line.set_consent("Carol", False)
+    await line.say(group, "Bob", "hello")
+    answer = await _ask(line, group, "Alice", "/roster")
+    assert answer.splitlines() == [
+        "3 member(s):",
+        "Alice",
+        "Bob",
+        "+ 1 I can't name (they haven't agreed to my terms)",
+        "(from what I've seen here: LINE lists members for verified accounts only)",
+    ]
