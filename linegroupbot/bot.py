@@ -9,7 +9,7 @@ import importlib
 import os
 import time
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import structlog
 from aiohttp import web
@@ -22,11 +22,9 @@ from .errors import ConfigurationError, LineGroupBotError, StoreError
 from .logging import redact
 from .messages import Sendable
 from .routing import Router
+from .runtime import Role, Runtime
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .stores import Store
-
-if TYPE_CHECKING:
-    from .runtime import Role, Runtime
 
 __all__ = ["BOT_KEY", "DEFAULT_RUN_STORE", "Bot", "Plugin"]
 
@@ -360,8 +358,6 @@ class Bot(Router):
         It receives and handles events in one process (a :class:`~linegroupbot.runtime.Runtime`
         in the ``"all"`` role, reachable as ``bot.runtime``), on the bot's store.
         """
-        from .runtime import Runtime
-
         self.check_settings()
         runtime = Runtime(self)
         self.runtime = runtime
@@ -411,8 +407,6 @@ class Bot(Router):
     ) -> None:
         """Serve as ``role`` on ``store`` (default: the bot's, ``$LINEGROUPBOT_STORE``, or
         :data:`DEFAULT_RUN_STORE`) until cancelled or signalled."""
-        from .runtime import Runtime
-
         runtime = Runtime(self, store=store, role=role, default_store=DEFAULT_RUN_STORE)
         if not runtime.store.durable:
             _log.warning(

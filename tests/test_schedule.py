@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import datetime as dt
 import time
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -40,11 +41,25 @@ def test_when_can_be_seconds_a_timedelta_or_an_aware_datetime() -> None:
         due_time("soon")  # type: ignore[arg-type]
 
 
+def durable_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
+    if backend == "redis":
+        return f"{request.getfixturevalue('redis_url')}?prefix=sched-{uuid.uuid4().hex[:8]}:"
+    return f"sqlite:///{tmp_path}/bot.db"
+
+
+DURABLE = ["sqlite", pytest.param("redis", marks=pytest.mark.redis)]
+
+
+@pytest.mark.parametrize("backend", DURABLE)
 async def test_two_workers_send_a_due_push_once(
-    line_emulator: Emulator, client: LineClient, tmp_path: Path
+    line_emulator: Emulator,
+    client: LineClient,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
     group = await make_group(line_emulator)
-    url = f"sqlite:///{tmp_path}/bot.db"
+    url = durable_url(backend, tmp_path, request)
     stores = [open_store(url), open_store(url)]
     for store in stores:
         await store.open()
@@ -87,24 +102,32 @@ async def test_a_push_sent_by_a_worker_that_died_is_not_sent_again(
     assert await pending(store, group.chat_id) == []
 
 
+@pytest.mark.parametrize("backend", ["memory", *DURABLE])
 async def test_late_pushes_are_sent_unless_past_their_limit(
-    line_emulator: Emulator, client: LineClient
+    line_emulator: Emulator,
+    client: LineClient,
+    tmp_path: Path,
+    backend: str,
+    request: pytest.FixtureRequest,
 ) -> None:
-    from linegroupbot.stores import MemoryStore
-
     group = await make_group(line_emulator)
-    store = MemoryStore()
+    url = "memory://" if backend == "memory" else durable_url(backend, tmp_path, request)
+    store = open_store(url)
+    await store.open()
     await schedule(store, group.chat_id, -3600, ["an hour late, no limit"])
     await schedule(store, group.chat_id, -3600, ["an hour late, limit 60 s"], max_lateness=60)
     await schedule(store, group.chat_id, -30, ["30 s late, limit 60 s"], max_lateness=60)
     scheduler = Scheduler(store, client)
-    assert await scheduler.run_due() == 3
+    try:
+        assert await scheduler.run_due() == 3
+        assert await pending(store, group.chat_id) == []
+    finally:
+        await store.close()
     assert sorted(texts(line_emulator, group)) == [
         "30 s late, limit 60 s",
         "an hour late, no limit",
     ]
     assert scheduler.dropped == 1
-    assert await pending(store, group.chat_id) == []
 
 
 async def test_handlers_schedule_list_and_cancel(tmp_path: Path) -> None:
