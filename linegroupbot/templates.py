@@ -47,6 +47,7 @@ TEMPLATES: dict[str, Template] = {
         Template("admin", {"app.py": "admin.py"}, "tests/test_admin.py"),
         Template("poll", {"app.py": "poll.py"}, "tests/test_poll.py"),
         Template("reminders", {"app.py": "reminders.py"}, "tests/test_reminders.py"),
+        Template("signup", {"app.py": "signup.py"}, "tests/test_signup.py"),
         Template(
             "multimodule",
             {
