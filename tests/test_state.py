@@ -231,3 +231,27 @@ async def test_an_update_that_returns_none_deletes_and_one_that_raises_writes_no
     with pytest.raises(ValueError, match="no"):
         await state["n"].update(refuse)
     assert await state["n"].get() == 7
+
+
+async def test_state_can_outlive_a_leave_when_the_author_says_so() -> None:
+    store = MemoryStore()
+    bot = Bot(store=store, clear_state_on_leave=False)
+
+    @bot.on_message(command="remember")
+    async def remember(ctx: Context) -> None:
+        await ctx.chat_state.set("kept")
+        await ctx.member_state.set("kept too")
+        await ctx.reply("ok")
+
+    async with connect(bot) as line:
+        group = await line.create_group("G", ["Alice", "Bob"])
+        alice = line.world.user("Alice").user_id
+        await line.say(group, "Alice", "/remember")
+        await line.wait_for_bot_messages(group)
+        await line.remove_member(group, "Alice")
+        await line.remove_bot(group)
+        assert bot.runtime is not None
+        await bot.runtime.wait_idle()
+        assert await State(store, group.chat_id).get() == "kept"
+        assert await State(store, group.chat_id, alice).get() == "kept too"
+        assert await State(store, group.chat_id)["__roster__"].get() is None  # rosters go
