@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import math
 import os
 import socket
@@ -43,6 +44,8 @@ from .stores.protocol import event_id_in
 __all__ = ["Worker", "is_retryable"]
 
 _log = structlog.get_logger("linegroupbot.worker")
+
+_ACK_BATCH = 256
 
 Handle = Callable[[ev.Event, int], Awaitable[None]]
 """What a worker calls per event: ``handle(event, attempt)``; raising means it failed."""
@@ -78,6 +81,7 @@ class Worker:
         drain_timeout: float = 10.0,
         prefetch: int | None = None,
         block: float = 1.0,
+        ack_delay: float = 0.005,
         worker_id: str | None = None,
     ) -> None:
         if max_attempts < 1:
@@ -120,6 +124,9 @@ class Worker:
         self._acks: list[Entry] = []
         self._ack_task: asyncio.Task[None] | None = None
         self._ack_lock = asyncio.Lock()
+        self._ack_wake = asyncio.Event()
+        self._acking = 0  # handled, their acks not yet written
+        self.ack_delay = ack_delay
         self._room = asyncio.Event()
         self._stop = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
@@ -250,7 +257,7 @@ class Worker:
 
     async def _read_loop(self) -> None:
         while not self._stop.is_set():
-            room = self.prefetch - len(self._ids)
+            room = self.prefetch - (len(self._ids) - self._acking)
             if room <= 0:
                 self._room.clear()
                 await self._room.wait()
@@ -394,13 +401,21 @@ class Worker:
     # --- acknowledging ----------------------------------------------------------------------
 
     def _ack(self, entry: Entry) -> None:
-        """Acknowledge soon: acks finishing in the same loop iteration share one write."""
+        """Acknowledge soon: acks finishing within ``ack_delay`` share one write."""
         self._acks.append(entry)
+        self._acking += 1
+        self._room.set()  # handled: its place in the read-ahead is free already
         if self._ack_task is None or self._ack_task.done():
             self._ack_task = asyncio.create_task(self._ack_soon())
+        elif len(self._acks) >= _ACK_BATCH:
+            self._ack_wake.set()
 
     async def _ack_soon(self) -> None:
-        await asyncio.sleep(0)
+        # A few milliseconds turn many small writes into one (the event is handled already:
+        # only its removal from the queue waits; a crash meanwhile runs it again, harmlessly).
+        self._ack_wake.clear()
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._ack_wake.wait(), self.ack_delay)
         await self._flush_acks()
 
     async def _flush_acks(self) -> None:
@@ -418,6 +433,7 @@ class Worker:
                         if pause is None:
                             break  # left unacknowledged: handled again after a restart
                         await asyncio.sleep(pause)
+                self._acking -= len(batch)
                 for entry in batch:
                     self._forget(entry)
 

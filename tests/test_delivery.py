@@ -255,6 +255,10 @@ async def test_healthz_reports_the_queue_and_the_worker(tmp_path: Path) -> None:
         assert bot.runtime is not None
         assert bot.runtime.worker is not None
         await emulator.wait_until(lambda: bot.runtime.worker.running == 1)  # type: ignore[union-attr]
+        for _ in range(200):  # bounded: the join's acknowledgement lands within milliseconds
+            if (await bot.runtime.store.stats()).depth == 2:
+                break
+            await asyncio.sleep(0.01)
         url = (emulator.sender.webhook_url or "").replace("/callback", "/healthz")
         async with aiohttp.ClientSession() as session, session.get(url) as resp:
             report = await resp.json()
