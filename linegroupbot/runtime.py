@@ -4,7 +4,7 @@ A :class:`~linegroupbot.Bot` is what the bot *is* (routers, settings, plugins); 
 :class:`Runtime` runs it in one of three roles:
 
 - ``"all"`` (the default): receive webhooks and handle events, in one process;
-- ``"receiver"``: verify, parse, dedupe, enqueue and answer; handle nothing;
+- ``"receiver"``: verify, dedupe, enqueue and answer; handle nothing;
 - ``"worker"``: handle what receivers queued; serve only ``GET /healthz``.
 
 Receivers and workers share the store: any number of each, on any machines, with Redis.

@@ -6,12 +6,16 @@ import shutil
 import socket
 import subprocess
 import time
+import uuid
 from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
 
 import pytest
 
 from linegroupbot import LineClient, RetryPolicy
 from linegroupbot.emulator import Emulator
+from linegroupbot.stores import MemoryStore, Store, open_store
+from tests.helpers import Opener
 
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, total_timeout=5.0)
 
@@ -61,3 +65,31 @@ def redis_url() -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
+async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
+    """Opens stores on one backend (4 shards); every store it opens shares the same data,
+    as two workers' would: memory (one object), SQLite (a file), Redis (a key prefix)."""
+    opened: list[Store] = []
+    shared: MemoryStore | None = None
+    if request.param == "redis":
+        base = request.getfixturevalue("redis_url")
+        url = f"{base}?prefix=test-{uuid.uuid4().hex[:8]}:&shards=4"
+    elif request.param == "sqlite":
+        url = f"sqlite:///{tmp_path}/store.db?shards=4"
+    else:
+        url = "memory://?shards=4"
+        shared = MemoryStore(shards=4)
+
+    async def open_one() -> Store:
+        store = shared if shared is not None else open_store(url)
+        await store.open()
+        opened.append(store)
+        return store
+
+    try:
+        yield open_one
+    finally:
+        for store in opened:
+            await store.close()

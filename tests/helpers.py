@@ -5,11 +5,16 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 
+from linegroupbot.stores import Store
 from tests.payloads import body
+
+Opener = Callable[[], Awaitable[Store]]
+"""Opens a store of the backend under test; every store it opens shares the same data."""
 
 SECRET = "test-channel-secret"
 TOKEN = "test-access-token"

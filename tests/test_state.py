@@ -3,42 +3,15 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
-from pathlib import Path
 
 import attrs
 import pytest
 
 from linegroupbot import Bot, Context, NoUserIdError
 from linegroupbot.state import State
-from linegroupbot.stores import MemoryStore, Store, open_store
+from linegroupbot.stores import MemoryStore, Store
 from linegroupbot.testing import connect
-
-Opener = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture(params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)])
-async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
-    """Opens stores on one backend that share their data (as two workers would)."""
-    opened: list[Store] = []
-    shared = MemoryStore() if request.param == "memory" else None
-    if request.param == "redis":
-        url = f"{request.getfixturevalue('redis_url')}?prefix=state-{uuid.uuid4().hex[:8]}:"
-    else:
-        url = f"sqlite:///{tmp_path}/state.db"
-
-    async def open_one() -> Store:
-        store = shared if shared is not None else open_store(url)
-        await store.open()
-        opened.append(store)
-        return store
-
-    try:
-        yield open_one
-    finally:
-        for store in opened:
-            await store.close()
+from tests.helpers import Opener
 
 
 @attrs.define

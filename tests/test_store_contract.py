@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,37 +22,7 @@ from linegroupbot.stores import (
     redact_url,
     shard_of,
 )
-
-Opener = Callable[[], Awaitable[Store]]
-
-
-@pytest.fixture(
-    params=["memory", "sqlite", pytest.param("redis", marks=pytest.mark.redis)],
-)
-async def opener(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Opener]:
-    """Opens stores on one backend; every store it opens shares the same data."""
-    opened: list[Store] = []
-    shared: MemoryStore | None = None
-    if request.param == "redis":
-        base = request.getfixturevalue("redis_url")
-        url = f"{base}?prefix=contract-{uuid.uuid4().hex[:8]}:&shards=4"
-    elif request.param == "sqlite":
-        url = f"sqlite:///{tmp_path}/store.db?shards=4"
-    else:
-        url = "memory://?shards=4"
-        shared = MemoryStore(shards=4)
-
-    async def open_one() -> Store:
-        store = shared if shared is not None else open_store(url)
-        await store.open()
-        opened.append(store)
-        return store
-
-    try:
-        yield open_one
-    finally:
-        for store in opened:
-            await store.close()
+from tests.helpers import Opener
 
 
 def item(n: int, chat: str = "Cgroup1", *, event_id: str | None = "auto") -> QueuedEvent:
