@@ -24,6 +24,7 @@ from .messages import Sendable
 from .routing import Router
 from .runtime import Role, Runtime
 from .schedule import ScheduledPush, When, cancel, pending, schedule
+from .state import State
 from .stores import Store
 
 __all__ = ["BOT_KEY", "DEFAULT_RUN_STORE", "Bot", "Plugin"]
@@ -58,7 +59,9 @@ class Bot(Router):
     the delivery concepts page). State (``ctx.chat_state``, ``ctx.member_state``) lives
     in the same store; a chat's is forgotten when the bot leaves it, a member's when they
     leave, unless ``clear_state_on_leave=False``. ``track_rosters`` keeps ``ctx.roster``
-    from events (one store write per member newly seen).
+    from events (one store write per member newly seen). Edits of a message are
+    remembered for ``edit_memory`` seconds so that an edit older than one already handled
+    (LINE may deliver them out of order) is skipped, unless ``skip_stale_edits=False``.
     """
 
     def __init__(
@@ -80,6 +83,8 @@ class Bot(Router):
         lease_ttl: float = 15.0,
         clear_state_on_leave: bool = True,
         track_rosters: bool = True,
+        skip_stale_edits: bool = True,
+        edit_memory: float = 7 * 24 * 3600,
         retry: RetryPolicy | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
@@ -104,6 +109,8 @@ class Bot(Router):
         self.lease_ttl = lease_ttl
         self.clear_state_on_leave = clear_state_on_leave
         self.track_rosters = track_rosters
+        self.skip_stale_edits = skip_stale_edits
+        self.edit_memory = edit_memory
         self._roster_seen: set[tuple[str, str]] = set()
         self.retry = retry
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
@@ -319,6 +326,11 @@ class Bot(Router):
             ctx.track_rosters = self.track_rosters
             if self.track_rosters and ctx.store is not None:
                 await self._track_roster(ctx, event)
+            if isinstance(event, ev.MessageEditedEvent) and ctx.store is not None:
+                ctx.is_latest_edit = await _record_edit(ctx.store, event, self.edit_memory)
+                if not ctx.is_latest_edit and self.skip_stale_edits:
+                    ctx.log.info("edit_stale_skipped", message_id=event.message.id)
+                    return
             try:
                 handled = await self.dispatch(ctx)
             except asyncio.CancelledError:
@@ -415,6 +427,29 @@ class Bot(Router):
                 detail="accepted events die with this process; use sqlite:/// or redis://",
             )
         await runtime.serve(host, port, path=path)
+
+
+class _StaleEdit(Exception):
+    pass
+
+
+async def _record_edit(store: Store, event: ev.MessageEditedEvent, ttl: float) -> bool:
+    """Remember the newest edit time of the message; whether this edit is (one of) the newest."""
+    chat_id = event.chat_id
+    if chat_id is None:
+        return True
+    stamp = event.timestamp
+
+    def newest(seen: int | None) -> int:
+        if seen is not None and seen > stamp:
+            raise _StaleEdit
+        return stamp
+
+    try:
+        await State(store, chat_id)[f"edit:{event.message.id}"].update(newest, ttl=ttl)
+    except _StaleEdit:
+        return False
+    return True
 
 
 async def _clear_left_state(store: Store, event: ev.Event) -> None:

@@ -90,7 +90,9 @@ class Context:
     """One event, the client to answer it with, and a logger bound to it.
 
     ``attempt`` is 1 the first time the event is handled and more when it is handled
-    again (a handler raised, or a worker died before finishing it).
+    again (a handler raised, or a worker died before finishing it). For a message edit,
+    ``is_latest_edit`` says whether it is the newest edit of that message seen so far
+    (``None`` for other events, or without a store).
     """
 
     __slots__ = (
@@ -106,6 +108,7 @@ class Context:
         "data",
         "event",
         "ext",
+        "is_latest_edit",
         "match",
         "store",
         "track_rosters",
@@ -131,6 +134,7 @@ class Context:
         self.ext = Extensions(self, extensions or {})
         self._replied = False
         self.attempt = 1
+        self.is_latest_edit: bool | None = None
         self.store = store
         self.track_rosters = True
         self._on_schedule = on_schedule
@@ -197,7 +201,10 @@ class Context:
     @property
     def message(self) -> ev.MessageContent | None:
         """The message content of a message event."""
-        return self.event.message if isinstance(self.event, ev.MessageEvent) else None
+        event = self.event
+        if isinstance(event, ev.MessageEvent | ev.MessageEditedEvent):
+            return event.message
+        return None
 
     @property
     def text(self) -> str | None:

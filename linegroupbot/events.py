@@ -495,6 +495,21 @@ class MessageEvent(Event):
 
 
 @attrs.frozen(kw_only=True)
+class MessageEditedEvent(Event):
+    """A member edited a text message in a group (LINE has no edits in 1:1 chats).
+
+    ``message`` is the message as edited: the original message's ``id`` with the new text
+    and mentions. Edits of one message may arrive out of order: the one with the largest
+    ``timestamp`` is the latest (the framework tells handlers, see the events guide).
+    """
+
+    message: MessageContent
+    reply_token: str | None = None
+
+    type: ClassVar[str] = "messageEdited"
+
+
+@attrs.frozen(kw_only=True)
 class UnsendEvent(Event):
     """A user unsent a message."""
 
@@ -675,6 +690,7 @@ class UnknownEvent(Event):
 
 KNOWN_EVENT_TYPES: tuple[type[Event], ...] = (
     MessageEvent,
+    MessageEditedEvent,
     UnsendEvent,
     FollowEvent,
     UnfollowEvent,

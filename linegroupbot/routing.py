@@ -77,6 +77,36 @@ def _combine(filters: Iterable[Filter | None]) -> Filter | None:
     return result
 
 
+def _message_filters(
+    text: str | Iterable[str] | None,
+    startswith: str | Iterable[str] | None,
+    regex: str | re.Pattern[str] | None,
+    command: str | Iterable[str] | None,
+    message_type: str | Iterable[str] | None,
+    scope: ScopeArg,
+    mentions_bot: bool | None,
+    user_id: str | Iterable[str] | None,
+    chat_id: str | Iterable[str] | None,
+    step: str | Iterable[str] | None,
+    chat_step: str | Iterable[str] | None,
+    filters: FilterLike | Iterable[FilterLike] | None,
+) -> list[Filter | None]:
+    """The filters ``on_message`` and ``on_message_edited`` build from their arguments."""
+    return [
+        Scope(scope) if scope is not None else None,
+        MessageType(message_type) if message_type is not None else None,
+        Text(text) if text is not None else None,
+        StartsWith(startswith) if startswith is not None else None,
+        Command(command) if command is not None else None,
+        Regex(regex) if regex is not None else None,
+        MentionsBot(mentions_bot) if mentions_bot is not None else None,
+        UserId(user_id) if user_id is not None else None,
+        ChatId(chat_id) if chat_id is not None else None,
+        *_steps(step, chat_step),
+        *_extra(filters),
+    ]
+
+
 def _steps(step: str | Iterable[str] | None, chat_step: str | Iterable[str] | None) -> list[Filter]:
     found: list[Filter] = []
     if step is not None:
@@ -217,6 +247,7 @@ class Router:
         chat_id: str | Iterable[str] | None = None,
         step: str | Iterable[str] | None = None,
         chat_step: str | Iterable[str] | None = None,
+        edits: bool = False,
         filters: Filters = None,
     ) -> Register: ...
     def on_message(
@@ -234,6 +265,7 @@ class Router:
         chat_id: str | Iterable[str] | None = None,
         step: str | Iterable[str] | None = None,
         chat_step: str | Iterable[str] | None = None,
+        edits: bool = False,
         filters: Filters = None,
     ) -> Any:
         """Handle message events; every given filter must pass.
@@ -241,22 +273,63 @@ class Router:
         ``command="who"`` matches ``/who`` and ``!who`` (see ``Bot(command_prefixes=)``)
         and puts the parsed command in ``ctx.command``; ``regex`` puts the match in
         ``ctx.match``. ``step`` matches the sender's conversation step, ``chat_step``
-        the chat's (``"*"``: any step).
+        the chat's (``"*"``: any step). ``edits=True`` also runs the handler for edits of
+        messages (``messageEdited``; see :meth:`on_message_edited`).
         """
-        found: list[Filter | None] = [
-            Scope(scope) if scope is not None else None,
-            MessageType(message_type) if message_type is not None else None,
-            Text(text) if text is not None else None,
-            StartsWith(startswith) if startswith is not None else None,
-            Command(command) if command is not None else None,
-            Regex(regex) if regex is not None else None,
-            MentionsBot(mentions_bot) if mentions_bot is not None else None,
-            UserId(user_id) if user_id is not None else None,
-            ChatId(chat_id) if chat_id is not None else None,
-            *_steps(step, chat_step),
-            *_extra(filters),
-        ]
-        return self._decorate(callback, (ev.MessageEvent,), found)
+        found = _message_filters(
+            text, startswith, regex, command, message_type, scope, mentions_bot,
+            user_id, chat_id, step, chat_step, filters,
+        )  # fmt: skip
+        kinds = (ev.MessageEvent, ev.MessageEditedEvent) if edits else (ev.MessageEvent,)
+        return self._decorate(callback, kinds, found)
+
+    @overload
+    def on_message_edited(self, callback: H, /) -> H: ...
+    @overload
+    def on_message_edited(
+        self,
+        *,
+        text: str | Iterable[str] | None = None,
+        startswith: str | Iterable[str] | None = None,
+        regex: str | re.Pattern[str] | None = None,
+        command: str | Iterable[str] | None = None,
+        message_type: str | Iterable[str] | None = None,
+        scope: ScopeArg = None,
+        mentions_bot: bool | None = None,
+        user_id: str | Iterable[str] | None = None,
+        chat_id: str | Iterable[str] | None = None,
+        step: str | Iterable[str] | None = None,
+        chat_step: str | Iterable[str] | None = None,
+        filters: Filters = None,
+    ) -> Register: ...
+    def on_message_edited(
+        self,
+        callback: Handler | None = None,
+        *,
+        text: str | Iterable[str] | None = None,
+        startswith: str | Iterable[str] | None = None,
+        regex: str | re.Pattern[str] | None = None,
+        command: str | Iterable[str] | None = None,
+        message_type: str | Iterable[str] | None = None,
+        scope: ScopeArg = None,
+        mentions_bot: bool | None = None,
+        user_id: str | Iterable[str] | None = None,
+        chat_id: str | Iterable[str] | None = None,
+        step: str | Iterable[str] | None = None,
+        chat_step: str | Iterable[str] | None = None,
+        filters: Filters = None,
+    ) -> Any:
+        """Handle edits of text messages (groups only), with the filters of :meth:`on_message`.
+
+        The filters see the message as edited. ``ctx.is_latest_edit`` says whether this is
+        the newest edit of that message seen so far; older ones (LINE may deliver edits out
+        of order) do not reach handlers unless ``Bot(skip_stale_edits=False)``.
+        """
+        found = _message_filters(
+            text, startswith, regex, command, message_type, scope, mentions_bot,
+            user_id, chat_id, step, chat_step, filters,
+        )  # fmt: skip
+        return self._decorate(callback, (ev.MessageEditedEvent,), found)
 
     def _simple(
         self,

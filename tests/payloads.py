@@ -102,6 +102,13 @@ EVENTS: dict[str, dict[str, Any]] = {
         for i, (kind, message) in enumerate(MESSAGES.items())
     },
     "unsend": _event("unsend", 20, GROUP_SOURCE, unsend={"messageId": "500000000000000001"}),
+    "messageEdited": _event(
+        "messageEdited",
+        19,
+        GROUP_SOURCE,
+        replyToken="rt-edit",
+        message={"type": "text", "id": "500000000000000001", "quoteToken": "q", "text": "fixed"},
+    ),
     "follow": _event("follow", 21, USER_SOURCE, replyToken="rt-f", follow={"isUnblocked": True}),
     "unfollow": _event("unfollow", 22, USER_SOURCE),
     "join": _event("join", 23, {"type": "group", "groupId": GROUP}, replyToken="rt-join"),

@@ -361,3 +361,18 @@ async def test_state_and_schedule_snippet_across_a_restart(tmp_path: Path) -> No
     finally:
         await line.stop()
     assert texts().count("Tea time") == 1
+
+
+async def test_edits_snippet() -> None:
+    bot = _snippet_module("edits.py").bot
+    async with connect(bot) as line:
+        group = await line.create_group("Team", ["Alice"])
+        said = await line.say(group, "Alice", "/poll Lunch? A, B")
+        assert (await line.wait_for_bot_messages(group))[0]["text"] == "Poll: Lunch? A, B"
+        await line.edit(group, "Alice", said["message"]["id"], "/poll Lunch? A, B, C")
+        [updated] = await line.wait_for_bot_messages(group)
+        assert updated["text"] == "Poll updated: Lunch? A, B, C"
+        said = await line.say(group, "Alice", "echo helo")
+        assert (await line.wait_for_bot_messages(group))[0]["text"] == "helo"
+        await line.edit(group, "Alice", said["message"]["id"], "echo hello")
+        assert (await line.wait_for_bot_messages(group))[0]["text"] == "hello"

@@ -18,6 +18,7 @@ from tests.payloads import ALICE, BOB, BOT_ID, EVENTS, GROUP, MESSAGES, ROOM, bo
 
 EXPECTED_CLASS = {
     "unsend": ev.UnsendEvent,
+    "messageEdited": ev.MessageEditedEvent,
     "follow": ev.FollowEvent,
     "unfollow": ev.UnfollowEvent,
     "join": ev.JoinEvent,

@@ -338,6 +338,74 @@ class Emulator:
             message["quotedMessageId"] = quote
         return await self._post(chat, user, message)
 
+    def edit_event(
+        self,
+        chat: str | Chat,
+        user: str | User,
+        message_id: str,
+        text: str,
+        *,
+        timestamp: int | None = None,
+    ) -> dict[str, Any]:
+        """A member's edit of their own text message, as LINE sends it (not delivered yet).
+
+        The timeline shows the new text, marked edited. Build several and pass them to
+        :meth:`deliver` in any order to test edits that arrive out of order.
+        """
+        chat, user = self._chat(chat), self._user(user)
+        self._require_member(chat, user)
+        if chat.kind != "group":
+            raise ValueError("LINE lets members edit messages in groups only")
+        entry = next(
+            (
+                e
+                for e in self.world.timeline
+                if e.chat_id == chat.chat_id
+                and e.kind == "member"
+                and e.message.get("id") == message_id
+            ),
+            None,
+        )
+        if entry is None or entry.message.get("type") != "text":
+            raise ValueError(f"no text message {message_id} in this chat to edit")
+        if entry.sender != user.user_id:
+            raise ValueError("members can edit only their own messages")
+        message: dict[str, Any] = {
+            "type": "text",
+            "id": message_id,
+            "quoteToken": entry.message.get("quoteToken") or self.world.next_message_id(),
+            "text": text,
+        }
+        mention = self.world.mentions_in(chat, text)
+        if mention:
+            message["mention"] = mention
+        entry.message = {**entry.message, **message}
+        entry.edited = True
+        event = self.world.event("messageEdited", chat, user.user_id, reply=True, message=message)
+        if timestamp is not None:
+            event["timestamp"] = timestamp
+        self.changed()
+        return event
+
+    async def edit(
+        self,
+        chat: str | Chat,
+        user: str | User,
+        message_id: str,
+        text: str,
+        *,
+        timestamp: int | None = None,
+    ) -> dict[str, Any]:
+        """A member edits their own text message (groups only): the bot gets ``messageEdited``."""
+        event = self.edit_event(chat, user, message_id, text, timestamp=timestamp)
+        await self._send(self._chat(chat), [event])
+        return event
+
+    async def deliver(self, events: list[dict[str, Any]]) -> Delivery | None:
+        """Send already built events to the bot, in the order given, in one webhook."""
+        self.changed()
+        return await self.sender.deliver(events)
+
     async def send_sticker(
         self, chat: str | Chat, user: str | User, package_id: str = "446", sticker_id: str = "1988"
     ) -> dict[str, Any]:

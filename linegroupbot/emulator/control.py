@@ -114,6 +114,19 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
             if not text:
                 return _bad("say needs some text")
             await emulator.say(chat, str(user), text)
+        elif action == "edit":
+            text = str(body.get("text") or "")
+            message_id = str(body.get("message_id") or "")
+            if not text or not message_id:
+                return _bad("edit needs message_id and text")
+            stamp = body.get("timestamp")
+            await emulator.edit(
+                chat,
+                str(user),
+                message_id,
+                text,
+                timestamp=int(stamp) if isinstance(stamp, int) else None,
+            )
         elif action == "sticker":
             await emulator.send_sticker(chat, str(user))
         elif action == "image":

@@ -67,6 +67,7 @@ class TimelineEntry:
     message: dict[str, Any]
     timestamp: int
     via: str | None = None
+    edited: bool = False
 
 
 @attrs.define
