@@ -27,6 +27,7 @@ import structlog
 from .convert import register_model, structure, unstructure
 from .errors import (
     ErrorDetail,
+    ForbiddenError,
     LineApiError,
     LineConnectionError,
     UnsupportedInScopeError,
@@ -465,7 +466,11 @@ class LineClient:
     # --- messages ---
 
     async def reply(
-        self, reply_token: str, messages: Iterable[Sendable], *, notification_disabled: bool = False
+        self,
+        reply_token: str,
+        messages: Sendable | Iterable[Sendable],
+        *,
+        notification_disabled: bool = False,
     ) -> SendResult:
         """Answer an event with its single-use reply token (free of quota).
 
@@ -482,7 +487,11 @@ class LineClient:
         )
 
     async def push(
-        self, to: str, messages: Iterable[Sendable], *, notification_disabled: bool = False
+        self,
+        to: str,
+        messages: Sendable | Iterable[Sendable],
+        *,
+        notification_disabled: bool = False,
     ) -> SendResult:
         """Send to a user, group or room ID (counts against the monthly quota); idempotent."""
         payload = {
@@ -510,7 +519,7 @@ class LineClient:
     async def multicast(
         self,
         user_ids: Iterable[str],
-        messages: Iterable[Sendable],
+        messages: Sendable | Iterable[Sendable],
         *,
         notification_disabled: bool = False,
     ) -> SendResult:
@@ -541,7 +550,7 @@ class LineClient:
         )
 
     async def broadcast(
-        self, messages: Iterable[Sendable], *, notification_disabled: bool = False
+        self, messages: Sendable | Iterable[Sendable], *, notification_disabled: bool = False
     ) -> SendResult:
         """Send to every friend of the bot (not to groups or rooms); idempotent."""
         payload = {
@@ -558,7 +567,7 @@ class LineClient:
 
     async def narrowcast(
         self,
-        messages: Iterable[Sendable],
+        messages: Sendable | Iterable[Sendable],
         *,
         recipient: Mapping[str, Any] | None = None,
         filter: Mapping[str, Any] | None = None,
@@ -683,7 +692,18 @@ class LineClient:
         start: str | None = None
         while True:
             params = {"start": start} if start else None
-            response = await self._call("GET", path, params=params)
+            try:
+                response = await self._call("GET", path, params=params)
+            except ForbiddenError as error:
+                raise ForbiddenError(
+                    error.status,
+                    f"{error.message}. LINE lists member IDs for verified or premium accounts "
+                    "only: use ctx.roster (kept from events) or ctx.member_count() instead",
+                    details=error.details,
+                    request_id=error.request_id,
+                    method=error.method,
+                    path=error.path,
+                ) from error
             data = response.data or {}
             for member_id in data.get("memberIds") or ():
                 yield member_id

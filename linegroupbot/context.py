@@ -28,7 +28,7 @@ from .errors import (
     UnsupportedInScopeError,
 )
 from .filters import CommandMatch
-from .messages import Sendable
+from .messages import Sendable, normalize
 from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
@@ -363,10 +363,11 @@ class Context:
                 "this event was already replied to (reply tokens are single use): use "
                 "ctx.push_to_chat(), or ctx.reply(..., fallback_to_push=True)"
             )
+        checked = normalize(messages)  # a message LINE would refuse must not use up the token
         self._replied = True
         try:
             return await self.client.reply(
-                token, messages, notification_disabled=notification_disabled
+                token, checked, notification_disabled=notification_disabled
             )
         except LineConnectionError as error:
             if isinstance(error.__cause__, aiohttp.ClientConnectorError):

@@ -252,7 +252,11 @@ class Command(Filter):
         prefix = next((p for p in prefixes if stripped.startswith(p)), None)
         if prefix is None:
             return False
-        head, _, args = stripped[len(prefix) :].partition(" ")
+        rest = stripped[len(prefix) :]
+        # Any whitespace ends the name: "/remind\n10m tea" is the command remind.
+        parts = rest.split(maxsplit=1)
+        head = parts[0] if parts and not rest[:1].isspace() else ""
+        args = parts[1] if len(parts) > 1 and head else ""
         name = head.split("@", 1)[0].casefold()
         if name not in self.names:
             return False

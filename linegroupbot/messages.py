@@ -400,13 +400,19 @@ def _check(message: Message, where: str) -> None:
             _check_action(item.action, f"{where}.quickReply.items[{i}].action")
 
 
-def normalize(messages: Iterable[Sendable]) -> tuple[Message, ...]:
+def normalize(messages: Sendable | Iterable[Sendable]) -> tuple[Message, ...]:
     """Turn ``str`` into :class:`TextMessage` and validate 1 to 5 messages as LINE would.
 
-    Raises :class:`MessageValidationError` naming the offending property.
+    A bare ``str`` (or message) is one message, never a sequence of characters. Raises
+    :class:`MessageValidationError` naming the offending property.
     """
+    items: Iterable[Any] = (
+        messages
+        if isinstance(messages, Iterable) and not isinstance(messages, str)
+        else (messages,)
+    )
     result: list[Message] = []
-    for item in messages:
+    for item in items:
         if isinstance(item, str):
             result.append(TextMessage(text=item))
         elif isinstance(item, MESSAGE_TYPES):

@@ -492,3 +492,28 @@ async def test_narrowcast_is_accepted_and_reports_progress(
     progress = await client.narrowcast_progress(result.request_id)
     assert progress == {"phase": "succeeded", "successCount": 2, "failureCount": 0}
     assert line_emulator.bot_messages(alice.user_id) == [{"type": "text", "text": "sale!"}]
+
+
+async def test_a_bare_string_is_one_text_message_everywhere(
+    line_emulator: Emulator, client: LineClient
+) -> None:
+    group = await line_emulator.create_group("G", ["Alice"], invite_bot=False)
+    group.bot_in = True
+    await client.push(group.chat_id, "hello")
+    await client.push(group.chat_id, messages.TextMessage(text="one object"))
+    assert [m["text"] for m in line_emulator.bot_messages(group)] == ["hello", "one object"]
+    assert messages.normalize("a long sentence of many characters") == (
+        messages.TextMessage(text="a long sentence of many characters"),
+    )
+
+
+async def test_member_ids_403_says_what_to_use_instead(
+    line_emulator: Emulator, client: LineClient
+) -> None:
+    group = await line_emulator.create_group("G", ["Alice"], invite_bot=False)
+    group.bot_in = True
+    with pytest.raises(ForbiddenError) as info:
+        [uid async for uid in client.group_member_ids(group.chat_id)]
+    assert info.value.status == 403
+    assert "verified or premium" in str(info.value)
+    assert "ctx.roster" in str(info.value)

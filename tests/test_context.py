@@ -371,3 +371,26 @@ async def test_a_reply_that_never_reached_line_keeps_the_token_usable() -> None:
         assert ctx.reply_token == event("message_text")["replyToken"]
         with pytest.raises(LineConnectionError):  # tried again, not refused as "already used"
             await ctx.reply("second try")
+
+
+async def test_a_reply_local_validation_refuses_keeps_the_token_usable() -> None:
+    from linegroupbot import MessageValidationError
+
+    bot = Bot()
+    outcome: list[str] = []
+
+    @bot.on_message
+    async def handler(ctx: Context) -> None:
+        try:
+            await ctx.reply("")
+        except MessageValidationError:
+            outcome.append("refused")
+        await ctx.reply("fixed")
+        outcome.append("replied")
+
+    async with connect(bot) as line:
+        group = await line.create_group("G", ["Alice"])
+        await line.say(group, "Alice", "hi")
+        [reply] = await line.wait_for_bot_messages(group)
+    assert outcome == ["refused", "replied"]
+    assert reply["text"] == "fixed"

@@ -35,15 +35,19 @@ async def test_first_seen_once(store: RedisDedupeStore) -> None:
     assert await store.first_seen("01B") is True
 
 
-async def test_keys_expire_after_the_ttl(redis_url: str) -> None:
+async def test_keys_expire_after_the_ttl_and_a_callers_client_stays_open(redis_url: str) -> None:
     client = Redis.from_url(redis_url)
     store = RedisDedupeStore(client, ttl=90, prefix="ttl-test:")
     try:
         await store.first_seen("01C")
         remaining = await client.ttl("ttl-test:01C")
         assert 0 < remaining <= 90
-    finally:
+        connection = await client.client_id()
         await store.close()
+        # The store left the caller's client alone: the same connection still answers.
+        assert await client.client_id() == connection
+    finally:
+        await client.aclose()
 
 
 async def test_processes_share_what_they_have_seen(redis_url: str) -> None:

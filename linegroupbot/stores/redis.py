@@ -185,11 +185,14 @@ class RedisDedupeStore:
         self.client = client
         self.ttl = ttl
         self.prefix = prefix
+        self._owns_client = False
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisDedupeStore:
         """A store with its own client for ``url`` (closed by :meth:`close`)."""
-        return cls(_client(url), **options)
+        store = cls(_client(url), **options)
+        store._owns_client = True
+        return store
 
     async def first_seen(self, event_id: str) -> bool:
         """Record ``event_id``; true unless another process or delivery recorded it first."""
@@ -197,8 +200,9 @@ class RedisDedupeStore:
         return bool(created)
 
     async def close(self) -> None:
-        """Close the Redis connection pool."""
-        await self.client.aclose()
+        """Close the Redis client if this store made it (a client you passed in stays yours)."""
+        if self._owns_client:
+            await self.client.aclose()
 
 
 class RedisStore:
