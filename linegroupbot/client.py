@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import email.utils
 import os
 import random
 import time
@@ -186,7 +187,10 @@ class RetryPolicy:
     """How calls are retried: 429, 5xx and connection errors, with jittered backoff.
 
     ``attempts`` counts the first try; ``total_timeout`` bounds the time spent in all
-    tries and waits. ``Retry-After`` from LINE is honored (capped by ``max_delay``).
+    tries and waits; between tries the wait doubles from ``base_delay`` up to ``max_delay``,
+    with equal jitter (a random wait between half of that and all of it). A ``Retry-After``
+    from LINE (seconds or an HTTP date) is honored as given; when it is longer than what
+    is left of ``total_timeout``, the call gives up at once and says so.
     ``RetryPolicy.off()`` disables retries.
     """
 
@@ -202,9 +206,9 @@ class RetryPolicy:
         return cls(attempts=1)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait after failed ``attempt`` (1-based): full jitter, or Retry-After."""
+        """Seconds to wait after failed ``attempt`` (1-based): equal jitter, or Retry-After."""
         if retry_after is not None:
-            return min(max(retry_after, 0.0), self.max_delay)
+            return max(retry_after, 0.0)
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
         return random.uniform(ceiling / 2, ceiling)
 
@@ -250,7 +254,14 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
     try:
         return float(value)
     except ValueError:
+        pass
+    try:  # an HTTP date: wait until then
+        moment = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
         return None
+    if moment.tzinfo is None:
+        return None
+    return max(0.0, moment.timestamp() - time.time())
 
 
 def _error_from(
@@ -433,8 +444,15 @@ class LineClient:
             )
             delay = policy.delay(attempt, api_error.retry_after)
             if retryable and attempt < attempts and time.monotonic() + delay < deadline:
+                log.info("api_call_retrying", status=status, attempt=attempt, delay=round(delay, 3))
                 await asyncio.sleep(delay)
                 continue
+            if retryable and attempt < attempts and api_error.retry_after is not None:
+                api_error.message += (
+                    f" (LINE asked to retry after {api_error.retry_after:g} s, more than is left "
+                    f"of this call's {policy.total_timeout:g} s budget: try again later, or raise "
+                    "RetryPolicy(total_timeout=))"
+                )
             raise api_error
 
     async def _send(

@@ -474,6 +474,7 @@ class Router:
     async def dispatch(self, ctx: Context) -> bool:
         """Offer the event to this router's entries; whether a handler handled it."""
         if self.filter is not None and not await self.filter.check(ctx):
+            ctx.command = ctx.match = None  # what a failed chain found belongs to nobody
             return False
         try:
             return await run_middleware(self.middleware, ctx, self._dispatch_entries)
@@ -493,20 +494,26 @@ class Router:
         return None
 
     async def _dispatch_entries(self, ctx: Context) -> bool:
+        # What filters find (ctx.command, ctx.match) reaches only the handler that wins: a
+        # chain that fails, or a handler that skips, leaves them as they were before it.
+        found = (ctx.command, ctx.match)
         for entry in self.entries:
             if isinstance(entry, Router):
                 if await entry.dispatch(ctx):
                     return True
+                ctx.command, ctx.match = found
                 continue
             if not isinstance(ctx.event, entry.event_types):
                 continue
             if entry.filter is not None and not await entry.filter.check(ctx):
+                ctx.command, ctx.match = found
                 continue
             ctx.handler_name = entry.name
             try:
                 await entry.callback(ctx)
             except SkipHandler:
                 ctx.handler_name = None
+                ctx.command, ctx.match = found
                 continue
             return True
         return False

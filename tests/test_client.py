@@ -390,8 +390,51 @@ def test_backoff_grows_and_is_capped() -> None:
     for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (6, 4.0)]:
         for _ in range(20):
             assert ceiling / 2 <= policy.delay(attempt, None) <= ceiling
-    assert policy.delay(1, 100.0) == 4.0
+    assert policy.delay(1, 100.0) == 100.0  # LINE's Retry-After is honoured, not capped
     assert policy.delay(1, -1.0) == 0.0
+
+
+async def test_retry_after_longer_than_max_delay_is_waited_in_full(
+    line_emulator: Emulator,
+) -> None:
+    group = await _group(line_emulator)
+    line_emulator.fail_next(f"/v2/bot/group/{group}/summary", status=429, retry_after=0.3)
+    policy = RetryPolicy(attempts=2, base_delay=0.001, max_delay=0.05, total_timeout=10)
+    async with LineClient(
+        line_emulator.settings.access_token, api_base_url=line_emulator.url, retry=policy
+    ) as client:
+        with capture_logs() as logs:
+            await client.group_summary(group)
+    [retry] = [e for e in logs if e["event"] == "api_call_retrying"]
+    assert retry["delay"] == 0.3
+
+
+async def test_retry_after_beyond_the_budget_gives_up_at_once_and_says_why(
+    line_emulator: Emulator,
+) -> None:
+    group = await _group(line_emulator)
+    line_emulator.fail_next(f"/v2/bot/group/{group}/summary", status=429, retry_after=60)
+    policy = RetryPolicy(attempts=3, total_timeout=5)
+    async with LineClient(
+        line_emulator.settings.access_token, api_base_url=line_emulator.url, retry=policy
+    ) as client:
+        with pytest.raises(RateLimitError) as info:
+            await client.group_summary(group)
+    assert "retry after 60 s" in str(info.value)
+    assert "5 s budget" in str(info.value)
+    assert len(line_emulator.calls_to(f"/v2/bot/group/{group}/summary")) == 1
+
+
+def test_retry_after_may_be_an_http_date() -> None:
+    import email.utils
+
+    from linegroupbot.client import _retry_after
+
+    later = email.utils.formatdate(time.time() + 120, usegmt=True)
+    wait = _retry_after({"Retry-After": later})
+    assert wait is not None
+    assert 100 < wait <= 120
+    assert _retry_after({"Retry-After": "soon"}) is None
 
 
 # --- validation and rate limiting ---

@@ -486,3 +486,23 @@ def test_on_event_without_event_classes_fails_early() -> None:
     bot = Bot("s", "t")
     with pytest.raises(TypeError, match="takes event classes"):
         bot.on_event(lambda ctx: None)  # type: ignore[arg-type]
+
+
+async def test_what_a_failed_filter_chain_found_does_not_reach_later_handlers() -> None:
+    bot = make_bot()
+    seen: list[tuple[str, object, object]] = []
+
+    @bot.on_message(command="poll", mentions_bot=True)  # the command passes, the mention fails
+    async def poll_for_me(ctx: Context) -> None:
+        seen.append(("poll", ctx.command, ctx.match))
+
+    @bot.on_message(regex=r"^/poll (?P<q>.+)$", mentions_bot=True)
+    async def regex_for_me(ctx: Context) -> None:
+        seen.append(("regex", ctx.command, ctx.match))
+
+    @bot.on_message
+    async def anything(ctx: Context) -> None:
+        seen.append(("anything", ctx.command, ctx.match))
+
+    await run(bot, text_event("/poll Lunch?"))
+    assert seen == [("anything", None, None)]
