@@ -129,6 +129,7 @@ class Worker:
         self.ack_delay = ack_delay
         self._room = asyncio.Event()
         self._stop = asyncio.Event()
+        self._leases_done = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._order = sorted(
             range(store.shards), key=lambda s: zlib.crc32(f"{self.id}:{s}".encode())
@@ -162,10 +163,12 @@ class Worker:
     async def stop(self) -> None:
         """Stop reading; let started handlers finish (``drain_timeout``); leave the rest queued."""
         self._stop.set()  # no handler starts from now on
-        for loop_task in self._loops:
-            loop_task.cancel()
-        await asyncio.gather(*self._loops, return_exceptions=True)
-        self._loops = []
+        reader, lease_keeper = self._loops[:1], self._loops[1:]
+        for task in reader:
+            task.cancel()
+        await asyncio.gather(*reader, return_exceptions=True)
+        # The leases stay renewed while handlers drain (``drain_timeout`` may be longer than
+        # ``lease_ttl``): nobody else may take these chats until this worker is done.
         started = set(self._current)
         for task in self._drainers - started:
             task.cancel()  # waiting chats: their events stay queued for another worker
@@ -190,6 +193,9 @@ class Worker:
             except Exception as error:
                 self._log.warning("giveback_failed", error=_describe(error))
             self._unstarted = []
+        self._leases_done.set()
+        await asyncio.gather(*lease_keeper, return_exceptions=True)
+        self._loops = []
         try:
             await self.store.release_shards(self.id, self.owned | self.releasing)
             await self.store.leave(self.id)
@@ -203,9 +209,9 @@ class Worker:
 
     async def _lease_loop(self) -> None:
         interval = self.lease_ttl / 3
-        while not self._stop.is_set():
+        while not self._leases_done.is_set():
             try:
-                await asyncio.wait_for(self._stop.wait(), interval)
+                await asyncio.wait_for(self._leases_done.wait(), interval)
                 return
             except TimeoutError:
                 pass
@@ -235,6 +241,8 @@ class Worker:
             await store.release_shards(self.id, done)
             self.releasing -= done
             self._log.info("shards_released", shards=sorted(done))
+        if self._stop.is_set():
+            return  # stopping: keep what is held renewed, take nothing new
         if len(self.owned) > target:
             extra = sorted(self.owned, key=self._order.index)[target:]
             self.owned -= set(extra)

@@ -525,3 +525,44 @@ def test_settings_that_cannot_work_fail_early() -> None:
             Bot("s", "t", **bad).create_app()  # type: ignore[arg-type]
     with pytest.raises(ConfigurationError, match="needs a store other processes share"):
         Runtime(Bot("s", "t"), role="worker")
+
+
+async def test_a_draining_worker_keeps_its_leases_until_its_handlers_finish(
+    tmp_path: Path,
+) -> None:
+    url = f"sqlite:///{tmp_path}/bot.db"
+    bot = Bot(SECRET, TOKEN, store=url, lease_ttl=0.3, drain_timeout=10, retry_delay=0.01)
+    started = asyncio.Event()
+    release = asyncio.Event()
+
+    @bot.on_event(ev.Event)
+    async def slow(ctx: Context) -> None:
+        started.set()
+        await release.wait()
+
+    runtime = Runtime(bot)
+    await runtime.start()
+    raw = {
+        "type": "follow",
+        "timestamp": 1,
+        "mode": "active",
+        "webhookEventId": "01SLOW",
+        "deliveryContext": {"isRedelivery": False},
+        "source": {"type": "user", "userId": "U1"},
+        "replyToken": "r",
+    }
+    await runtime.store.enqueue([QueuedEvent("01SLOW", "U1", shard_of("U1", 16), raw)])
+    await asyncio.wait_for(started.wait(), 10)
+    stopping = asyncio.create_task(runtime.stop())
+    other = open_store(url)
+    await other.open()
+    try:
+        await asyncio.sleep(1.0)  # over three lease lifetimes pass while the handler runs
+        assert await other.claim_shards("intruder", list(range(16)), 5.0) == []
+        release.set()
+        await stopping
+        # Drained: the shards are handed back at once.
+        assert await other.claim_shards("intruder", list(range(16)), 5.0) == list(range(16))
+    finally:
+        release.set()
+        await other.close()
