@@ -16,7 +16,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -115,6 +115,17 @@ def _cmd_dead_letters(args: argparse.Namespace) -> int:
         )
         return 2
 
+    async def each(ids: list[str], operation: Callable[[str], Awaitable[object]], done: str) -> int:
+        """Apply ``operation`` to each dead letter; exit status 1 if any was unknown."""
+        missing = 0
+        for dead_id in ids:
+            if await operation(dead_id):
+                print(f"{done} {dead_id}")
+            else:
+                print(f"no dead letter {dead_id}")
+                missing += 1
+        return 1 if missing else 0
+
     async def act() -> int:
         await store.open()
         try:
@@ -152,14 +163,7 @@ def _cmd_dead_letters(args: argparse.Namespace) -> int:
                 if not ids:
                     print("name dead letters to replay (IDs from 'list'), or pass --all")
                     return 2
-                missing = 0
-                for dead_id in ids:
-                    if await store.replay(dead_id):
-                        print(f"replayed {dead_id}")
-                    else:
-                        print(f"no dead letter {dead_id}")
-                        missing += 1
-                return 1 if missing else 0
+                return await each(ids, store.replay, "replayed")
             if args.action == "purge":
                 if not args.ids and not args.all:
                     print("name dead letters to delete, or pass --all")
@@ -167,14 +171,7 @@ def _cmd_dead_letters(args: argparse.Namespace) -> int:
                 if args.all:
                     print(f"deleted {await store.purge()} dead letter(s)")
                     return 0
-                missing = 0
-                for dead_id in args.ids:
-                    if await store.purge(dead_id):
-                        print(f"deleted {dead_id}")
-                    else:
-                        print(f"no dead letter {dead_id}")
-                        missing += 1
-                return 1 if missing else 0
+                return await each(args.ids, store.purge, "deleted")
             raise AssertionError(args.action)
         finally:
             await store.close()

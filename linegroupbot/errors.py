@@ -36,6 +36,7 @@ __all__ = [
     "UnauthorizedError",
     "UnsupportedInScopeError",
     "api_error_for_status",
+    "describe_error",
 ]
 
 
@@ -211,3 +212,9 @@ def api_error_for_status(status: int) -> type[LineApiError]:
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, LineApiError)
+
+
+def describe_error(error: BaseException) -> str:
+    """``Type: message`` for logs and health reports (some libraries' reprs drop the message)."""
+    text = str(error)
+    return f"{type(error).__name__}: {text}" if text else type(error).__name__

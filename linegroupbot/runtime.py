@@ -21,7 +21,7 @@ import structlog
 from aiohttp import web
 
 from . import events as ev
-from .errors import ConfigurationError
+from .errors import ConfigurationError, describe_error
 from .schedule import Scheduler
 from .server import WebhookServer
 from .serving import start_site, wait_for_signal
@@ -194,7 +194,7 @@ class Runtime:
         try:
             stats = await self.store.stats()
         except Exception as error:
-            report.update(status="store_unavailable", error=f"{type(error).__name__}: {error}")
+            report.update(status="store_unavailable", error=describe_error(error))
         else:
             report["queue"] = {
                 "depth": stats.depth,

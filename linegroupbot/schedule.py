@@ -24,7 +24,13 @@ import structlog
 
 from .client import begin_retry_keys, end_retry_keys, next_derived_key
 from .convert import unstructure
-from .errors import ConfigurationError, LineApiError, LineConnectionError, RateLimitError
+from .errors import (
+    ConfigurationError,
+    LineApiError,
+    LineConnectionError,
+    RateLimitError,
+    describe_error,
+)
 from .messages import Sendable, normalize
 from .stores.protocol import ScheduledRecord, Store
 
@@ -187,7 +193,7 @@ class Scheduler:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                _log.error("schedule_failed", error=f"{type(error).__name__}: {error}")
+                _log.error("schedule_failed", error=describe_error(error))
                 sent = 0
             if sent < self.batch and not self._stopping:
                 self._wake.clear()

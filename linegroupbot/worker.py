@@ -37,6 +37,7 @@ from .errors import (
     LineGroupBotError,
     RateLimitError,
     ServerError,
+    describe_error,
 )
 from .stores import Entry, Store
 from .stores.protocol import event_id_in
@@ -191,7 +192,7 @@ class Worker:
             try:  # read ahead, never started: their delivery does not count
                 await self.store.giveback(self.id, self._unstarted)
             except Exception as error:
-                self._log.warning("giveback_failed", error=_describe(error))
+                self._log.warning("giveback_failed", error=describe_error(error))
             self._unstarted = []
         self._leases_done.set()
         await asyncio.gather(*lease_keeper, return_exceptions=True)
@@ -200,7 +201,7 @@ class Worker:
             await self.store.release_shards(self.id, self.owned | self.releasing)
             await self.store.leave(self.id)
         except Exception as error:
-            self._log.warning("worker_leave_failed", error=_describe(error))
+            self._log.warning("worker_leave_failed", error=describe_error(error))
         self.owned.clear()
         self.releasing.clear()
         self._log.info("worker_stopped", handled=self.handled)
@@ -220,7 +221,7 @@ class Worker:
             except asyncio.CancelledError:
                 raise
             except Exception as error:
-                self._log.error("lease_renewal_failed", error=_describe(error))
+                self._log.error("lease_renewal_failed", error=describe_error(error))
 
     async def _rebalance(self) -> None:
         store = self.store
@@ -281,7 +282,7 @@ class Worker:
                 raise
             except Exception as error:
                 self.read_failures += 1
-                self.last_error = _describe(error)
+                self.last_error = describe_error(error)
                 self._log.error("queue_read_failed", error=self.last_error)
                 await asyncio.sleep(min(5.0, 0.1 * 2**self.read_failures))
                 continue
@@ -324,7 +325,7 @@ class Worker:
         except asyncio.CancelledError:
             pass  # stopping: what was not acknowledged stays queued for another worker
         except Exception as error:
-            self._log.error("worker_task_failed", key=key, error=_describe(error))
+            self._log.error("worker_task_failed", key=key, error=describe_error(error))
         finally:
             if self._chats.get(key) is queue:
                 del self._chats[key]
@@ -369,7 +370,7 @@ class Worker:
                 raise
             except Exception as error:
                 if tries >= self.max_attempts or not is_retryable(error):
-                    await self._dead_letter(entry, _describe(error), attempts=attempt)
+                    await self._dead_letter(entry, describe_error(error), attempts=attempt)
                     return
                 delay = self.retry_delay * 2 ** (tries - 1)
                 self._log.info(
@@ -392,7 +393,7 @@ class Worker:
                 await self.store.dead_letter(entry, raw=entry.json(), key=entry.key, error=error)
                 break
             except Exception as failure:
-                self._log.error("dead_letter_failed", error=_describe(failure))
+                self._log.error("dead_letter_failed", error=describe_error(failure))
                 if pause is None:
                     raise
                 await asyncio.sleep(pause)
@@ -437,7 +438,9 @@ class Worker:
                         await self.store.ack(batch)
                         break
                     except Exception as error:
-                        self._log.error("ack_failed", error=_describe(error), events=len(batch))
+                        self._log.error(
+                            "ack_failed", error=describe_error(error), events=len(batch)
+                        )
                         if pause is None:
                             break  # left unacknowledged: handled again after a restart
                         await asyncio.sleep(pause)
@@ -459,12 +462,6 @@ class Worker:
             "read_failures": self.read_failures,
             "last_error": self.last_error,
         }
-
-
-def _describe(error: BaseException) -> str:
-    """``Type: message`` (some libraries' reprs drop the message)."""
-    text = str(error)
-    return f"{type(error).__name__}: {text}" if text else type(error).__name__
 
 
 def _event_id(entry: Entry | None) -> str | None:

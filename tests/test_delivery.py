@@ -21,10 +21,10 @@ from linegroupbot import Bot, Context, NoUserIdError
 from linegroupbot import events as ev
 from linegroupbot.emulator import Emulator
 from linegroupbot.runtime import Runtime
-from linegroupbot.stores import MemoryStore, QueuedEvent, open_store, shard_of
+from linegroupbot.stores import MemoryStore, open_store
 from linegroupbot.testing import connect
 from linegroupbot.worker import is_retryable
-from tests.helpers import SECRET, TOKEN, sign
+from tests.helpers import SECRET, TOKEN, queued, sign
 
 FAST = {"retry_delay": 0.01, "lease_ttl": 1.5}
 
@@ -403,21 +403,7 @@ async def test_graceful_restarts_do_not_use_up_deliveries(
         runtime = Runtime(bot)
         await runtime.start()
         if restart == 0:
-            raws = [
-                {
-                    "type": "follow",
-                    "timestamp": 1,
-                    "mode": "active",
-                    "webhookEventId": f"01EV{n:04d}",
-                    "deliveryContext": {"isRedelivery": False},
-                    "source": {"type": "user", "userId": "Ualice"},
-                    "replyToken": "r",
-                }
-                for n in range(12)
-            ]
-            items = [
-                QueuedEvent(r["webhookEventId"], "Ualice", shard_of("Ualice", 16), r) for r in raws
-            ]
+            items = [queued("follow", f"01EV{n:04d}") for n in range(12)]
             await runtime.store.enqueue(items)
         before = len(handled)
         for _ in range(200):  # bounded: until this process handled one more
@@ -443,15 +429,7 @@ async def test_graceful_restarts_do_not_use_up_deliveries(
 
 async def test_an_event_whose_workers_keep_dying_is_dead_lettered() -> None:
     store = MemoryStore()
-    raw = {
-        "type": "unfollow",
-        "timestamp": 1,
-        "mode": "active",
-        "webhookEventId": "01CRASH",
-        "deliveryContext": {"isRedelivery": False},
-        "source": {"type": "user", "userId": "U1"},
-    }
-    await store.enqueue([QueuedEvent("01CRASH", "U1", shard_of("U1", 16), raw)])
+    await store.enqueue([queued("unfollow", "01CRASH")])
     all_shards = list(range(16))
     assert await store.claim_shards("ghost", all_shards, 0.05) == all_shards
     assert len(await store.read("ghost", all_shards, exclude=(), count=10, block=0)) == 1
@@ -496,16 +474,7 @@ async def test_workers_recover_when_redis_lost_its_consumer_groups(redis_url: st
             await redis.delete(*[f"{prefix}q:{n}" for n in range(16)])
         finally:
             await redis.aclose()
-        raw = {
-            "type": "follow",
-            "timestamp": 1,
-            "mode": "active",
-            "webhookEventId": "01AFTER",
-            "deliveryContext": {"isRedelivery": False},
-            "source": {"type": "user", "userId": "U1"},
-            "replyToken": "r",
-        }
-        await runtime.store.enqueue([QueuedEvent("01AFTER", "U1", shard_of("U1", 16), raw)])
+        await runtime.store.enqueue([queued("follow", "01AFTER")])
         for _ in range(300):  # bounded: about 6 s
             if seen:
                 break
@@ -542,16 +511,7 @@ async def test_a_draining_worker_keeps_its_leases_until_its_handlers_finish(
 
     runtime = Runtime(bot)
     await runtime.start()
-    raw = {
-        "type": "follow",
-        "timestamp": 1,
-        "mode": "active",
-        "webhookEventId": "01SLOW",
-        "deliveryContext": {"isRedelivery": False},
-        "source": {"type": "user", "userId": "U1"},
-        "replyToken": "r",
-    }
-    await runtime.store.enqueue([QueuedEvent("01SLOW", "U1", shard_of("U1", 16), raw)])
+    await runtime.store.enqueue([queued("follow", "01SLOW")])
     await asyncio.wait_for(started.wait(), 10)
     stopping = asyncio.create_task(runtime.stop())
     other = open_store(url)

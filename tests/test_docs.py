@@ -21,7 +21,7 @@ from linegroupbot import Bot
 from linegroupbot.cli import load_bot
 from linegroupbot.emulator import Emulator
 from linegroupbot.state import State
-from linegroupbot.testing import connect, running_bot
+from linegroupbot.testing import attach, connect
 
 ROOT = Path(__file__).resolve().parents[1]
 SNIPPETS = ROOT / "docs" / "snippets"
@@ -279,14 +279,7 @@ async def test_stores_snippet_worker_runtime(redis_url: str) -> None:
 async def _serving(bot: Bot, line: Emulator, store: str) -> AsyncIterator[None]:
     """Run ``bot`` on ``store`` against an emulator that outlives it (as across a restart)."""
     bot.store = store
-    bot.configure(
-        channel_secret=line.settings.channel_secret,
-        access_token=line.settings.access_token,
-        api_base_url=line.url,
-        data_api_base_url=line.url,
-    )
-    async with running_bot(bot) as webhook_url:
-        line.set_webhook_url(webhook_url)
+    async with attach(bot, line):
         yield
 
 

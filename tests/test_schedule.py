@@ -16,7 +16,7 @@ from linegroupbot.client import begin_retry_keys, end_retry_keys
 from linegroupbot.emulator import Emulator
 from linegroupbot.schedule import Scheduler, due_time, pending, schedule
 from linegroupbot.stores import open_store
-from linegroupbot.testing import connect
+from linegroupbot.testing import attach, connect
 from tests.conftest import FAST_RETRY
 
 
@@ -174,61 +174,12 @@ async def test_a_push_scheduled_before_a_restart_is_sent_after_it(tmp_path: Path
     try:
         group = await make_group(emulator)
         first = Bot(store=url)
-        async with connect_to(first, emulator):
+        async with attach(first, emulator):
             await first.push_later(group.chat_id, 0.5, "see you after the restart")
         assert texts(emulator, group) == []  # the first process stopped before it was due
         second = Bot(store=url)
-        async with connect_to(second, emulator):
+        async with attach(second, emulator):
             await emulator.wait_until(lambda: texts(emulator, group), timeout=10)
         assert texts(emulator, group) == ["see you after the restart"]
     finally:
         await emulator.stop()
-
-
-def connect_to(bot: Bot, emulator: Emulator) -> Any:
-    from linegroupbot.testing import running_bot
-
-    bot.configure(
-        channel_secret=emulator.settings.channel_secret,
-        access_token=emulator.settings.access_token,
-        api_base_url=emulator.url,
-        data_api_base_url=emulator.url,
-    )
-    return running_bot(bot)
-
-
-async def test_a_handler_run_again_schedules_the_same_push_not_a_second() -> None:
-    from linegroupbot.convert import structure_event
-
-    bot = Bot()
-
-    @bot.on_message(command="later")
-    async def later(ctx: Context) -> None:
-        await ctx.push_later(3600, "in an hour")
-
-    async with connect(bot) as line:
-        group = await line.create_group("G", ["Alice"])
-        event = await line.say(group, "Alice", "/later")
-        assert bot.runtime is not None
-        await bot.runtime.wait_idle()
-        await bot.process(structure_event(event), attempt=2)  # as after a crash
-        assert len(await bot.scheduled(group.chat_id)) == 1
-
-
-async def test_leaving_a_chat_cancels_its_scheduled_pushes() -> None:
-    bot = Bot()
-
-    @bot.on_message(command="later")
-    async def later(ctx: Context) -> None:
-        await ctx.push_later(3600, "in an hour")
-        await ctx.reply("ok")
-
-    async with connect(bot) as line:
-        group = await line.create_group("G", ["Alice"])
-        await line.say(group, "Alice", "/later")
-        await line.wait_for_bot_messages(group)
-        assert len(await bot.scheduled(group.chat_id)) == 1
-        await line.remove_bot(group)
-        assert bot.runtime is not None
-        await bot.runtime.wait_idle()
-        assert await bot.scheduled(group.chat_id) == []

@@ -11,6 +11,7 @@ from linegroupbot import Bot, Context, NoUserIdError
 from linegroupbot.state import State
 from linegroupbot.stores import MemoryStore, Store
 from linegroupbot.testing import connect
+from tests import payloads
 from tests.helpers import Opener
 
 
@@ -174,17 +175,7 @@ async def test_member_state_needs_a_user_id_and_state_needs_a_store() -> None:
     from linegroupbot.context import Context as Ctx
     from linegroupbot.convert import structure_event
 
-    event = structure_event(
-        {
-            "type": "follow",
-            "timestamp": 1,
-            "mode": "active",
-            "webhookEventId": "01X",
-            "deliveryContext": {"isRedelivery": False},
-            "source": {"type": "user", "userId": "U1"},
-            "replyToken": "r",
-        }
-    )
+    event = structure_event(payloads.event("follow"))
     with pytest.raises(StoreError, match="has none"):
         Ctx(event, bot.client).chat_state  # noqa: B018
 

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from linegroupbot.emulator import Emulator
-from linegroupbot.testing import bot_fixture, cached_bot, running_bot
+from linegroupbot.testing import attach, bot_fixture, cached_bot
 
 HERE = Path(__file__).resolve().parent
 EXAMPLE = HERE.parent / "reminders.py"  # template-path
@@ -128,21 +128,13 @@ async def test_a_pending_reminder_outlives_a_restart(
     monkeypatch.setenv("LINEGROUPBOT_STORE", f"sqlite:///{tmp_path}/bot.db")
     reminders = cached_bot(f"{EXAMPLE}:bot")
     async with Emulator() as line:
-        reminders.configure(
-            channel_secret=line.settings.channel_secret,
-            access_token=line.settings.access_token,
-            api_base_url=line.url,
-            data_api_base_url=line.url,
-        )
-        async with running_bot(reminders) as webhook_url:
-            line.set_webhook_url(webhook_url)
+        async with attach(reminders, line):
             group = await line.create_group("Team", ["Alice"])
             await line.say(group, "Alice", "/remind 2s after the restart")
             [ok] = await line.wait_for_bot_messages(group)
         assert ok["text"] == "OK, I'll remind this chat in 2s."
         assert len(line.bot_messages(group)) == 1  # stopped before it was due
-        async with running_bot(reminders) as webhook_url:
-            line.set_webhook_url(webhook_url)
+        async with attach(reminders, line):
             ok, reminder = await line.wait_for_bot_messages(group, count=2, timeout=15)
             assert reminder["text"] == "Reminder: after the restart"
             await line.say(group, "Alice", "/reminders")

@@ -10,7 +10,7 @@ from ..bot import Bot
 from ..emulator import Emulator, EmulatorSettings
 from ..serving import start_site
 
-__all__ = ["connect", "running_bot"]
+__all__ = ["attach", "connect", "running_bot"]
 
 
 @asynccontextmanager
@@ -29,6 +29,25 @@ async def running_bot(
 
 
 @asynccontextmanager
+async def attach(bot: Bot, emulator: Emulator) -> AsyncIterator[Emulator]:
+    """Run ``bot`` against an emulator that is already serving, until the block ends.
+
+    The bot gets the emulator's secret, token and URL, and the emulator the bot's webhook
+    URL. The emulator outlives the bot: attach a second bot (on the same durable store)
+    afterwards to test what survives a restart.
+    """
+    bot.configure(
+        channel_secret=emulator.settings.channel_secret,
+        access_token=emulator.settings.access_token,
+        api_base_url=emulator.url,
+        data_api_base_url=emulator.url,
+    )
+    async with running_bot(bot) as webhook_url:
+        emulator.set_webhook_url(webhook_url)
+        yield emulator
+
+
+@asynccontextmanager
 async def connect(
     bot: Bot, settings: EmulatorSettings | None = None, **overrides: Any
 ) -> AsyncIterator[Emulator]:
@@ -40,14 +59,7 @@ async def connect(
     emulator = Emulator(settings, **overrides)
     await emulator.start()
     try:
-        bot.configure(
-            channel_secret=emulator.settings.channel_secret,
-            access_token=emulator.settings.access_token,
-            api_base_url=emulator.url,
-            data_api_base_url=emulator.url,
-        )
-        async with running_bot(bot) as webhook_url:
-            emulator.set_webhook_url(webhook_url)
+        async with attach(bot, emulator):
             yield emulator
     finally:
         await emulator.stop()
