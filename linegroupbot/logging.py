@@ -5,8 +5,9 @@ whatever key, message or traceback they hide in: values are scrubbed before rend
 and every rendered line is scrubbed again. Tracebacks are always formatted here, as
 plain text without local variables, whatever optional packages (``rich``,
 ``better-exceptions``) are installed, so a frame's locals (a headers dict, say) never
-reach a log. The standard library's logging (aiohttp's, for one) goes through the same
-processors, so ``json`` means one JSON object per line for everything.
+reach a log; uncaught exceptions are printed scrubbed too. The standard library's
+logging (aiohttp's, for one) goes through the same processors, so ``json`` means one
+JSON object per line for everything.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import logging
 import sys
 import traceback
+import types
 from collections.abc import Callable, MutableMapping
 from typing import Any, Literal
 
@@ -108,6 +110,18 @@ class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The root handler configure_logging installs (replaced when called again)."""
 
 
+def _excepthook(
+    kind: type[BaseException], error: BaseException, tb: types.TracebackType | None
+) -> None:
+    """Uncaught exceptions print as usual, scrubbed of secrets."""
+    try:
+        text = "".join(traceback.format_exception(kind, error, tb))
+    except RecursionError:
+        text = f"{kind.__name__}: (traceback too deep to format)\n"
+    sys.stderr.write(scrub(text))
+    sys.stderr.flush()
+
+
 def configure_logging(format: LogFormat = "console", level: int | str = "INFO") -> None:
     """Set up structlog and the standard ``logging`` root for a bot process.
 
@@ -156,3 +170,4 @@ def configure_logging(format: LogFormat = "console", level: int | str = "INFO") 
         root.removeHandler(old)
     root.addHandler(handler)
     root.setLevel(numeric)
+    sys.excepthook = _excepthook

@@ -17,6 +17,7 @@ import orjson
 import structlog
 from aiohttp import web
 
+from ._memory import Trimmer
 from .errors import describe_error
 from .signature import verify_signature
 from .stores import QueuedEvent, Store, shard_of
@@ -50,6 +51,7 @@ class WebhookServer:
         self.body_timeout = body_timeout
         self.max_pending_bytes = max(max_pending_bytes, max_body_size)
         self.pending_bytes = 0
+        self._trimmer = Trimmer()
         self.closing = False
         self.received = 0
         self.rejected = 0
@@ -108,6 +110,10 @@ class WebhookServer:
             )
         finally:
             self.pending_bytes -= reserved
+            if reserved >= 64 * 1024:  # large bodies fragment the heap: see _memory
+                self._trimmer.add(reserved)
+            if not self.pending_bytes:
+                self._trimmer.settle()
         return b"".join(chunks)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:

@@ -24,10 +24,16 @@ async def start_site(
     """Serve ``app`` on ``host:port`` (0: any free port); returns the runner and the port.
 
     A connection is closed when it has been idle, or has not finished sending a request's
-    headers, for ``idle_timeout`` seconds (aiohttp's keep-alive timer covers both).
+    headers, for ``idle_timeout`` seconds (aiohttp's keep-alive timer covers both). After
+    a refusal whose body was left unread, the rest is drained for at most a second before
+    the connection closes (aiohttp's lingering close, 10 s by default).
     """
     runner = web.AppRunner(
-        app, access_log=None, handle_signals=False, keepalive_timeout=idle_timeout
+        app,
+        access_log=None,
+        handle_signals=False,
+        keepalive_timeout=idle_timeout,
+        lingering_time=1.0,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
