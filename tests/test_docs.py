@@ -369,3 +369,19 @@ async def test_edits_snippet() -> None:
         assert (await line.wait_for_bot_messages(group))[0]["text"] == "helo"
         await line.edit(group, "Alice", said["message"]["id"], "echo hello")
         assert (await line.wait_for_bot_messages(group))[0]["text"] == "hello"
+
+
+async def test_timeouts_snippet_cancels_the_hung_handler_and_lets_report_finish() -> None:
+    bot = _snippet_bot("timeouts.py")
+    async with connect(bot) as line:
+        group = await line.create_group("Team", ["Alice"])
+        await line.say(group, "Alice", "/hang")
+        await line.say(group, "Alice", "/report")
+        [ready] = await line.wait_for_bot_messages(group, timeout=15)
+        await line.say(group, "Alice", "still here?")
+        [echo] = await line.wait_for_bot_messages(group, timeout=10)
+        assert bot.runtime is not None
+        [letter] = await bot.runtime.store.dead_letters()
+    assert ready["text"] == "report ready"
+    assert echo["text"] == "still here?"
+    assert "hang" in letter.error

@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 import structlog
@@ -51,3 +54,54 @@ def test_debug_is_filtered_at_info(capsys: pytest.CaptureFixture[str]) -> None:
     err = capsys.readouterr().err
     assert "shown" in err
     assert "hidden" not in err
+
+
+JSON_RUN = """
+import asyncio, logging
+import aiohttp
+from aiohttp import web
+from linegroupbot import configure_logging
+from linegroupbot.serving import start_site
+
+configure_logging("json", "INFO")
+
+async def broken(request: web.Request) -> web.Response:
+    raise RuntimeError("the handler broke")
+
+async def main() -> None:
+    app = web.Application()
+    app.router.add_get("/", broken)
+    runner, port = await start_site(app, "127.0.0.1", 0)
+    async with aiohttp.ClientSession() as http, http.get(f"http://127.0.0.1:{port}/") as resp:
+        assert resp.status == 500
+    logging.getLogger("some.library").warning("plain %s", "stdlib")
+    await runner.cleanup()
+
+asyncio.run(main())
+"""
+
+
+def test_json_format_is_one_object_per_line_for_aiohttp_errors_too(tmp_path: Path) -> None:
+    script = tmp_path / "run.py"
+    script.write_text(JSON_RUN)
+    proc = subprocess.run(
+        [sys.executable, str(script)], capture_output=True, text=True, timeout=60, check=True
+    )
+    lines = [line for line in proc.stderr.splitlines() if line.strip()]
+    records = [json.loads(line) for line in lines]  # every line is one JSON object
+    [error] = [r for r in records if r.get("logger") == "aiohttp.server"]
+    assert error["level"] == "error"
+    assert error["event"].startswith("Error handling request")
+    assert "RuntimeError: the handler broke" in error["exception"]
+    assert "Traceback" in error["exception"]
+    [plain] = [r for r in records if r.get("logger") == "some.library"]
+    assert plain["event"] == "plain stdlib"
+    assert plain["level"] == "warning"
+    assert "timestamp" in plain
+
+
+def test_unknown_levels_and_formats_are_refused() -> None:
+    with pytest.raises(ValueError, match="unknown log level"):
+        configure_logging("json", "LOUD")
+    with pytest.raises(ValueError, match="'console' or 'json'"):
+        configure_logging("xml", "INFO")  # type: ignore[arg-type]
