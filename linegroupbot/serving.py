@@ -14,8 +14,10 @@ from aiohttp import web
 __all__ = ["DEFAULT_IDLE_TIMEOUT", "start_site", "wait_for_signal"]
 
 
-DEFAULT_IDLE_TIMEOUT = 15.0
-"""Seconds a connection may stay open without sending a whole request's headers."""
+DEFAULT_IDLE_TIMEOUT = 30.0
+"""Seconds a connection may stay open without sending a whole request's headers (or idle
+between requests): longer than HTTP clients keep idle connections (aiohttp's 15 s), so a
+client never reuses a connection the server is closing."""
 
 
 async def start_site(
