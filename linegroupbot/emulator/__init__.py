@@ -257,6 +257,8 @@ class Emulator:
     def _user(self, ref: str | User) -> User:
         if isinstance(ref, User):
             return ref
+        if not ref or not str(ref).strip() or ref == "None":
+            raise ValueError("say who: a user's name or ID (pick someone who is in this chat)")
         try:
             return self.world.user(ref)
         except KeyError:

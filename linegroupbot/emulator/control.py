@@ -250,6 +250,15 @@ async def upload(request: web.Request) -> web.StreamResponse:
     return _ok({"ok": True, "event": event})
 
 
+async def content(request: web.Request) -> web.StreamResponse:
+    """``GET /_emulator/content/{message_id}``: a member's photo or file, for the page."""
+    stored = _emulator(request).world.contents.get(request.match_info["message_id"])
+    if stored is None:
+        return _bad("no such content (unsent, or never sent)", 404)
+    data, content_type = stored
+    return web.Response(body=data, content_type=content_type)
+
+
 async def user_action(request: web.Request) -> web.StreamResponse:
     """``POST /_emulator/users/{user}/{consent|follow|unfollow}``."""
     emulator = _emulator(request)
@@ -325,6 +334,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/_emulator/users", add_user)
     app.router.add_post("/_emulator/groups", create_group)
     app.router.add_post("/_emulator/rooms", create_room)
+    app.router.add_get("/_emulator/content/{message_id}", content)
     app.router.add_post("/_emulator/chats/{chat_id}/upload", upload)
     app.router.add_post("/_emulator/chats/{chat_id}/{action}", chat_action)
     app.router.add_post("/_emulator/users/{user}/{action}", user_action)
