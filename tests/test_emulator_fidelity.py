@@ -15,8 +15,8 @@ import orjson
 import pytest
 from aiohttp import web
 
+from linegroupbot import LineClient, parse_webhook
 from linegroupbot import events as ev
-from linegroupbot import parse_webhook
 from linegroupbot.emulator import Emulator
 
 TEXT = [{"type": "text", "text": "hi"}]
@@ -675,3 +675,17 @@ async def test_lines_limits_can_be_switched_off(http: aiohttp.ClientSession) -> 
                 emu, http, "POST", "/v2/bot/message/broadcast", {"messages": TEXT}
             )
             assert status == 200
+
+
+async def test_calls_can_be_looked_up_by_chat(world: tuple[Emulator, Receiver]) -> None:
+    emu, _ = world
+    alice = emu.add_user("Alice", friend=True)
+    group = await emu.create_group("G", [alice])
+    async with LineClient(emu.settings.access_token, api_base_url=emu.url) as client:
+        await client.push(group.chat_id, "to the group")
+        await client.push(alice.user_id, "to Alice")
+    [to_group] = await emu.wait_for_call("/v2/bot/message/push", chat=group)
+    assert to_group.json["messages"][0]["text"] == "to the group"
+    [to_alice] = emu.calls_to("/v2/bot/message/push", chat=alice)
+    assert to_alice.json["to"] == alice.user_id
+    assert len(emu.calls_to("/v2/bot/message/push")) == 2

@@ -859,18 +859,32 @@ class Emulator:
         result: list[dict[str, Any]] = await self.wait_until(enough, timeout=timeout)
         return result
 
-    def calls_to(self, path: str) -> list[ApiCall]:
-        """Recorded API calls whose path equals ``path`` or matches it as a regex."""
+    def calls_to(self, path: str, *, chat: str | Chat | User | None = None) -> list[ApiCall]:
+        """Recorded API calls whose path equals ``path`` or matches it as a regex.
+
+        ``chat`` keeps only the calls about that chat (a push to it, a reply to one of its
+        events, its member or leave endpoints).
+        """
         rule = FaultRule(path)
-        return [c for c in self.world.calls if rule.matches(c.path)]
+        chat_id = None if chat is None else self._chat(chat).chat_id
+        return [
+            c
+            for c in self.world.calls
+            if rule.matches(c.path) and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     async def wait_for_call(
-        self, path: str, count: int = 1, *, timeout: float = 5.0
+        self,
+        path: str,
+        count: int = 1,
+        *,
+        chat: str | Chat | User | None = None,
+        timeout: float = 5.0,
     ) -> list[ApiCall]:
-        """Wait until ``count`` calls to ``path`` were made; returns them all."""
+        """Wait until ``count`` calls to ``path`` (about ``chat``) were made; returns them all."""
 
         def enough() -> list[ApiCall]:
-            found = self.calls_to(path)
+            found = self.calls_to(path, chat=chat)
             return found if len(found) >= count else []
 
         result: list[ApiCall] = await self.wait_until(enough, timeout=timeout)

@@ -694,3 +694,39 @@ async def test_controls_have_names_for_screen_readers(line: Emulator, ui: Page) 
     assert await page.evaluate("document.activeElement.dataset.testid") == "send"
     assert await page.locator("[data-testid=timeline]").get_attribute("role") == "log"
     ui.clean()
+
+
+async def test_stickers_are_picked_and_people_settings_use_plain_words(
+    line: Emulator, ui: Page
+) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    alice = line.add_user("Alice")
+    group = await line.create_group("Stickers", [alice])
+    await ui.open()
+    await ui.chat(group)
+    await page.click("[data-testid=open-stickers]")
+    options = page.locator("[data-testid=sticker-option]")
+    await expect(options.first).to_be_focused()
+    await ui.shot("picker")
+    await options.nth(5).click()
+    await expect(page.locator("[data-testid=member-message] [data-testid=sticker]")).to_have_count(
+        1
+    )
+    [sticker] = [e["message"] for e in delivered(line, "message")]
+    assert (sticker["packageId"], sticker["stickerId"]) == ("11537", "52002734")
+    await expect(page.locator("[data-testid=sticker-picker]")).to_be_hidden()
+
+    # "Agreed to the terms" and "friend" in words a bot author knows.
+    card = page.locator("[data-testid=user]", has_text="Alice")
+    await expect(card).to_contain_text("Agreed to the bot's terms")
+    await card.locator("[data-testid=toggle-consent]").uncheck()
+    await line.wait_until(lambda: not alice.consented)
+    await line.say(group, alice, "who am I?")
+    message = delivered(line, "message")[-1]
+    assert "userId" not in message["source"]
+    await card.locator("[data-testid=toggle-friend]", has_text="Add the bot as friend").click()
+    await line.wait_for_delivery(lambda d: d.event_types == ["follow"])
+    await expect(card.locator("[data-testid=toggle-friend]")).to_have_text("Block the bot")
+    ui.clean()
