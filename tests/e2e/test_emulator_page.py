@@ -730,3 +730,27 @@ async def test_stickers_are_picked_and_people_settings_use_plain_words(
     await line.wait_for_delivery(lambda d: d.event_types == ["follow"])
     await expect(card.locator("[data-testid=toggle-friend]")).to_have_text("Block the bot")
     ui.clean()
+
+
+async def test_a_tour_of_the_page(line: Emulator, ui: Page) -> None:
+    """The scene of the docs' screenshot: the demo group in use."""
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.seed_demo()
+    await line.wait_for_bot_messages(group, since=0)
+    question = await line.say(group, "Alice", "@Bot where shall we eat tonight?")
+    await line.wait_for_bot_messages(group)
+    await line.say(group, "Bob", "noodles again?", quote=question["message"]["id"])
+    await line.wait_for_bot_messages(group)
+    await line.send_sticker(group, "Bob", "11537", "52002734")
+    async with client(line) as api:
+        await api.push_raw(group.chat_id, [FLEX, QUICK])
+    await ui.open()
+    await expect(page.locator("[data-testid=quick-reply]")).to_have_count(2)
+    await expect(page.locator("[data-testid=chat-title]")).to_have_text("Demo group")
+    await ui.shot("light")
+    await page.click("[data-testid=tab-inspector]")
+    await page.locator("[data-testid=api-call] summary").first.click()
+    await ui.shot("inspector")
+    ui.clean()
