@@ -754,3 +754,59 @@ async def test_a_tour_of_the_page(line: Emulator, ui: Page) -> None:
     await page.locator("[data-testid=api-call] summary").first.click()
     await ui.shot("inspector")
     ui.clean()
+
+
+async def test_quick_replies_go_once_tapped_even_if_the_bot_stays_quiet(
+    line: Emulator, ui: Page
+) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.create_group("Quiet", ["Alice"])
+    silent = {
+        "type": "text",
+        "text": "Vote?",
+        "quickReply": {
+            "items": [
+                {"type": "action", "action": {"type": "postback", "label": "Aye", "data": "x"}}
+            ]
+        },
+    }
+    line.fail_next("/v2/bot/message/reply", status=400, count=1)  # the bot's answer is lost
+    async with client(line) as api:
+        await api.push_raw(group.chat_id, [silent])
+    await ui.open()
+    await ui.chat(group)
+    quick = page.locator("[data-testid=quick-reply]")
+    await expect(quick).to_have_count(1)
+    await quick.click()
+    await expect(quick).to_have_count(0)
+    await line.wait_for_delivery(lambda d: d.event_types == ["postback"])
+    ui.clean()
+
+
+async def test_mentions_after_an_emoji_count_characters(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    alice = line.add_user("Alice")
+    bob = line.add_user("Bob")
+    group = await line.create_group("Emoji", [alice, bob], invite_bot=False)
+    await ui.open()
+    await ui.chat(group)
+    await page.select_option("[data-testid=speaker]", alice.user_id)
+    box = page.locator("[data-testid=composer-text]")
+    await box.fill("\U0001f35c for @")
+    await box.press("End")
+    await box.press_sequentially("Bob")
+    await expect(page.locator("[data-testid=mention-suggestion]")).to_have_count(1)
+    await box.press("Enter")  # picks Bob
+    await box.press("Enter")  # sends
+    said = page.locator("[data-testid=member-message]", has_text="for @Bob")
+    await expect(said.locator("[data-testid=mention]")).to_have_text("@Bob")
+    [entry] = [e for e in line.world.timeline if e.kind == "member"]
+    assert entry.message["mention"]["mentionees"] == [
+        {"index": 6, "length": 4, "type": "user", "userId": bob.user_id}
+    ]
+    assert entry.message["text"][6:10] == "@Bob"
+    ui.clean()
