@@ -341,6 +341,7 @@ class Emulator:
         self, chat: Chat, user: User, kind: str, **fields: Any
     ) -> dict[str, Any]:
         self._require_member(chat, user)
+        self.world.end_quick_replies(chat.chat_id)
         events = self._room_preamble(chat) if chat.kind == "room" else []
         event = self.world.event(kind, chat, user.user_id, reply=True, **fields)
         events.append(event)

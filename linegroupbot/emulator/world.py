@@ -82,6 +82,7 @@ class TimelineEntry:
     unsent: bool = False
     message_id: str | None = None
     quote_token: str | None = None
+    quick_reply_done: bool = False
 
 
 @attrs.define
@@ -322,6 +323,14 @@ class World:
             else:
                 position = at + 1
         return {"mentionees": mentionees} if mentionees else None
+
+    def end_quick_replies(self, chat_id: str) -> None:
+        """A member acted in the chat: LINE takes the bot's quick reply buttons away."""
+        for entry in reversed(self.timeline):
+            if entry.chat_id == chat_id and entry.kind == "bot" and "quickReply" in entry.message:
+                if entry.quick_reply_done:
+                    break
+                entry.quick_reply_done = True
 
     def entry(self, chat_id: str, message_id: str) -> TimelineEntry | None:
         """The timeline entry of a message in a chat (a member's or the bot's)."""

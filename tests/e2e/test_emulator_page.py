@@ -782,6 +782,10 @@ async def test_quick_replies_go_once_tapped_even_if_the_bot_stays_quiet(
     await quick.click()
     await expect(quick).to_have_count(0)
     await line.wait_for_delivery(lambda d: d.event_types == ["postback"])
+    await page.reload()  # the emulator remembers that they were used
+    await page.wait_for_selector("body[data-ready='1']")
+    await expect(page.locator("[data-testid=bot-message]", has_text="Vote?")).to_have_count(1)
+    await expect(quick).to_have_count(0)
     ui.clean()
 
 
