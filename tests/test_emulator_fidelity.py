@@ -97,6 +97,9 @@ async def test_members_cannot_be_added_to_a_one_to_one_chat(
     assert receiver.raw == []
     with pytest.raises(ValueError, match="unfollow"):
         await emu.remove_bot(direct)
+    with pytest.raises(ValueError, match="follow"):
+        await emu.invite_bot(direct)
+    assert receiver.raw == []
 
 
 # --- a room nobody spoke in does not exist ------------------------------------------------------

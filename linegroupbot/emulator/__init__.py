@@ -316,9 +316,17 @@ class Emulator:
         self.changed()
         return chat
 
-    async def invite_bot(self, chat: str | Chat) -> Delivery | None:
-        """Invite the bot: a group sends ``join`` now, a room on its next event."""
+    async def invite_bot(self, chat: str | Chat | User) -> Delivery | None:
+        """Invite the bot: a group sends ``join`` now, a room on its next event.
+
+        Returns the delivery (``None`` for a room, or if the bot is there already). A 1:1
+        chat starts with :meth:`follow` instead.
+        """
         chat = self._chat(chat)
+        if chat.kind == "user":
+            raise ValueError(
+                "the bot is not invited to a 1:1 chat: follow(user) adds it as a friend"
+            )
         if chat.bot_in:
             return None
         chat.bot_in = True
@@ -459,7 +467,7 @@ class Emulator:
 
     def edit_event(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         message_id: str,
         text: str,
@@ -508,7 +516,7 @@ class Emulator:
 
     async def edit(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         message_id: str,
         text: str,
@@ -692,7 +700,7 @@ class Emulator:
             member["userId"] = user.user_id
         return member
 
-    async def add_member(self, chat: str | Chat, user: str | User) -> dict[str, Any] | None:
+    async def add_member(self, chat: str | Chat | User, user: str | User) -> dict[str, Any] | None:
         """A user joins a group or room: ``memberJoined`` if the bot is there.
 
         Returns the event, or ``None`` if they were already a member. A 1:1 chat with the
@@ -701,7 +709,7 @@ class Emulator:
         return await self.add_members(chat, [user])
 
     async def add_members(
-        self, chat: str | Chat, users: Iterable[str | User]
+        self, chat: str | Chat | User, users: Iterable[str | User]
     ) -> dict[str, Any] | None:
         """Several users join at once: one ``memberJoined`` listing them all (as LINE does)."""
         chat = self._chat(chat)
@@ -728,7 +736,9 @@ class Emulator:
             self.changed()
         return event
 
-    async def remove_member(self, chat: str | Chat, user: str | User) -> dict[str, Any] | None:
+    async def remove_member(
+        self, chat: str | Chat | User, user: str | User
+    ) -> dict[str, Any] | None:
         """A user leaves a group or room: ``memberLeft`` if the bot is there.
 
         Returns the event, or ``None`` if they were not a member.
@@ -736,7 +746,7 @@ class Emulator:
         return await self.remove_members(chat, [user])
 
     async def remove_members(
-        self, chat: str | Chat, users: Iterable[str | User]
+        self, chat: str | Chat | User, users: Iterable[str | User]
     ) -> dict[str, Any] | None:
         """Several users leave at once: one ``memberLeft`` listing them all."""
         chat = self._chat(chat)
@@ -757,7 +767,7 @@ class Emulator:
             self.changed()
         return event
 
-    async def remove_bot(self, chat: str | Chat) -> Delivery | None:
+    async def remove_bot(self, chat: str | Chat | User) -> Delivery | None:
         """A member removes the bot from a group or room: the bot gets ``leave``.
 
         A room nobody has spoken in yet never told the bot it joined, so it gets nothing.
