@@ -495,6 +495,7 @@ async def test_every_kind_of_bot_message_is_drawn_and_acts(line: Emulator, ui: P
                 {
                     "type": "textV2",
                     "text": "Thanks {who}!",
+                    "sender": {"name": "Chef"},
                     "substitution": {
                         "who": {
                             "type": "mention",
@@ -518,6 +519,8 @@ async def test_every_kind_of_bot_message_is_drawn_and_acts(line: Emulator, ui: P
     await expect(bots.locator("[data-testid=flex-text]", has_text="Noodle House")).to_have_count(1)
     await expect(bots.locator("[data-testid=imagemap-area]")).to_have_count(2)
     await expect(bots.locator("[data-testid=mention]")).to_have_text("@Alice")
+    thanks = bots.filter(has_text="Thanks @Alice!")
+    await expect(thanks.locator("[data-testid=sender]")).to_have_text("Chef \u00b7 push")
     await expect(bots.locator(".bubble > .broken")).to_have_count(1)  # offline: a labelled frame
     quick = page.locator("[data-testid=quick-reply]")
     await expect(quick).to_have_count(2)
@@ -813,4 +816,24 @@ async def test_mentions_after_an_emoji_count_characters(line: Emulator, ui: Page
         {"index": 6, "length": 4, "type": "user", "userId": bob.user_id}
     ]
     assert entry.message["text"][6:10] == "@Bob"
+    ui.clean()
+
+
+async def test_the_inspector_shows_a_webhook_the_bot_did_not_take(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.create_group("Down", ["Alice"])
+    line.sender.redelivery = False
+    line.set_webhook_url("http://127.0.0.1:9/callback")  # nobody listens there
+    await line.say(group, "Alice", "are you there?")
+    await ui.open()
+    await ui.chat(group)
+    await page.click("[data-testid=tab-inspector]")
+    failed = page.locator("[data-testid=delivery]").first
+    status = failed.locator("[data-testid=delivery-status]")
+    await expect(status).to_contain_text("Error")
+    assert "bad" in (await status.get_attribute("class") or "")
+    await failed.locator("summary").click()
+    await expect(failed).to_contain_text("are you there?")
     ui.clean()
