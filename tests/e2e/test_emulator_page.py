@@ -837,3 +837,26 @@ async def test_the_inspector_shows_a_webhook_the_bot_did_not_take(line: Emulator
     await failed.locator("summary").click()
     await expect(failed).to_contain_text("are you there?")
     ui.clean()
+
+
+async def test_a_narrow_window_keeps_the_chat_and_folds_the_side_panel(
+    browser: Any, line: Emulator
+) -> None:
+    from playwright.async_api import expect
+
+    context = await browser.new_context(viewport={"width": 900, "height": 800})
+    try:
+        page = Page(await context.new_page(), line, "narrow")
+        group = await line.seed_demo()
+        await line.wait_for_bot_messages(group, since=0)
+        await page.open()
+        await expect(page.page.locator("[data-testid=tab-inspector]")).to_be_hidden()
+        width = await page.page.evaluate("document.documentElement.scrollWidth")
+        assert width <= 900
+        await page.page.click("#toggle-side")
+        await expect(page.page.locator("[data-testid=tab-inspector]")).to_be_visible()
+        await expect(page.page.locator("[data-testid=composer-text]")).to_be_visible()
+        await page.shot("side-open")
+        page.clean()
+    finally:
+        await context.close()
