@@ -128,6 +128,7 @@ async def test_group_calls(line_emulator: Emulator, client: LineClient) -> None:
 
 async def test_room_calls(line_emulator: Emulator, client: LineClient) -> None:
     room = await line_emulator.create_room(["Alice", "Bob"])
+    await line_emulator.say(room, "Alice", "hi")  # a room exists once someone speaks
     bob = line_emulator.world.user("Bob")
     assert await client.room_member_count(room.chat_id) == 2
     assert (await client.room_member_profile(room.chat_id, bob.user_id)).display_name == "Bob"

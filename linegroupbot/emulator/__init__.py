@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import re
 import time
 from collections.abc import Callable, Iterable
 from types import TracebackType
@@ -24,6 +25,7 @@ from .webhooks import WebhookSender, sign
 from .world import ApiCall, Chat, Delivery, User, World
 
 __all__ = [
+    "LINE_RATE_LIMITS",
     "ApiCall",
     "Chat",
     "Delivery",
@@ -48,7 +50,9 @@ class EmulatorSettings:
 
     ``reply_token_ttl``: seconds a reply token stays valid (LINE: about a minute).
     ``verified``: whether the account may list member IDs (LINE: verified/premium only).
-    ``rate_limit``: requests per second before 429 (``None``: unlimited).
+    ``rate_limit``: requests per second before 429, over all endpoints (``None``: unlimited).
+    ``line_rate_limits``: LINE's own per-endpoint limits (:data:`LINE_RATE_LIMITS`), each
+    endpoint counted on its own as LINE does; past one, that endpoint answers 429.
     ``redelivery``: resend failed webhooks with ``isRedelivery: true``.
     ``monthly_quota``: messages push/multicast/broadcast may send (``None``: no limit); past
     it, they answer 429 as LINE does.
@@ -60,6 +64,7 @@ class EmulatorSettings:
     reply_token_ttl: float = 60.0
     verified: bool = False
     rate_limit: float | None = None
+    line_rate_limits: bool = True
     redelivery: bool = True
     redelivery_delay: float = 1.0
     max_redeliveries: int = 3
@@ -67,6 +72,24 @@ class EmulatorSettings:
     member_ids_page_size: int = 100
     monthly_quota: int | None = None
     bot_name: str = "Bot"
+
+
+LINE_RATE_LIMITS: dict[str, tuple[int, float]] = {
+    "default": (2000, 1.0),
+    "/v2/bot/message/multicast": (200, 1.0),
+    "/v2/bot/message/broadcast": (60, 3600.0),
+    "/v2/bot/message/narrowcast": (60, 3600.0),
+}
+"""LINE's published per-channel limits: endpoint -> (requests, per seconds); others: default."""
+
+
+def _fits(window: collections.deque[float], count: float, per: float, now: float) -> bool:
+    while window and now - window[0] > per:
+        window.popleft()
+    if len(window) >= count:
+        return False
+    window.append(now)
+    return True
 
 
 class Emulator:
@@ -80,6 +103,7 @@ class Emulator:
         self.narrowcasts: dict[str, int] = {}
         self.faults: list[FaultRule] = []
         self._calls_window: collections.deque[float] = collections.deque()
+        self._endpoint_windows: dict[str, collections.deque[float]] = {}
         self._changed = asyncio.Event()
         self._listeners: list[Callable[[], None]] = []
         self._last_action: dict[str, int] = {}
@@ -207,17 +231,19 @@ class Emulator:
                 return rule
         return None
 
-    def _rate_ok(self) -> bool:
-        limit = self.settings.rate_limit
-        if limit is None:
-            return True
+    def _rate_ok(self, endpoint: str = "") -> bool:
+        """Whether one more call fits the limits (and count it if so)."""
         now = time.monotonic()
-        window = self._calls_window
-        while window and now - window[0] > 1.0:
-            window.popleft()
-        if len(window) >= limit:
+        limit = self.settings.rate_limit
+        if limit is not None and not _fits(self._calls_window, limit, 1.0, now):
             return False
-        window.append(now)
+        if self.settings.line_rate_limits and endpoint:
+            count, per = LINE_RATE_LIMITS.get(endpoint, LINE_RATE_LIMITS["default"])
+            window = self._endpoint_windows.setdefault(endpoint, collections.deque())
+            if not _fits(window, count, per, now):
+                if limit is not None:
+                    self._calls_window.pop()
+                return False
         return True
 
     # --- the world, scripted ---
@@ -231,13 +257,31 @@ class Emulator:
     def _user(self, ref: str | User) -> User:
         if isinstance(ref, User):
             return ref
+        if not ref or not str(ref).strip() or ref == "None":
+            raise ValueError("say who: a user's name or ID (pick someone who is in this chat)")
         try:
             return self.world.user(ref)
         except KeyError:
             return self.add_user(ref)
 
-    def _chat(self, ref: str | Chat) -> Chat:
-        return ref if isinstance(ref, Chat) else self.world.chat(ref)
+    def _chat(self, ref: str | Chat | User) -> Chat:
+        if isinstance(ref, Chat):
+            return ref
+        if isinstance(ref, User):
+            return self.world.direct_chat(ref.user_id)
+        return self.world.chat(ref)
+
+    def chat(self, ref: str | Chat | User) -> Chat:
+        """A chat by ``Chat``, ID or group name; a ``User`` means the 1:1 chat with them."""
+        return self._chat(ref)
+
+    def user(self, ref: str | User) -> User:
+        """A user by ``User``, ID or display name (``KeyError`` if there is none)."""
+        return ref if isinstance(ref, User) else self.world.user(ref)
+
+    def direct_chat(self, user: str | User) -> Chat:
+        """The 1:1 chat between ``user`` and the bot (the bot is in it once they follow)."""
+        return self.world.direct_chat(self._user(user).user_id)
 
     def set_consent(self, user: str | User, consented: bool) -> None:
         """Change whether a user agreed to the Official Account terms."""
@@ -272,9 +316,17 @@ class Emulator:
         self.changed()
         return chat
 
-    async def invite_bot(self, chat: str | Chat) -> Delivery | None:
-        """Invite the bot: a group sends ``join`` now, a room on its next event."""
+    async def invite_bot(self, chat: str | Chat | User) -> Delivery | None:
+        """Invite the bot: a group sends ``join`` now, a room on its next event.
+
+        Returns the delivery (``None`` for a room, or if the bot is there already). A 1:1
+        chat starts with :meth:`follow` instead.
+        """
         chat = self._chat(chat)
+        if chat.kind == "user":
+            raise ValueError(
+                "the bot is not invited to a 1:1 chat: follow(user) adds it as a friend"
+            )
         if chat.bot_in:
             return None
         chat.bot_in = True
@@ -297,6 +349,7 @@ class Emulator:
         self, chat: Chat, user: User, kind: str, **fields: Any
     ) -> dict[str, Any]:
         self._require_member(chat, user)
+        self.world.end_quick_replies(chat.chat_id)
         events = self._room_preamble(chat) if chat.kind == "room" else []
         event = self.world.event(kind, chat, user.user_id, reply=True, **fields)
         events.append(event)
@@ -320,27 +373,101 @@ class Emulator:
         self.world.record(chat.chat_id, "member", user.user_id, message)
         return await self._member_event(chat, user, "message", message=message)
 
+    def _new_message(self, chat: Chat, kind: str, *, quotable: bool = True) -> dict[str, Any]:
+        """The start of a member's message: its ID and, for quotable kinds, a quote token."""
+        message_id = self.world.next_message_id()
+        message: dict[str, Any] = {"type": kind, "id": message_id}
+        if quotable:
+            message["quoteToken"] = self.world.issue_quote_token(chat.chat_id, message_id)
+        return message
+
     async def say(
-        self, chat: str | Chat, user: str | User, text: str, *, quote: str | None = None
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        text: str,
+        *,
+        quote: str | None = None,
+        mentions: Iterable[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """A member sends text (``@Name``, ``@Bot`` and ``@All`` become mentions)."""
+        """A member sends text; returns the webhook event.
+
+        ``@Name``, ``@Bot`` and ``@All`` in ``text`` become mentions unless ``mentions`` gives
+        them explicitly: ``{"index", "length", "user"}`` (a user ID or name, or the bot's
+        user ID) or ``{"index", "length", "type": "all"}``, as the page's autocomplete sends.
+        ``quote`` is the ID of a message in this chat that the member quotes.
+        """
         chat, user = self._chat(chat), self._user(user)
-        message: dict[str, Any] = {
-            "type": "text",
-            "id": self.world.next_message_id(),
-            "quoteToken": self.world.next_message_id(),
-            "text": text,
-        }
-        mention = self.world.mentions_in(chat, text)
+        message = self._new_message(chat, "text")
+        message["text"] = text
+        mention = (
+            self.world.mentions_in(chat, text)
+            if mentions is None
+            else self._explicit_mentions(chat, text, list(mentions))
+        )
         if mention:
             message["mention"] = mention
         if quote:
+            if self.world.entry(chat.chat_id, quote) is None:
+                raise ValueError(f"no message {quote} in this chat to quote")
             message["quotedMessageId"] = quote
         return await self._post(chat, user, message)
 
+    def _explicit_mentions(
+        self, chat: Chat, text: str, given: list[dict[str, Any]]
+    ) -> dict[str, Any] | None:
+        mentionees: list[dict[str, Any]] = []
+        for item in sorted(given, key=lambda m: int(m.get("index", -1))):
+            index, length = int(item.get("index", -1)), int(item.get("length", 0))
+            if index < 0 or length < 2 or index + length > len(text) or text[index] != "@":
+                raise ValueError(f"a mention must cover an @name in the text: {item!r}")
+            if item.get("type") == "all":
+                mentionees.append({"index": index, "length": length, "type": "all"})
+                continue
+            ref = item.get("user") or item.get("userId") or ""
+            entry: dict[str, Any] = {"index": index, "length": length, "type": "user"}
+            if ref in (self.world.bot_user_id, self.world.bot_name):
+                entry.update(userId=self.world.bot_user_id, isSelf=True)
+            else:
+                try:
+                    mentioned = self.user(ref)
+                except KeyError:
+                    raise ValueError(f"no user {ref!r} to mention") from None
+                if mentioned.user_id not in chat.members:
+                    raise ValueError(f"{mentioned.display_name} is not in this chat")
+                if mentioned.consented:
+                    entry["userId"] = mentioned.user_id
+            mentionees.append(entry)
+        return {"mentionees": mentionees} if mentionees else None
+
+    async def unsend(
+        self, chat: str | Chat | User, user: str | User, message_id: str
+    ) -> dict[str, Any]:
+        """A member unsends their own message: it leaves the timeline, the bot gets ``unsend``."""
+        chat, user = self._chat(chat), self._user(user)
+        self._require_member(chat, user)
+        entry = self.world.entry(chat.chat_id, message_id)
+        if entry is None or entry.kind != "member" or entry.unsent:
+            raise ValueError(f"no message {message_id} in this chat to unsend")
+        if entry.sender != user.user_id:
+            raise ValueError("members can unsend only their own messages")
+        entry.unsent = True
+        self.world.contents.pop(message_id, None)
+        for token, target in list(self.world.quote_tokens.items()):
+            if target.message_id == message_id:
+                del self.world.quote_tokens[token]
+        events = self._room_preamble(chat) if chat.kind == "room" else []
+        event = self.world.event("unsend", chat, user.user_id, unsend={"messageId": message_id})
+        events.append(event)
+        if chat.bot_in:
+            await self._send(chat, events)
+        else:
+            self.changed()
+        return event
+
     def edit_event(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         message_id: str,
         text: str,
@@ -389,7 +516,7 @@ class Emulator:
 
     async def edit(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         message_id: str,
         text: str,
@@ -407,42 +534,104 @@ class Emulator:
         return await self.sender.deliver(events)
 
     async def send_sticker(
-        self, chat: str | Chat, user: str | User, package_id: str = "446", sticker_id: str = "1988"
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        package_id: str = "446",
+        sticker_id: str = "1988",
     ) -> dict[str, Any]:
-        """A member sends a sticker."""
+        """A member sends a sticker; returns the webhook event."""
         chat, user = self._chat(chat), self._user(user)
-        message = {
-            "type": "sticker",
-            "id": self.world.next_message_id(),
-            "quoteToken": self.world.next_message_id(),
-            "packageId": package_id,
-            "stickerId": sticker_id,
-            "stickerResourceType": "STATIC",
-        }
+        message = self._new_message(chat, "sticker")
+        message.update(packageId=package_id, stickerId=sticker_id, stickerResourceType="STATIC")
+        return await self._post(chat, user, message)
+
+    async def _send_content(
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        kind: str,
+        data: bytes,
+        content_type: str,
+        **fields: Any,
+    ) -> dict[str, Any]:
+        chat, user = self._chat(chat), self._user(user)
+        message = self._new_message(chat, kind, quotable=kind in ("image", "video"))
+        if kind != "file":
+            message["contentProvider"] = {"type": "line"}
+        message.update(fields)
+        self.world.contents[message["id"]] = (data, content_type)
         return await self._post(chat, user, message)
 
     async def send_image(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         data: bytes = TINY_PNG,
         content_type: str = "image/png",
     ) -> dict[str, Any]:
-        """A member sends an image; its bytes are served on the data host."""
-        chat, user = self._chat(chat), self._user(user)
-        message_id = self.world.next_message_id()
-        self.world.contents[message_id] = (data, content_type)
-        message = {
-            "type": "image",
-            "id": message_id,
-            "quoteToken": self.world.next_message_id(),
-            "contentProvider": {"type": "line"},
-        }
-        return await self._post(chat, user, message)
+        """A member sends an image; its bytes are served on the data host (``get_content``)."""
+        return await self._send_content(chat, user, "image", data, content_type)
+
+    async def send_video(
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        data: bytes,
+        content_type: str = "video/mp4",
+        *,
+        duration: int = 1000,
+    ) -> dict[str, Any]:
+        """A member sends a video (``duration`` in ms); its bytes are on the data host."""
+        return await self._send_content(chat, user, "video", data, content_type, duration=duration)
+
+    async def send_audio(
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        data: bytes,
+        content_type: str = "audio/mp4",
+        *,
+        duration: int = 1000,
+    ) -> dict[str, Any]:
+        """A member sends a voice message (``duration`` in ms); its bytes are on the data host."""
+        return await self._send_content(chat, user, "audio", data, content_type, duration=duration)
+
+    async def send_file(
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        data: bytes,
+        file_name: str,
+        content_type: str = "application/octet-stream",
+    ) -> dict[str, Any]:
+        """A member sends a file (LINE gives its name and size); its bytes are on the data host."""
+        if not file_name:
+            raise ValueError("a file message needs a file name")
+        return await self._send_content(
+            chat, user, "file", data, content_type, fileName=file_name, fileSize=len(data)
+        )
+
+    async def send_upload(
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        data: bytes,
+        content_type: str,
+        file_name: str = "file",
+    ) -> dict[str, Any]:
+        """A member sends a picked file: image, video or audio by its type, else a file."""
+        kind = content_type.split("/", 1)[0]
+        if kind == "image":
+            return await self.send_image(chat, user, data, content_type)
+        if kind in ("video", "audio"):
+            send = self.send_video if kind == "video" else self.send_audio
+            return await send(chat, user, data, content_type)
+        return await self.send_file(chat, user, data, file_name or "file", content_type)
 
     async def send_location(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         *,
         title: str = "Here",
@@ -464,16 +653,22 @@ class Emulator:
 
     async def tap_postback(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         user: str | User,
         data: str,
         *,
         params: dict[str, str] | None = None,
         display_text: str | None = None,
     ) -> dict[str, Any]:
-        """A member taps a postback button (``display_text`` is shown as their message)."""
+        """A member taps a postback button (``display_text`` is shown as their message).
+
+        ``params`` is what a datetime picker sends: ``{"date": "2026-12-01"}``,
+        ``{"time": "18:30"}`` or ``{"datetime": "2026-12-01T18:30"}`` (checked as LINE
+        formats them); :meth:`pick_datetime` builds it.
+        """
         chat, user = self._chat(chat), self._user(user)
         self._require_member(chat, user)
+        _check_postback_params(params)
         if display_text:
             self.world.record(
                 chat.chat_id, "member", user.user_id, {"type": "text", "text": display_text}
@@ -483,6 +678,20 @@ class Emulator:
             postback["params"] = params
         return await self._member_event(chat, user, "postback", postback=postback)
 
+    async def pick_datetime(
+        self,
+        chat: str | Chat | User,
+        user: str | User,
+        data: str,
+        value: str,
+        *,
+        mode: str = "datetime",
+    ) -> dict[str, Any]:
+        """A member picks a date, time or datetime (``mode``) in a datetime picker action."""
+        if mode not in _PICKER_FORMATS:
+            raise ValueError("mode must be 'date', 'time' or 'datetime'")
+        return await self.tap_postback(chat, user, data, params={mode: value})
+
     @staticmethod
     def _member(user: User) -> dict[str, Any]:
         """A joined/left member as LINE lists it: the userId only with consent."""
@@ -491,16 +700,35 @@ class Emulator:
             member["userId"] = user.user_id
         return member
 
-    async def add_member(self, chat: str | Chat, user: str | User) -> dict[str, Any] | None:
-        """A user joins a group or room: ``memberJoined`` if the bot is there."""
-        chat, user = self._chat(chat), self._user(user)
-        if user.user_id in chat.members:
+    async def add_member(self, chat: str | Chat | User, user: str | User) -> dict[str, Any] | None:
+        """A user joins a group or room: ``memberJoined`` if the bot is there.
+
+        Returns the event, or ``None`` if they were already a member. A 1:1 chat with the
+        bot cannot have other members (``ValueError``): make a room instead.
+        """
+        return await self.add_members(chat, [user])
+
+    async def add_members(
+        self, chat: str | Chat | User, users: Iterable[str | User]
+    ) -> dict[str, Any] | None:
+        """Several users join at once: one ``memberJoined`` listing them all (as LINE does)."""
+        chat = self._chat(chat)
+        if chat.kind == "user":
+            raise ValueError(
+                "a 1:1 chat with the bot cannot have other members:"
+                " create_room([...]) for a chat of several people"
+            )
+        joining = [
+            u for u in _unique(self._user(u) for u in users) if u.user_id not in chat.members
+        ]
+        if not joining:
             return None
-        chat.members.append(user.user_id)
-        self.world.note(chat.chat_id, f"{user.display_name} joined")
+        for user in joining:
+            chat.members.append(user.user_id)
+        self.world.note(chat.chat_id, f"{_names(joining)} joined")
         events = self._room_preamble(chat) if chat.kind == "room" else []
-        member = self._member(user)
-        event = self.world.event("memberJoined", chat, reply=True, joined={"members": [member]})
+        members = [self._member(u) for u in joining]
+        event = self.world.event("memberJoined", chat, reply=True, joined={"members": members})
         events.append(event)
         if chat.bot_in:
             await self._send(chat, events)
@@ -508,29 +736,55 @@ class Emulator:
             self.changed()
         return event
 
-    async def remove_member(self, chat: str | Chat, user: str | User) -> dict[str, Any] | None:
-        """A user leaves a group or room: ``memberLeft`` if the bot is there."""
-        chat, user = self._chat(chat), self._user(user)
-        if user.user_id not in chat.members:
+    async def remove_member(
+        self, chat: str | Chat | User, user: str | User
+    ) -> dict[str, Any] | None:
+        """A user leaves a group or room: ``memberLeft`` if the bot is there.
+
+        Returns the event, or ``None`` if they were not a member.
+        """
+        return await self.remove_members(chat, [user])
+
+    async def remove_members(
+        self, chat: str | Chat | User, users: Iterable[str | User]
+    ) -> dict[str, Any] | None:
+        """Several users leave at once: one ``memberLeft`` listing them all."""
+        chat = self._chat(chat)
+        if chat.kind == "user":
+            raise ValueError("a 1:1 chat has no members to remove: unfollow() blocks the bot")
+        leaving = [u for u in _unique(self._user(u) for u in users) if u.user_id in chat.members]
+        if not leaving:
             return None
-        chat.members.remove(user.user_id)
-        self.world.note(chat.chat_id, f"{user.display_name} left")
-        member = self._member(user)
-        event = self.world.event("memberLeft", chat, left={"members": [member]})
-        if chat.bot_in:
+        for user in leaving:
+            chat.members.remove(user.user_id)
+        self.world.note(chat.chat_id, f"{_names(leaving)} left")
+        event = self.world.event(
+            "memberLeft", chat, left={"members": [self._member(u) for u in leaving]}
+        )
+        if chat.bot_in and chat.exists:
             await self._send(chat, [event])
         else:
             self.changed()
         return event
 
-    async def remove_bot(self, chat: str | Chat) -> Delivery | None:
-        """A member removes the bot from a group: the bot gets ``leave``."""
+    async def remove_bot(self, chat: str | Chat | User) -> Delivery | None:
+        """A member removes the bot from a group or room: the bot gets ``leave``.
+
+        A room nobody has spoken in yet never told the bot it joined, so it gets nothing.
+        A 1:1 chat is left by blocking: :meth:`unfollow`.
+        """
         chat = self._chat(chat)
+        if chat.kind == "user":
+            raise ValueError("the bot cannot be removed from a 1:1 chat: unfollow() blocks it")
         if not chat.bot_in:
             return None
         chat.bot_in = False
+        never_joined = chat.join_pending
         chat.join_pending = False
         self.world.note(chat.chat_id, f"{self.world.bot_name} was removed")
+        if never_joined:
+            self.changed()
+            return None
         return await self._send(chat, [self.world.event("leave", chat)])
 
     def _bot_left(self, chat: Chat) -> None:
@@ -542,22 +796,36 @@ class Emulator:
         task.add_done_callback(self._tasks.discard)
 
     async def follow(self, user: str | User) -> Delivery | None:
-        """A user adds the bot as a friend (``follow``)."""
+        """A user adds the bot as a friend, or unblocks it: ``follow`` in their 1:1 chat.
+
+        ``follow.isUnblocked`` is true when they had blocked the bot before. Returns the
+        delivery, or ``None`` if they were a friend already.
+        """
         user = self._user(user)
-        user.friend = True
+        if user.friend:
+            return None
+        unblocked = user.blocked
+        user.friend, user.blocked = True, False
         chat = self.world.direct_chat(user.user_id)
         chat.bot_in = True
+        self.world.note(
+            chat.chat_id,
+            f"{user.display_name} {'unblocked' if unblocked else 'added'} {self.world.bot_name}",
+        )
         event = self.world.event(
-            "follow", chat, user.user_id, reply=True, follow={"isUnblocked": False}
+            "follow", chat, user.user_id, reply=True, follow={"isUnblocked": unblocked}
         )
         return await self._send(chat, [event])
 
     async def unfollow(self, user: str | User) -> Delivery | None:
-        """A user blocks the bot (``unfollow``)."""
+        """A user blocks the bot: ``unfollow`` (no reply token); ``None`` if not a friend."""
         user = self._user(user)
-        user.friend = False
+        if not user.friend:
+            return None
+        user.friend, user.blocked = False, True
         chat = self.world.direct_chat(user.user_id)
         chat.bot_in = False
+        self.world.note(chat.chat_id, f"{user.display_name} blocked {self.world.bot_name}")
         return await self._send(chat, [self.world.event("unfollow", chat, user.user_id)])
 
     async def seed_demo(self) -> Chat:
@@ -571,7 +839,7 @@ class Emulator:
 
     # --- observing ---
 
-    def bot_messages(self, chat: str | Chat, *, since: int = 0) -> list[dict[str, Any]]:
+    def bot_messages(self, chat: str | Chat | User, *, since: int = 0) -> list[dict[str, Any]]:
         """What the bot sent to a chat (reply, push, multicast...) after seq ``since``."""
         chat_id = self._chat(chat).chat_id
         return [
@@ -582,7 +850,7 @@ class Emulator:
 
     async def wait_for_bot_messages(
         self,
-        chat: str | Chat,
+        chat: str | Chat | User,
         count: int = 1,
         *,
         since: int | None = None,
@@ -602,18 +870,32 @@ class Emulator:
         result: list[dict[str, Any]] = await self.wait_until(enough, timeout=timeout)
         return result
 
-    def calls_to(self, path: str) -> list[ApiCall]:
-        """Recorded API calls whose path equals ``path`` or matches it as a regex."""
+    def calls_to(self, path: str, *, chat: str | Chat | User | None = None) -> list[ApiCall]:
+        """Recorded API calls whose path equals ``path`` or matches it as a regex.
+
+        ``chat`` keeps only the calls about that chat (a push to it, a reply to one of its
+        events, its member or leave endpoints).
+        """
         rule = FaultRule(path)
-        return [c for c in self.world.calls if rule.matches(c.path)]
+        chat_id = None if chat is None else self._chat(chat).chat_id
+        return [
+            c
+            for c in self.world.calls
+            if rule.matches(c.path) and (chat_id is None or c.chat_id == chat_id)
+        ]
 
     async def wait_for_call(
-        self, path: str, count: int = 1, *, timeout: float = 5.0
+        self,
+        path: str,
+        count: int = 1,
+        *,
+        chat: str | Chat | User | None = None,
+        timeout: float = 5.0,
     ) -> list[ApiCall]:
-        """Wait until ``count`` calls to ``path`` were made; returns them all."""
+        """Wait until ``count`` calls to ``path`` (about ``chat``) were made; returns them all."""
 
         def enough() -> list[ApiCall]:
-            found = self.calls_to(path)
+            found = self.calls_to(path, chat=chat)
             return found if len(found) >= count else []
 
         result: list[ApiCall] = await self.wait_until(enough, timeout=timeout)
@@ -629,3 +911,39 @@ class Emulator:
 
         result: Delivery = await self.wait_until(found, timeout=timeout)
         return result
+
+
+_PICKER_FORMATS = {
+    "date": (re.compile(r"\d{4}-\d{2}-\d{2}"), "YYYY-MM-DD"),
+    "time": (re.compile(r"\d{2}:\d{2}"), "HH:MM"),
+    "datetime": (re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}"), "YYYY-MM-DDTHH:MM"),
+}
+_OTHER_PARAMS = frozenset({"newRichMenuAliasId", "status"})
+
+
+def _check_postback_params(params: dict[str, str] | None) -> None:
+    """Postback params as LINE sends them: one datetime picker value, or a rich menu switch."""
+    if not params:
+        return
+    picked = [k for k in params if k in _PICKER_FORMATS]
+    unknown = [k for k in params if k not in _PICKER_FORMATS and k not in _OTHER_PARAMS]
+    if unknown:
+        raise ValueError(
+            f"postback params {unknown} are not sent by LINE: use date, time or datetime"
+            " (datetime picker) or newRichMenuAliasId and status (rich menu switch)"
+        )
+    if len(picked) > 1:
+        raise ValueError("a datetime picker sends one of date, time or datetime, not several")
+    for key in picked:
+        pattern, shape = _PICKER_FORMATS[key]
+        if not isinstance(params[key], str) or not pattern.fullmatch(params[key]):
+            raise ValueError(f"postback params {key} must look like {shape}, not {params[key]!r}")
+
+
+def _unique(users: Iterable[User]) -> list[User]:
+    return list({u.user_id: u for u in users}.values())
+
+
+def _names(users: list[User]) -> str:
+    names = [u.display_name for u in users]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]

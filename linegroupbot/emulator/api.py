@@ -95,6 +95,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
         return await handler(request)
     emulator = request.app[EMULATOR_KEY]
     request_id = str(uuid.uuid4())
+    started = time.monotonic()
     raw = await request.read()
     try:
         payload: Any = orjson.loads(raw) if raw else None
@@ -115,7 +116,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             "Authentication failed. Confirm that the access token in the authorization header"
             " is valid.",
         )
-    elif not emulator._rate_ok():
+    elif not emulator._rate_ok(_endpoint(request)):
         response = _error(429, "The API rate limit has been exceeded. Try again later.")
     elif raw and payload is None and request.method == "POST":
         response = _error(400, "The request body has 1 error(s)", [{"message": "invalid JSON"}])
@@ -151,10 +152,37 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             status=response.status,
             response=recorded,
             request_id=request_id,
+            retry_key=request.headers.get("X-Line-Retry-Key"),
+            chat_id=_call_chat(emulator, request, payload),
+            latency_ms=round((time.monotonic() - started) * 1000, 2),
         )
     )
     emulator.changed()
     return response
+
+
+def _endpoint(request: web.Request) -> str:
+    """The endpoint a request is for (``/v2/bot/group/{chat_id}/summary``): limits count each."""
+    resource = request.match_info.route.resource
+    return resource.canonical if resource is not None else request.path
+
+
+_CHAT_PATH = re.compile(r"/v2/bot/(?:group|room)/([^/]+)/")
+
+
+def _call_chat(emulator: Emulator, request: web.Request, payload: Any) -> str | None:
+    """The chat a call concerns, for the page's filter (``None``: not one chat)."""
+    found = _CHAT_PATH.match(request.path)
+    if found:
+        return found.group(1)
+    if not isinstance(payload, dict):
+        return None
+    if isinstance(payload.get("to"), str):
+        return str(payload["to"])
+    if isinstance(payload.get("chatId"), str):
+        return str(payload["chatId"])
+    token = emulator.world.reply_tokens.get(str(payload.get("replyToken")))
+    return token.chat_id if token is not None else None
 
 
 def _drop(request: web.Request) -> None:
@@ -206,15 +234,43 @@ def _check_retry_key(request: web.Request) -> web.Response | None:
     return None
 
 
+# What LINE lets a member (or a later message) quote, and so answers with a quote token.
+QUOTABLE = frozenset({"text", "textV2", "sticker", "image", "video"})
+
+
 def _deliver(request: web.Request, chat_ids: list[str], messages: list[Any], via: str) -> Any:
-    emulator = _emulator(request)
+    world = _emulator(request).world
     sent = []
     for chat_id in chat_ids:
         for message in messages:
-            message_id = emulator.world.next_message_id()
-            emulator.world.record(chat_id, "bot", emulator.world.bot_user_id, message, via=via)
-            sent.append({"id": message_id, "quoteToken": uuid.uuid4().hex})
+            message_id = world.next_message_id()
+            entry = world.record(chat_id, "bot", world.bot_user_id, message, via=via)
+            entry.message_id = message_id
+            answer = {"id": message_id}
+            if message.get("type") in QUOTABLE:
+                entry.quote_token = answer["quoteToken"] = world.issue_quote_token(
+                    chat_id, message_id
+                )
+            sent.append(answer)
     return sent[: len(messages)]
+
+
+def _invalid_quotes(request: web.Request, chat_id: str, messages: list[Any]) -> web.Response | None:
+    """Quote tokens must be ones LINE issued for a message in the chat the send goes to."""
+    world = _emulator(request).world
+    problems = []
+    for index, message in enumerate(messages):
+        token = message.get("quoteToken")
+        if token is None or message.get("type") not in ("text", "textV2", "sticker"):
+            continue
+        target = world.quote_tokens.get(token) if isinstance(token, str) else None
+        if target is None or target.chat_id != chat_id:
+            problems.append(
+                {"message": "Invalid quote token", "property": f"messages[{index}].quoteToken"}
+            )
+    if problems:
+        return _error(400, f"The request body has {len(problems)} error(s)", problems)
+    return None
 
 
 def _invalid_messages(payload: dict[str, Any]) -> web.Response | None:
@@ -239,6 +295,9 @@ async def reply(request: web.Request) -> web.StreamResponse:
     )
     if token is None or token.used or expired:
         return _error(400, "Invalid reply token")
+    bad_quote = _invalid_quotes(request, token.chat_id, payload["messages"])
+    if bad_quote is not None:
+        return bad_quote
     token.used = True
     return _send(request, [token.chat_id], payload["messages"], "reply")
 
@@ -290,12 +349,16 @@ async def push(request: web.Request) -> web.StreamResponse:
     payload = await _sending(request)
     to = payload.get("to")
     chat = _emulator(request).world.chats.get(to) if isinstance(to, str) else None
-    if chat is None or not chat.bot_in:
+    # A room nobody has spoken in does not exist on the platform yet.
+    if chat is None or not chat.bot_in or not chat.exists:
         return _error(
             400,
             "The property, 'to', in the request body is invalid",
             [{"message": "the bot cannot send to this ID", "property": "to"}],
         )
+    bad_quote = _invalid_quotes(request, chat.chat_id, payload["messages"])
+    if bad_quote is not None:
+        return bad_quote
     return _send(request, [chat.chat_id], payload["messages"], "push")
 
 
@@ -356,15 +419,29 @@ async def narrowcast_progress(request: web.Request) -> web.StreamResponse:
 
 
 async def loading(request: web.Request) -> web.StreamResponse:
-    """``POST /v2/bot/chat/loading/start``: one-on-one chats only."""
+    """``POST /v2/bot/chat/loading/start``: one-on-one chats only, 5 to 60 s in steps of 5.
+
+    The page shows the animation in that chat until the time is up or the bot sends.
+    """
     payload = await _payload(request)
     chat_id = payload.get("chatId")
+    seconds = payload.get("loadingSeconds", 20)
     if not isinstance(chat_id, str) or not chat_id.startswith("U"):
         return _error(
             400,
             "The request body has 1 error(s)",
             [{"message": "must be a user ID", "property": "chatId"}],
         )
+    if not isinstance(seconds, int) or not 5 <= seconds <= 60 or seconds % 5:
+        return _error(
+            400,
+            "The request body has 1 error(s)",
+            [{"message": "must be a multiple of 5 from 5 to 60", "property": "loadingSeconds"}],
+        )
+    emulator = _emulator(request)
+    chat = emulator.world.chats.get(chat_id)
+    if chat is not None and chat.bot_in:
+        chat.loading_until = int((time.time() + seconds) * 1000)
     return _json(202, {})
 
 
@@ -391,8 +468,9 @@ async def profile(request: web.Request) -> web.StreamResponse:
 
 
 def _chat(request: web.Request, kind: str) -> Chat | None:
+    """The group or room in the path, if the bot is in it and it exists on the platform."""
     chat = _emulator(request).world.chats.get(request.match_info["chat_id"])
-    if chat is None or chat.kind != kind or not chat.bot_in:
+    if chat is None or chat.kind != kind or not chat.bot_in or not chat.exists:
         return None
     return chat
 

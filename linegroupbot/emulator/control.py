@@ -7,6 +7,8 @@ scripts in any language drive the emulated world.
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -111,9 +113,24 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
         user = body.get("user")
         if action == "say":
             text = str(body.get("text") or "")
-            if not text:
+            if not text.strip():
                 return _bad("say needs some text")
-            await emulator.say(chat, str(user), text)
+            mentions = body.get("mentions")
+            if mentions is not None and not isinstance(mentions, list):
+                return _bad("mentions must be a list of {index, length, user or type: all}")
+            event = await emulator.say(
+                chat,
+                str(user),
+                text,
+                quote=str(body["quote"]) if body.get("quote") else None,
+                mentions=mentions,
+            )
+            return _ok({"ok": True, "event": event})
+        elif action == "unsend":
+            message_id = str(body.get("message_id") or "")
+            if not message_id:
+                return _bad("unsend needs message_id")
+            await emulator.unsend(chat, str(user), message_id)
         elif action == "edit":
             text = str(body.get("text") or "")
             message_id = str(body.get("message_id") or "")
@@ -128,9 +145,32 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
                 timestamp=int(stamp) if isinstance(stamp, int) else None,
             )
         elif action == "sticker":
-            await emulator.send_sticker(chat, str(user))
-        elif action == "image":
-            await emulator.send_image(chat, str(user))
+            await emulator.send_sticker(
+                chat,
+                str(user),
+                str(body.get("packageId") or "446"),
+                str(body.get("stickerId") or "1988"),
+            )
+        elif action in ("image", "video", "audio", "file"):
+            data = _bytes(body)
+            content_type = str(body.get("contentType") or "")
+            if action == "image":
+                await emulator.send_image(chat, str(user), *_content(data, content_type))
+            elif action == "file":
+                await emulator.send_file(
+                    chat, str(user), data or b"", str(body.get("fileName") or "file.txt")
+                )
+            else:
+                if data is None:
+                    return _bad(f"a {action} message needs its bytes: data (base64)")
+                send = emulator.send_video if action == "video" else emulator.send_audio
+                await send(
+                    chat,
+                    str(user),
+                    data,
+                    content_type or f"{action}/mp4",
+                    duration=int(body.get("duration") or 1000),
+                )
         elif action == "location":
             await emulator.send_location(chat, str(user))
         elif action == "postback":
@@ -142,9 +182,9 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
                 display_text=body.get("displayText"),
             )
         elif action == "add-member":
-            await emulator.add_member(chat, str(user))
+            await emulator.add_members(chat, _users(body))
         elif action == "remove-member":
-            await emulator.remove_member(chat, str(user))
+            await emulator.remove_members(chat, _users(body))
         elif action == "invite-bot":
             await emulator.invite_bot(chat)
         elif action == "remove-bot":
@@ -156,6 +196,67 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
     except ValueError as error:
         return _bad(str(error), 409)
     return _ok()
+
+
+def _bytes(body: dict[str, Any]) -> bytes | None:
+    data = body.get("data")
+    if data is None:
+        return None
+    try:
+        return base64.b64decode(str(data), validate=True)
+    except binascii.Error:
+        raise web.HTTPBadRequest(
+            body=orjson.dumps({"error": "data must be base64"}), content_type="application/json"
+        ) from None
+
+
+def _content(data: bytes | None, content_type: str) -> tuple[bytes, str]:
+    from . import TINY_PNG
+
+    return (TINY_PNG, "image/png") if data is None else (data, content_type or "image/png")
+
+
+def _users(body: dict[str, Any]) -> list[str]:
+    """``{"user": ...}`` or ``{"users": [...]}``: who joins or leaves."""
+    users = body.get("users")
+    if isinstance(users, list):
+        return [str(u) for u in users]
+    return [str(body.get("user"))]
+
+
+async def upload(request: web.Request) -> web.StreamResponse:
+    """``POST /_emulator/chats/{chat_id}/upload?user=&name=``: a member sends a picked file.
+
+    The body is the file's bytes; its ``Content-Type`` makes it an image, video, audio or
+    file message, whose bytes the bot fetches with ``get_content``.
+    """
+    emulator = _emulator(request)
+    data = await request.read()
+    if not data:
+        return _bad("the upload is empty")
+    try:
+        chat = emulator.world.chat(request.match_info["chat_id"])
+        event = await emulator.send_upload(
+            chat,
+            request.query.get("user", ""),
+            data,
+            request.headers.get("Content-Type") or "application/octet-stream",
+            request.query.get("name") or "file",
+        )
+    except KeyError as error:
+        return _bad(str(error.args[0]), 404)
+    except ValueError as error:
+        return _bad(str(error), 409)
+    return _ok({"ok": True, "event": event})
+
+
+async def content(request: web.Request) -> web.StreamResponse:
+    """``GET /_emulator/content/{message_id}``: a member's photo or file, for the page."""
+    stored = _emulator(request).world.contents.get(request.match_info["message_id"])
+    if stored is None:
+        return _bad("no such content (unsent, or never sent)", 404)
+    data, content_type = stored
+    return web.Response(body=data, content_type=content_type)
 
 
 async def user_action(request: web.Request) -> web.StreamResponse:
@@ -233,6 +334,8 @@ def add_routes(app: web.Application) -> None:
     app.router.add_post("/_emulator/users", add_user)
     app.router.add_post("/_emulator/groups", create_group)
     app.router.add_post("/_emulator/rooms", create_room)
+    app.router.add_get("/_emulator/content/{message_id}", content)
+    app.router.add_post("/_emulator/chats/{chat_id}/upload", upload)
     app.router.add_post("/_emulator/chats/{chat_id}/{action}", chat_action)
     app.router.add_post("/_emulator/users/{user}/{action}", user_action)
     app.router.add_post("/_emulator/faults", fault)

@@ -7,6 +7,7 @@ import base64
 import copy
 import hashlib
 import hmac
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -71,13 +72,18 @@ class WebhookSender:
 
     async def _post(self, events: list[dict[str, Any]], attempt: int) -> Delivery:
         body = orjson.dumps({"destination": self.world.bot_user_id, "events": events})
+        signature = sign(body, self.channel_secret)
         delivery = Delivery(
             seq=self.world.next_seq(),
             event_ids=[e["webhookEventId"] for e in events],
             event_types=[e["type"] for e in events],
             attempt=attempt,
             is_redelivery=attempt > 1,
+            body=body.decode(),
+            signature=signature,
+            chat_ids=list(dict.fromkeys(_chat_of(e) for e in events if _chat_of(e))),
         )
+        started = time.monotonic()
         if self._session is None:
             self._session = aiohttp.ClientSession()
         assert self.webhook_url is not None
@@ -87,7 +93,7 @@ class WebhookSender:
                 data=body,
                 headers={
                     "Content-Type": "application/json; charset=utf-8",
-                    "x-line-signature": sign(body, self.channel_secret),
+                    "x-line-signature": signature,
                     "User-Agent": "LineBotWebhook/2.0",
                 },
                 timeout=aiohttp.ClientTimeout(total=self.timeout),
@@ -96,6 +102,7 @@ class WebhookSender:
                 delivery.status = resp.status
         except (TimeoutError, aiohttp.ClientError) as error:
             delivery.error = type(error).__name__
+        delivery.latency_ms = round((time.monotonic() - started) * 1000, 2)
         self.world.deliveries.append(delivery)
         ok = delivery.status is not None and 200 <= delivery.status < 300
         _log.info(
@@ -118,3 +125,8 @@ class WebhookSender:
     async def _later(self, events: list[dict[str, Any]], attempt: int) -> None:
         await asyncio.sleep(self.redelivery_delay)
         await self._post(events, attempt)
+
+
+def _chat_of(event: dict[str, Any]) -> str:
+    source = event.get("source") or {}
+    return str(source.get("groupId") or source.get("roomId") or source.get("userId") or "")

@@ -13,7 +13,16 @@ from typing import Any, Literal
 
 import attrs
 
-__all__ = ["ApiCall", "Chat", "Delivery", "ReplyToken", "TimelineEntry", "User", "World"]
+__all__ = [
+    "ApiCall",
+    "Chat",
+    "Delivery",
+    "QuoteTarget",
+    "ReplyToken",
+    "TimelineEntry",
+    "User",
+    "World",
+]
 
 ChatKind = Literal["group", "room", "user"]
 
@@ -41,6 +50,7 @@ class User:
     status_message: str | None = None
     consented: bool = True
     friend: bool = False
+    blocked: bool = False
 
 
 @attrs.define
@@ -54,6 +64,7 @@ class Chat:
     bot_in: bool = False
     exists: bool = True
     join_pending: bool = False
+    loading_until: int | None = None
 
 
 @attrs.define
@@ -68,6 +79,10 @@ class TimelineEntry:
     timestamp: int
     via: str | None = None
     edited: bool = False
+    unsent: bool = False
+    message_id: str | None = None
+    quote_token: str | None = None
+    quick_reply_done: bool = False
 
 
 @attrs.define
@@ -83,6 +98,10 @@ class ApiCall:
     status: int
     response: Any
     request_id: str
+    retry_key: str | None = None
+    chat_id: str | None = None
+    latency_ms: float | None = None
+    timestamp: int = attrs.Factory(lambda: int(time.time() * 1000))
 
 
 @attrs.define
@@ -96,6 +115,11 @@ class Delivery:
     is_redelivery: bool
     status: int | None = None
     error: str | None = None
+    body: str = ""
+    signature: str = ""
+    chat_ids: list[str] = attrs.Factory(list)
+    latency_ms: float | None = None
+    timestamp: int = attrs.Factory(lambda: int(time.time() * 1000))
 
 
 @attrs.define
@@ -106,6 +130,14 @@ class ReplyToken:
     chat_id: str
     issued_at: float
     used: bool = False
+
+
+@attrs.define
+class QuoteTarget:
+    """What a quote token points at: a message in one chat."""
+
+    chat_id: str
+    message_id: str
 
 
 @attrs.define
@@ -121,6 +153,7 @@ class World:
     deliveries: list[Delivery] = attrs.Factory(list)
     reply_tokens: dict[str, ReplyToken] = attrs.Factory(dict)
     contents: dict[str, tuple[bytes, str]] = attrs.Factory(dict)
+    quote_tokens: dict[str, QuoteTarget] = attrs.Factory(dict)
     _seq: int = 0
     _message_seq: int = 500_000_000_000_000_000
 
@@ -133,6 +166,12 @@ class World:
         """A numeric message ID like LINE's."""
         self._message_seq += 1
         return str(self._message_seq)
+
+    def issue_quote_token(self, chat_id: str, message_id: str) -> str:
+        """A quote token for a message; replies and pushes to that chat may quote it."""
+        token = secrets.token_urlsafe(48)
+        self.quote_tokens[token] = QuoteTarget(chat_id, message_id)
+        return token
 
     # --- lookups ------------------------------------------------------------------------
 
@@ -211,8 +250,13 @@ class World:
             message=message,
             timestamp=int(time.time() * 1000),
             via=via,
+            message_id=message.get("id") if kind == "member" else None,
+            quote_token=message.get("quoteToken") if kind == "member" else None,
         )
         self.timeline.append(entry)
+        chat = self.chats.get(chat_id)
+        if kind == "bot" and chat is not None:
+            chat.loading_until = None
         return entry
 
     # --- events ----------------------------------------------------------------------------
@@ -280,11 +324,28 @@ class World:
                 position = at + 1
         return {"mentionees": mentionees} if mentionees else None
 
-    def summary(self) -> dict[str, Any]:
-        """The whole state as JSON for the web page."""
+    def end_quick_replies(self, chat_id: str) -> None:
+        """A member acted in the chat: LINE takes the bot's quick reply buttons away."""
+        for entry in reversed(self.timeline):
+            if entry.chat_id == chat_id and entry.kind == "bot" and "quickReply" in entry.message:
+                if entry.quick_reply_done:
+                    break
+                entry.quick_reply_done = True
+
+    def entry(self, chat_id: str, message_id: str) -> TimelineEntry | None:
+        """The timeline entry of a message in a chat (a member's or the bot's)."""
+        for entry in reversed(self.timeline):
+            if entry.chat_id == chat_id and entry.message_id == message_id:
+                return entry
+        return None
+
+    def summary(self, *, recent: int = 300) -> dict[str, Any]:
+        """The whole state as JSON for the web page (the last ``recent`` calls and deliveries)."""
         return {
             "bot": {"userId": self.bot_user_id, "name": self.bot_name},
             "users": [attrs.asdict(u) for u in self.users.values()],
             "chats": [attrs.asdict(c) for c in self.chats.values()],
             "timeline": [attrs.asdict(e) for e in self.timeline],
+            "deliveries": [attrs.asdict(d) for d in self.deliveries[-recent:]],
+            "calls": [attrs.asdict(c) for c in self.calls[-recent:]],
         }
