@@ -8,7 +8,7 @@ import datetime as dt
 import importlib
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 import structlog
@@ -16,7 +16,14 @@ from aiohttp import web
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from . import events as ev
-from .client import LineClient, RetryPolicy, begin_retry_keys, end_retry_keys
+from .client import (
+    LineClient,
+    RateLimit,
+    RetryPolicy,
+    begin_retry_keys,
+    end_retry_keys,
+    with_default_limits,
+)
 from .context import Context, ExtKey
 from .errors import ConfigurationError, LineGroupBotError, StoreError
 from .logging import redact
@@ -62,6 +69,8 @@ class Bot(Router):
     from events (one store write per member newly seen). Edits of a message are
     remembered for ``edit_memory`` seconds so that an edit older than one already handled
     (LINE may deliver them out of order) is skipped, unless ``skip_stale_edits=False``.
+    ``retry`` and ``rate_limits`` shape the API client's calls (see
+    :class:`~linegroupbot.client.LineClient`); an unknown endpoint class fails here.
     """
 
     def __init__(
@@ -86,6 +95,7 @@ class Bot(Router):
         skip_stale_edits: bool = True,
         edit_memory: float = 7 * 24 * 3600,
         retry: RetryPolicy | None = None,
+        rate_limits: Mapping[str, RateLimit | int] | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
         name: str = "bot",
@@ -113,6 +123,10 @@ class Bot(Router):
         self.edit_memory = edit_memory
         self._roster_seen: set[tuple[str, str]] = set()
         self.retry = retry
+        try:
+            self.rate_limits = with_default_limits(rate_limits)
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(str(error)) from None
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
         self._client: LineClient | None = None
@@ -176,6 +190,7 @@ class Bot(Router):
                 api_base_url=self.api_base_url,
                 data_api_base_url=self.data_api_base_url,
                 retry=self.retry,
+                rate_limits=self.rate_limits,
             )
         return self._client
 
