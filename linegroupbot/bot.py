@@ -129,6 +129,7 @@ class Bot(Router):
             raise ConfigurationError(str(error)) from None
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
+        self._failure_observers: list[Callable[[Context, Exception], None]] = []
         self._client: LineClient | None = None
         self.runtime: Runtime | None = None
         for plugin in plugins:
@@ -242,6 +243,15 @@ class Bot(Router):
                     f"plugin {entry.name!r} ({entry.value}) failed to import: {error!r}"
                 ) from error
             self.add_plugin(plugin, name=entry.name)
+
+    def observe_failures(
+        self, observer: Callable[[Context, Exception], None]
+    ) -> Callable[[], None]:
+        """Call ``observer(ctx, error)`` whenever a handler's exception got past every
+        ``on_error`` handler (it is still logged and retried); returns a function that
+        removes the observer. The ``line`` test fixture uses it to fail the test at once."""
+        self._failure_observers.append(observer)
+        return lambda: self._failure_observers.remove(observer)
 
     # --- handling ---------------------------------------------------------------------------------
 
@@ -359,6 +369,8 @@ class Bot(Router):
                     error=repr(error),
                     exc_info=error,
                 )
+                for observer in list(self._failure_observers):
+                    observer(ctx, error)
                 raise
             if not handled:
                 ctx.log.debug("event_unhandled")
