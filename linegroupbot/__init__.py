@@ -36,7 +36,7 @@ from .filters import F, Filter
 from .logging import configure_logging
 from .messages import buttons, mention
 from .routing import Router
-from .signature import parse_webhook, verify_signature
+from .signature import parse_webhook, sign, verify_signature
 from .state import State
 
 __version__ = "0.1.0.dev0"
@@ -83,5 +83,6 @@ __all__ = [
     "mention",
     "messages",
     "parse_webhook",
+    "sign",
     "verify_signature",
 ]

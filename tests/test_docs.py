@@ -124,7 +124,7 @@ def test_testing_guide_example_passes() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:]
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 PUBLIC_MODULES = [
