@@ -136,6 +136,7 @@ PUBLIC_MODULES = [
     "linegroupbot.errors",
     "linegroupbot.events",
     "linegroupbot.filters",
+    "linegroupbot.limits",
     "linegroupbot.loading",
     "linegroupbot.logging",
     "linegroupbot.messages",
