@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -26,6 +25,7 @@ from .client import (
 )
 from .context import Context, ExtKey
 from .errors import ConfigurationError, LineGroupBotError, StoreError
+from .loading import load_object
 from .logging import redact
 from .messages import Sendable
 from .routing import Router
@@ -198,13 +198,15 @@ class Bot(Router):
     # --- extension points -------------------------------------------------------------------------
 
     def include(self, router: Router | str) -> Router:
-        """Include a router, or a module path whose ``router`` attribute is one.
+        """Include a router, or the one at ``MODULE_OR_FILE:ATTR`` (``ATTR`` defaults to
+        ``router``), loaded as :func:`~linegroupbot.loading.load_object` loads it.
 
-        ``"pkg.handlers"`` or ``"pkg.handlers:admin_router"``. A missing module or
-        attribute, or a router included twice, raises :class:`ConfigurationError`.
+        ``"pkg.handlers"``, ``"pkg.handlers:admin_router"`` or ``"handlers/admin.py"``. A
+        missing module or attribute, or a router included twice, raises
+        :class:`ConfigurationError`.
         """
         if isinstance(router, str):
-            router = _import_router(router)
+            router = load_object(router, Router, default_attr="router")
         try:
             return super().include(router)
         except ValueError as error:
@@ -492,18 +494,3 @@ async def _clear_left_state(store: Store, event: ev.Event) -> None:
         for member in event.left.members:
             if member.user_id:
                 await store.state_clear(chat_id, member.user_id)
-
-
-def _import_router(target: str) -> Router:
-    module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigurationError(f"cannot include {target!r}: {error}") from error
-    router = getattr(module, attr or "router", None)
-    if not isinstance(router, Router):
-        raise ConfigurationError(
-            f"cannot include {target!r}: module {module_name!r} has no Router named "
-            f"{attr or 'router'!r}"
-        )
-    return router

@@ -506,3 +506,22 @@ async def test_what_a_failed_filter_chain_found_does_not_reach_later_handlers() 
 
     await run(bot, text_event("/poll Lunch?"))
     assert seen == [("anything", None, None)]
+
+
+def test_include_and_load_bot_follow_one_set_of_rules(tmp_path: Any) -> None:
+    from linegroupbot.loading import load_bot
+
+    (tmp_path / "extra.py").write_text(
+        "from linegroupbot import Router\nrouter = Router(name='extra')\nother = 3\n"
+    )
+    bot = make_bot()
+    included = bot.include(f"{tmp_path / 'extra.py'}")  # a file, as load_bot takes
+    assert included.name == "extra"
+    with pytest.raises(
+        ConfigurationError, match=r"no Router named 'other' \('other' is of type int\)"
+    ):
+        make_bot().include(f"{tmp_path / 'extra.py'}:other")
+    with pytest.raises(ConfigurationError, match="no such file"):
+        make_bot().include(f"{tmp_path / 'missing.py'}:router")
+    with pytest.raises(ConfigurationError, match="no Bot named 'bot'"):
+        load_bot("json")  # a module without ":ATTR", as include takes
