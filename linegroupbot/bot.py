@@ -8,7 +8,7 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import structlog
 from aiohttp import web
@@ -23,7 +23,7 @@ from .client import (
     end_retry_keys,
     with_default_limits,
 )
-from .context import Context, ExtKey
+from .context import Context, ExtKey, context_class
 from .errors import ConfigurationError, LineGroupBotError, StoreError
 from .loading import load_object
 from .logging import redact
@@ -44,8 +44,14 @@ _log = structlog.get_logger("linegroupbot")
 BOT_KEY: web.AppKey[Bot] = web.AppKey("linegroupbot.bot")
 """Where ``create_app()`` keeps the bot in the aiohttp application."""
 
-Plugin = Any
-"""A plugin: an object or module with ``setup(bot)`` (see the plugin guide)."""
+
+class Plugin(Protocol):
+    """A plugin: a module or object with ``setup(bot)``, which adds to the bot what the
+    plugin provides (see :mod:`linegroupbot.ext` for what it may touch)."""
+
+    def setup(self, bot: Bot, /) -> None:
+        """Install the plugin into ``bot``."""
+
 
 PLUGIN_GROUP = "linegroupbot.plugins"
 
@@ -259,7 +265,7 @@ class Bot(Router):
 
     def make_context(self, event: ev.Event) -> Context:
         """The context handlers get for ``event``."""
-        return Context(
+        return context_class(event)(
             event,
             self.client,
             command_prefixes=self.command_prefixes,

@@ -11,14 +11,12 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
 from . import events as ev
-
-if TYPE_CHECKING:
-    from .context import Context
+from .context import CommandMatch, Context
 
 __all__ = [
     "And",
@@ -216,20 +214,6 @@ class Regex(Filter):
 
 def _casefolded(value: str | Iterable[str]) -> tuple[str, ...]:
     return tuple(name.casefold() for name in _tuple(value))
-
-
-@attrs.frozen
-class CommandMatch:
-    """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``."""
-
-    name: str
-    args: str
-    prefix: str
-
-    @property
-    def argv(self) -> list[str]:
-        """The arguments split on whitespace."""
-        return self.args.split()
 
 
 @attrs.frozen

@@ -370,3 +370,14 @@ async def test_edits_snippet() -> None:
         assert (await line.wait_for_bot_messages(group))[0]["text"] == "helo"
         await line.edit(group, "Alice", said["message"]["id"], "echo hello")
         assert (await line.wait_for_bot_messages(group))[0]["text"] == "hello"
+
+
+async def test_plugin_event_snippet_handles_its_own_event_type() -> None:
+    async with connect(_snippet_bot("plugin_event.py")) as line:
+        group = await line.create_group("G", ["Alice"])
+        raw = line.world.event(
+            "stampRally", group, group.members[0], reply=True, stampRally={"stamp": 2, "of": 5}
+        )
+        await line.deliver([raw])
+        [answer] = await line.wait_for_bot_messages(group, since=0)
+        assert answer["text"] == "Stamp 2 of 5!"

@@ -31,4 +31,3 @@ async def test_member_ids_on_a_verified_account(line: Emulator, bot: Bot) -> Non
     assert line.settings.verified
     group = await line.create_group("Team", ["Alice", "Bob"])
     assert len([uid async for uid in bot.client.group_member_ids(group.chat_id)]) == 2
-
