@@ -46,7 +46,7 @@ from .errors import (
     UnsupportedInScopeError,
 )
 from .events import WebhookBody
-from .filters import F, Filter
+from .filters import Filter, where
 from .logging import configure_logging
 from .messages import buttons, mention
 from .routing import Router
@@ -64,7 +64,6 @@ __all__ = [
     "Context",
     "EventContext",
     "ExtKey",
-    "F",
     "Filter",
     "FollowContext",
     "ForbiddenError",
@@ -109,4 +108,5 @@ __all__ = [
     "parse_webhook",
     "sign",
     "verify_signature",
+    "where",
 ]

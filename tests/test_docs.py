@@ -207,7 +207,7 @@ async def test_dispatch_concept_snippet() -> None:
             f"You are {line.world.user('Alice').user_id}."
         ]
         assert await ask(group, shy, "/whoami") == ["I don't know you yet."]
-        await line.say(room, "Bob", "hi")  # rooms are excluded by ~F.scope("room")
+        await line.say(room, "Bob", "hi")  # rooms are excluded by ~where.scope("room")
         await line.say(group, "Alice", "/fail")  # MessageValidationError is no LineApiError
         [sorry] = await line.wait_for_bot_messages(group)
         assert sorry["text"] == "Sorry, that failed: MessageValidationError"

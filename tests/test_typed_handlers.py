@@ -100,10 +100,10 @@ def test_asking_for_what_the_filters_cannot_give_fails_at_registration() -> None
 
 
 async def test_a_router_filter_counts_for_its_handlers() -> None:
-    from linegroupbot import F, Router
+    from linegroupbot import Router, where
 
     bot = make_bot()
-    admin = Router(filters=F.command("admin"))
+    admin = Router(filters=where.command("admin"))
     seen: list[str] = []
 
     @admin.on_message

@@ -5,13 +5,13 @@ from __future__ import annotations
 from linegroupbot import (
     Bot,
     Context,
-    F,
     MemberJoinedContext,
     MessageContext,
     NoUserIdError,
     PostbackContext,
     Router,
     buttons,
+    where,
 )
 from linegroupbot.middleware import CallNext
 
@@ -55,7 +55,7 @@ async def welcome(ctx: MemberJoinedContext) -> None:
 
 
 # Step 5: buttons and postbacks, in a router of their own.
-lunch = Router(name="lunch", filters=F.scope("group"))
+lunch = Router(name="lunch", filters=where.scope("group"))
 
 
 @lunch.on_message(command="lunch")
