@@ -1,8 +1,7 @@
 """linegroupbot: a small, fast, testable framework for LINE bots that live in group chats.
 
-Everything a bot author needs is importable from here; plugin authors find the
-extension points in :mod:`linegroupbot.routing`, :mod:`linegroupbot.filters` and
-:mod:`linegroupbot.middleware`.
+Everything a bot author needs is importable from here; plugin authors import from
+:mod:`linegroupbot.ext`, the plugin API.
 """
 
 from . import events, messages

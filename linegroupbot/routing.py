@@ -684,16 +684,16 @@ class Router:
             if entry.filter is not None and not await entry.filter.check(ctx):
                 ctx.command, ctx.match = found
                 continue
-            if entry.injected:
-                arguments = _arguments(ctx, entry.injected)
-                if arguments is None:  # the event lacks what the handler requires
-                    ctx.command, ctx.match = found
-                    continue
-            else:
-                arguments = {}
+            arguments = _arguments(ctx, entry.injected) if entry.injected else None
+            if entry.injected and arguments is None:  # the event lacks what it requires
+                ctx.command, ctx.match = found
+                continue
             ctx.handler_name = entry.name
             try:
-                await entry.callback(ctx, **arguments)
+                if arguments:
+                    await entry.callback(ctx, **arguments)
+                else:
+                    await entry.callback(ctx)
             except SkipHandler:
                 ctx.handler_name = None
                 ctx.command, ctx.match = found

@@ -135,6 +135,7 @@ PUBLIC_MODULES = [
     "linegroupbot.convert",
     "linegroupbot.errors",
     "linegroupbot.events",
+    "linegroupbot.ext",
     "linegroupbot.filters",
     "linegroupbot.limits",
     "linegroupbot.loading",
@@ -381,3 +382,24 @@ async def test_plugin_event_snippet_handles_its_own_event_type() -> None:
         await line.deliver([raw])
         [answer] = await line.wait_for_bot_messages(group, since=0)
         assert answer["text"] == "Stamp 2 of 5!"
+
+
+async def test_typed_handlers_snippet() -> None:
+    async with connect(_snippet_bot("typed_handlers.py")) as line:
+        line.add_user("Nobody", consented=False)
+        group = await line.create_group("G", ["Alice", "Nobody"])
+        for user, text, expected in [
+            ("Alice", "/roll a b", "/roll: 2 argument(s)"),
+            ("Alice", "2 + 3", "5"),
+            ("Alice", "/pick tea, coffee", "Pick one"),
+            ("Nobody", "me", "LINE does not tell me who you are (add me as a friend)."),
+        ]:
+            await line.say(group, user, text)
+            [answer] = await line.wait_for_bot_messages(group)
+            assert answer.get("text", answer.get("altText")) == expected
+        await line.say(group, "Alice", "me")
+        [answer] = await line.wait_for_bot_messages(group)
+        assert answer["text"].startswith("You are U")
+        await line.tap_postback(group, "Alice", "pick:tea")
+        [answer] = await line.wait_for_bot_messages(group)
+        assert answer["text"] == "You picked tea."
