@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import hashlib
 import hmac
 import json
 import timeit
@@ -18,7 +17,7 @@ from typing import Any
 
 import orjson
 
-from linegroupbot import parse_webhook
+from linegroupbot import parse_webhook, sign
 
 SECRET = "benchmark-channel-secret"
 BOT = "U" + "0" * 32
@@ -55,7 +54,7 @@ def _events(n: int) -> list[dict[str, Any]]:
 
 
 def _sign(body: bytes) -> str:
-    return base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+    return sign(body, SECRET)
 
 
 def _floor(body: bytes, signature: str) -> Any:

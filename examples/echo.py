@@ -3,7 +3,7 @@
 Run it against the local emulator:  linegroupbot dev examples/echo.py:bot
 """
 
-from linegroupbot import Bot, Context
+from linegroupbot import Bot, Context, MessageContext
 
 bot = Bot()
 
@@ -14,6 +14,5 @@ async def hello(ctx: Context) -> None:
 
 
 @bot.on_message(message_type="text")
-async def echo(ctx: Context) -> None:
-    assert ctx.text is not None
-    await ctx.reply(ctx.text)
+async def echo(ctx: MessageContext, text: str) -> None:
+    await ctx.reply(text)  # `text` is injected: the handler asked for it by name

@@ -5,12 +5,9 @@ Run: python examples/parse_webhook.py
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 import json
 
-from linegroupbot import parse_webhook
+from linegroupbot import events, parse_webhook, sign
 
 SECRET = "example-channel-secret"
 
@@ -31,7 +28,9 @@ body = json.dumps(
         ],
     }
 ).encode()
-signature = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
+signature = sign(body, SECRET)  # what LINE puts in the x-line-signature header
 
 for event in parse_webhook(body, signature, SECRET).events:
-    print(f"{event.type} in {event.scope} {event.chat_id}: {event.message.text!r}")  # type: ignore[attr-defined]
+    message = event.message if isinstance(event, events.MessageEvent) else None
+    if isinstance(message, events.TextMessageContent):
+        print(f"{event.type} in {event.scope} {event.chat_id}: {message.text!r}")

@@ -13,7 +13,7 @@ from collections import Counter
 
 import attrs
 
-from linegroupbot import Bot, Context, buttons
+from linegroupbot import Bot, CommandMatch, MessageContext, PostbackContext, buttons
 
 bot = Bot()
 
@@ -48,9 +48,8 @@ def with_vote(poll: Poll | None, choice: str, voter: str | None, event_id: str) 
 
 
 @bot.on_message(command="poll", scope=("group", "room"))
-async def start_poll(ctx: Context) -> None:
-    assert ctx.command is not None
-    question, _, rest = ctx.command.args.partition("?")
+async def start_poll(ctx: MessageContext, args: str) -> None:
+    question, _, rest = args.partition("?")
     choices = [c.strip() for c in rest.split(",") if c.strip()]
     if not question or not 2 <= len(choices) <= 4:
         await ctx.reply("Usage: /poll Question? choice one, choice two (2 to 4 choices)")
@@ -61,8 +60,7 @@ async def start_poll(ctx: Context) -> None:
 
 
 @bot.on_postback(data_prefix="vote:")
-async def vote(ctx: Context) -> None:
-    assert ctx.postback is not None
+async def vote(ctx: PostbackContext) -> None:
     choice = ctx.postback.data.removeprefix("vote:")
     voter, event_id = ctx.user_id, ctx.event.webhook_event_id
     try:
@@ -75,13 +73,12 @@ async def vote(ctx: Context) -> None:
 
 
 @bot.on_message(command=("results", "close"), scope=("group", "room"))
-async def results(ctx: Context) -> None:
-    assert ctx.command is not None
+async def results(ctx: MessageContext, command: CommandMatch) -> None:
     poll = await ctx.chat_state["poll"].get(Poll)
     if poll is None:
         await ctx.reply("There is no open poll here. Start one with /poll")
         return
     lines = [f"{choice}: {count}" for choice, count in poll.tally().items()]
     await ctx.push_to_chat(f"{poll.question}\n" + "\n".join(lines))
-    if ctx.command.name == "close":
+    if command.name == "close":
         await ctx.chat_state["poll"].delete()

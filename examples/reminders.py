@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from linegroupbot import Bot, Context
+from linegroupbot import Bot, MessageContext
 from linegroupbot.schedule import ScheduledPush
 
 bot = Bot()
@@ -49,9 +49,8 @@ def describe(push: ScheduledPush, now: dt.datetime) -> str:
 
 
 @bot.on_message(command="remind")
-async def remind(ctx: Context) -> None:
-    assert ctx.command is not None
-    when, _, text = ctx.command.args.partition(" ")
+async def remind(ctx: MessageContext, args: str) -> None:
+    when, _, text = args.partition(" ")
     seconds = parse_delay(when)
     if seconds is None or not text.strip():
         await ctx.reply("Usage: /remind 10m what to remember (s, m or h; up to 24h)")
@@ -65,7 +64,7 @@ async def remind(ctx: Context) -> None:
 
 
 @bot.on_message(command="reminders")
-async def list_reminders(ctx: Context) -> None:
+async def list_reminders(ctx: MessageContext) -> None:
     pending = await ctx.scheduled()  # soonest first: the numbers /forget takes
     if not pending:
         await ctx.reply("No reminders pending here.")
@@ -76,10 +75,9 @@ async def list_reminders(ctx: Context) -> None:
 
 
 @bot.on_message(command="forget")
-async def forget(ctx: Context) -> None:
-    assert ctx.command is not None
+async def forget(ctx: MessageContext, args: str) -> None:
     pending = await ctx.scheduled()
-    which = ctx.command.args.strip()
+    which = args.strip()
     if not which:
         cancelled = [push.id for push in pending if await ctx.cancel_scheduled(push.id)]
         await ctx.reply(f"Cancelled {len(cancelled)} reminder(s).")

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import attrs
 
-from linegroupbot import Bot, Context, mention
+from linegroupbot import Bot, Context, MessageContext, mention
 from linegroupbot.messages import Sendable
 
 bot = Bot()
@@ -81,7 +81,7 @@ async def name(ctx: Context) -> None:
 
 
 @bot.on_message(step="team")
-async def team(ctx: Context) -> None:
+async def team(ctx: MessageContext, user_id: str) -> None:  # member steps need a sender
     given = answer(ctx)
     if given is None:
         await ctx.reply(to_sender(ctx, "please type your team (one line, up to 40 characters)."))
@@ -89,12 +89,10 @@ async def team(ctx: Context) -> None:
     draft = await ctx.member_state["signup"].get(Signup)
     if draft is not None:
         entry = attrs.evolve(draft, team=given)
-        member = ctx.user_id
-        assert member is not None  # member steps only match events with a sender
         # Into the group's roster first, then leave the conversation: a re-run after a
         # crash in between finds the step and the draft again and writes the same entry.
         await ctx.chat_state["signups"].update(
-            lambda roster: {**roster, member: entry}, type=dict[str, Signup], default={}
+            lambda roster: {**roster, user_id: entry}, type=dict[str, Signup], default={}
         )
     await ctx.member_state.clear_step()
     await ctx.member_state["signup"].delete()

@@ -3,7 +3,7 @@
 Run it against the local emulator:  linegroupbot dev examples/welcome.py:bot
 """
 
-from linegroupbot import Bot, Context, events, mention
+from linegroupbot import Bot, Context, MemberJoinedContext, mention
 
 bot = Bot()
 
@@ -21,8 +21,7 @@ async def hello_room(ctx: Context) -> None:
 
 
 @bot.on_member_joined
-async def welcome(ctx: Context) -> None:
-    assert isinstance(ctx.event, events.MemberJoinedEvent)
+async def welcome(ctx: MemberJoinedContext) -> None:
     names: dict[str, str] = {}
     anonymous = 0
     for member in ctx.event.joined.members:

@@ -1,14 +1,27 @@
 """linegroupbot: a small, fast, testable framework for LINE bots that live in group chats.
 
-Everything a bot author needs is importable from here; plugin authors find the
-extension points in :mod:`linegroupbot.routing`, :mod:`linegroupbot.filters` and
-:mod:`linegroupbot.middleware`.
+Everything a bot author needs is importable from here; plugin authors import from
+:mod:`linegroupbot.ext`, the plugin API.
 """
 
 from . import events, messages
 from .bot import Bot
 from .client import GroupSummary, LineClient, Profile, RetryPolicy, SendResult
-from .context import Context, ExtKey, SkipHandler
+from .context import (
+    CommandMatch,
+    Context,
+    EventContext,
+    ExtKey,
+    FollowContext,
+    JoinContext,
+    LeaveContext,
+    MemberJoinedContext,
+    MemberLeftContext,
+    MessageContext,
+    PostbackContext,
+    SkipHandler,
+    UnfollowContext,
+)
 from .errors import (
     BadRequestError,
     ConfigurationError,
@@ -34,11 +47,11 @@ from .errors import (
     UnsupportedInScopeError,
 )
 from .events import WebhookBody
-from .filters import F, Filter
+from .filters import Filter, where
 from .logging import configure_logging
 from .messages import buttons, mention
 from .routing import Router
-from .signature import parse_webhook, verify_signature
+from .signature import parse_webhook, sign, verify_signature
 from .state import State
 from .timeouts import handler_timeout
 
@@ -47,25 +60,33 @@ __version__ = "0.1.0.dev0"
 __all__ = [
     "BadRequestError",
     "Bot",
+    "CommandMatch",
     "ConfigurationError",
     "ConflictError",
     "Context",
+    "EventContext",
     "ExtKey",
-    "F",
     "Filter",
+    "FollowContext",
     "ForbiddenError",
     "GroupSummary",
     "HandlerTimeoutError",
     "InvalidSignatureError",
     "InvalidWebhookBodyError",
+    "JoinContext",
+    "LeaveContext",
     "LineApiError",
     "LineClient",
     "LineConnectionError",
     "LineGroupBotError",
+    "MemberJoinedContext",
+    "MemberLeftContext",
+    "MessageContext",
     "MessageValidationError",
     "NoReplyTokenError",
     "NoUserIdError",
     "NotFoundError",
+    "PostbackContext",
     "Profile",
     "QuotaExceededError",
     "RateLimitError",
@@ -79,6 +100,7 @@ __all__ = [
     "StateConflictError",
     "StoreError",
     "UnauthorizedError",
+    "UnfollowContext",
     "UnsupportedInScopeError",
     "WebhookBody",
     "__version__",
@@ -89,5 +111,7 @@ __all__ = [
     "mention",
     "messages",
     "parse_webhook",
+    "sign",
     "verify_signature",
+    "where",
 ]

@@ -5,20 +5,28 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime as dt
-import importlib
 import os
 import time
-from collections.abc import Callable, Iterable
-from typing import Any
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, Protocol
 
 import structlog
 from aiohttp import web
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from . import events as ev
-from .client import LineClient, RetryPolicy, begin_retry_keys, clean_token, end_retry_keys
-from .context import Context, ExtKey
+from .client import (
+    LineClient,
+    RateLimit,
+    RetryPolicy,
+    begin_retry_keys,
+    clean_token,
+    end_retry_keys,
+    with_default_limits,
+)
+from .context import Context, ExtKey, context_class
 from .errors import ConfigurationError, HandlerTimeoutError, LineGroupBotError, StoreError
+from .loading import load_object
 from .logging import redact
 from .messages import Sendable
 from .routing import Router
@@ -39,8 +47,14 @@ _log = structlog.get_logger("linegroupbot")
 BOT_KEY: web.AppKey[Bot] = web.AppKey("linegroupbot.bot")
 """Where ``create_app()`` keeps the bot in the aiohttp application."""
 
-Plugin = Any
-"""A plugin: an object or module with ``setup(bot)`` (see the plugin guide)."""
+
+class Plugin(Protocol):
+    """A plugin: a module or object with ``setup(bot)``, which adds to the bot what the
+    plugin provides (see :mod:`linegroupbot.ext` for what it may touch)."""
+
+    def setup(self, bot: Bot, /) -> None:
+        """Install the plugin into ``bot``."""
+
 
 PLUGIN_GROUP = "linegroupbot.plugins"
 
@@ -71,6 +85,8 @@ class Bot(Router):
     budget in seconds (``None``: no limit); a handler past it is cancelled and its chat
     moves on (see :mod:`linegroupbot.timeouts`; ``@handler_timeout(seconds)`` gives one
     handler its own).
+    ``retry`` and ``rate_limits`` shape the API client's calls (see
+    :class:`~linegroupbot.client.LineClient`); an unknown endpoint class fails here.
     """
 
     def __init__(
@@ -99,6 +115,7 @@ class Bot(Router):
         edit_memory: float = 7 * 24 * 3600,
         handler_timeout: float | None = DEFAULT_HANDLER_TIMEOUT,
         retry: RetryPolicy | None = None,
+        rate_limits: Mapping[str, RateLimit | int] | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
         name: str = "bot",
@@ -137,8 +154,13 @@ class Bot(Router):
         self.handler_timeout = handler_timeout
         self._roster_seen: set[tuple[str, str]] = set()
         self.retry = retry
+        try:
+            self.rate_limits = with_default_limits(rate_limits)
+        except (TypeError, ValueError) as error:
+            raise ConfigurationError(str(error)) from None
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
         self.plugins: list[str] = []
+        self._failure_observers: list[Callable[[Context, Exception], None]] = []
         self._client: LineClient | None = None
         self.runtime: Runtime | None = None
         for plugin in plugins:
@@ -200,19 +222,22 @@ class Bot(Router):
                 api_base_url=self.api_base_url,
                 data_api_base_url=self.data_api_base_url,
                 retry=self.retry,
+                rate_limits=self.rate_limits,
             )
         return self._client
 
     # --- extension points -------------------------------------------------------------------------
 
     def include(self, router: Router | str) -> Router:
-        """Include a router, or a module path whose ``router`` attribute is one.
+        """Include a router, or the one at ``MODULE_OR_FILE:ATTR`` (``ATTR`` defaults to
+        ``router``), loaded as :func:`~linegroupbot.loading.load_object` loads it.
 
-        ``"pkg.handlers"`` or ``"pkg.handlers:admin_router"``. A missing module or
-        attribute, or a router included twice, raises :class:`ConfigurationError`.
+        ``"pkg.handlers"``, ``"pkg.handlers:admin_router"`` or ``"handlers/admin.py"``. A
+        missing module or attribute, or a router included twice, raises
+        :class:`ConfigurationError`.
         """
         if isinstance(router, str):
-            router = _import_router(router)
+            router = load_object(router, Router, default_attr="router")
         try:
             return super().include(router)
         except ValueError as error:
@@ -252,11 +277,20 @@ class Bot(Router):
                 ) from error
             self.add_plugin(plugin, name=entry.name)
 
+    def observe_failures(
+        self, observer: Callable[[Context, Exception], None]
+    ) -> Callable[[], None]:
+        """Call ``observer(ctx, error)`` whenever a handler's exception got past every
+        ``on_error`` handler (it is still logged and retried); returns a function that
+        removes the observer. The ``line`` test fixture uses it to fail the test at once."""
+        self._failure_observers.append(observer)
+        return lambda: self._failure_observers.remove(observer)
+
     # --- handling ---------------------------------------------------------------------------------
 
     def make_context(self, event: ev.Event) -> Context:
         """The context handlers get for ``event``."""
-        return Context(
+        return context_class(event)(
             event,
             self.client,
             command_prefixes=self.command_prefixes,
@@ -391,6 +425,8 @@ class Bot(Router):
                     error=repr(error),
                     exc_info=error,
                 )
+                for observer in list(self._failure_observers):
+                    observer(ctx, error)
                 raise
             finally:
                 reset_budget(budget_token)
@@ -514,18 +550,3 @@ async def _clear_left_state(store: Store, event: ev.Event) -> None:
         for member in event.left.members:
             if member.user_id:
                 await store.state_clear(chat_id, member.user_id)
-
-
-def _import_router(target: str) -> Router:
-    module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ImportError as error:
-        raise ConfigurationError(f"cannot include {target!r}: {error}") from error
-    router = getattr(module, attr or "router", None)
-    if not isinstance(router, Router):
-        raise ConfigurationError(
-            f"cannot include {target!r}: module {module_name!r} has no Router named "
-            f"{attr or 'router'!r}"
-        )
-    return router

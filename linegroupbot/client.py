@@ -46,15 +46,17 @@ __all__ = [
     "LineClient",
     "MessageQuota",
     "Profile",
+    "RateLimit",
+    "RateLimiter",
     "RetryPolicy",
     "SendResult",
     "SentMessage",
-    "TokenBucket",
     "begin_retry_keys",
     "clean_token",
     "derived_retry_keys",
     "end_retry_keys",
     "next_derived_key",
+    "with_default_limits",
 ]
 
 DEFAULT_API_BASE_URL = "https://api.line.me"
@@ -62,12 +64,27 @@ DEFAULT_API_BASE_URL = "https://api.line.me"
 DEFAULT_DATA_API_BASE_URL = "https://api-data.line.me"
 """Where message content is downloaded from (override with ``LINE_DATA_API_BASE_URL``)."""
 
-DEFAULT_RATE_LIMITS: Mapping[str, tuple[float, float]] = {
-    "default": (2000.0, 2000.0),
-    "multicast": (200.0, 200.0),
-    "broadcast": (60.0 / 3600.0, 60.0),
+
+@attrs.frozen
+class RateLimit:
+    """At most ``calls`` requests in any ``per``-second window: ``RateLimit(2000)`` is 2,000/s."""
+
+    calls: int
+    per: float = 1.0
+
+    def __attrs_post_init__(self) -> None:
+        if self.calls < 1 or self.per <= 0:
+            raise ValueError(f"{self!r}: calls must be at least 1 and per above 0")
+
+
+DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
+    "default": RateLimit(2000),
+    "multicast": RateLimit(200),
+    "broadcast": RateLimit(60, per=3600.0),
 }
-"""LINE's published per-channel limits: endpoint class -> (requests per second, burst)."""
+"""LINE's published per-channel limits, by endpoint class (``default``, ``multicast``,
+``broadcast``; narrowcast counts as broadcast)."""
+
 
 _log = structlog.get_logger("linegroupbot.client")
 
@@ -218,27 +235,50 @@ class RetryPolicy:
         return random.uniform(ceiling / 2, ceiling)
 
 
-class TokenBucket:
-    """Client-side rate limiting: ``acquire()`` waits until a request may be sent."""
+class RateLimiter:
+    """Client-side rate limiting that never lets more than ``limit.calls`` requests reach
+    LINE in any ``limit.per``-second window.
 
-    def __init__(self, rate: float, capacity: float) -> None:
-        self.rate = rate
-        self.capacity = capacity
-        self._tokens = capacity
-        self._updated = time.monotonic()
-        self._lock = asyncio.Lock()
+    Each request holds a slot from :meth:`acquire` until :meth:`release` (when its answer,
+    or its failure, came back) and for ``limit.per`` seconds after that: LINE received the
+    request before it answered, so the slot's next request cannot arrive within ``per``
+    of it. Waiting callers are served in arrival order.
+    """
+
+    def __init__(self, limit: RateLimit) -> None:
+        self.limit = limit
+        self._slots = asyncio.Semaphore(limit.calls)
 
     async def acquire(self) -> None:
-        """Take one token, sleeping until one is available."""
-        async with self._lock:
-            while True:
-                now = time.monotonic()
-                self._tokens = min(self.capacity, self._tokens + (now - self._updated) * self.rate)
-                self._updated = now
-                if self._tokens >= 1:
-                    self._tokens -= 1
-                    return
-                await asyncio.sleep((1 - self._tokens) / self.rate)
+        """Wait for a free slot and take it."""
+        await self._slots.acquire()
+
+    def release(self) -> None:
+        """The request that held a slot finished: the slot is free ``limit.per`` s from now."""
+        asyncio.get_running_loop().call_later(self.limit.per, self._slots.release)
+
+
+def with_default_limits(overrides: Mapping[str, RateLimit | int] | None) -> dict[str, RateLimit]:
+    """:data:`DEFAULT_RATE_LIMITS` with ``overrides``; an unknown endpoint class raises."""
+    limits = dict(DEFAULT_RATE_LIMITS)
+    for name, value in (overrides or {}).items():
+        if name not in limits:
+            raise ValueError(
+                f"rate_limits: unknown endpoint class {name!r}; the classes are "
+                + ", ".join(map(repr, DEFAULT_RATE_LIMITS))
+            )
+        limits[name] = _rate_limit(value)
+    return limits
+
+
+def _rate_limit(value: RateLimit | int) -> RateLimit:
+    if isinstance(value, RateLimit):
+        return value
+    if isinstance(value, int) and not isinstance(value, bool):
+        return RateLimit(value)
+    raise TypeError(
+        f"rate limit {value!r}: give RateLimit(calls, per=seconds) or calls per second as an int"
+    )
 
 
 @attrs.frozen
@@ -337,6 +377,10 @@ class LineClient:
     ``LineClient(access_token)``; base URLs default to ``LINE_API_BASE_URL`` and
     ``LINE_DATA_API_BASE_URL`` from the environment, then LINE's hosts. Use it as an
     async context manager, or call :meth:`close` when done.
+
+    ``rate_limits`` overrides :data:`DEFAULT_RATE_LIMITS` per endpoint class, e.g.
+    ``{"default": RateLimit(100)}`` or ``{"default": 100}``: calls beyond the limit wait
+    for a free slot instead of collecting 429s.
     """
 
     def __init__(
@@ -346,7 +390,7 @@ class LineClient:
         api_base_url: str | None = None,
         data_api_base_url: str | None = None,
         retry: RetryPolicy | None = None,
-        rate_limits: Mapping[str, tuple[float, float]] | None = None,
+        rate_limits: Mapping[str, RateLimit | int] | None = None,
         timeout: float = 10.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
@@ -360,9 +404,8 @@ class LineClient:
             or DEFAULT_DATA_API_BASE_URL
         ).rstrip("/")
         self.retry = retry if retry is not None else RetryPolicy()
-        limits = dict(DEFAULT_RATE_LIMITS)
-        limits.update(rate_limits or {})
-        self._buckets = {name: TokenBucket(r, c) for name, (r, c) in limits.items()}
+        limits = with_default_limits(rate_limits)
+        self._buckets = {name: RateLimiter(limit) for name, limit in limits.items()}
         self._timeout = aiohttp.ClientTimeout(total=timeout)
         self._session = session
         self._owns_session = session is None
@@ -460,6 +503,8 @@ class LineClient:
                 raise LineConnectionError(
                     reason, method=method, path=path, attempts=attempt, retry_key=key
                 ) from error
+            finally:
+                bucket.release()
             request_id = resp_headers.get("x-line-request-id")
             (log.debug if status < 400 else log.warning)(
                 "api_call",

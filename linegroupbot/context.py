@@ -11,9 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Generic, NoReturn, TypeVar
+from typing import Any, Generic, NoReturn, TypeAlias, TypeVar
 
 import aiohttp
+import attrs
 import structlog
 
 from . import events as ev
@@ -27,18 +28,48 @@ from .errors import (
     StoreError,
     UnsupportedInScopeError,
 )
-from .filters import CommandMatch
 from .messages import Sendable, normalize
 from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
 from .stores.protocol import Store
 
-__all__ = ["Context", "ExtKey", "Extensions", "SkipHandler"]
+__all__ = [
+    "CommandMatch",
+    "Context",
+    "EventContext",
+    "ExtKey",
+    "Extensions",
+    "FollowContext",
+    "JoinContext",
+    "LeaveContext",
+    "MemberJoinedContext",
+    "MemberLeftContext",
+    "MessageContext",
+    "PostbackContext",
+    "SkipHandler",
+    "UnfollowContext",
+    "context_class",
+]
 
 _LOG = structlog.get_logger("linegroupbot")
 
 T = TypeVar("T")
+E = TypeVar("E", bound=ev.Event)
+
+
+@attrs.frozen
+class CommandMatch:
+    """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``."""
+
+    name: str
+    args: str
+    prefix: str
+
+    @property
+    def argv(self) -> list[str]:
+        """The arguments split on whitespace."""
+        return self.args.split()
 
 
 class SkipHandler(Exception):
@@ -476,3 +507,61 @@ class Context:
                 "get_content() needs an image, video, audio or file message"
             )
         return await self.client.get_content(message.id)
+
+
+class EventContext(Context, Generic[E]):
+    """A context whose event is known to be an ``E``: what the typed decorators hand over.
+
+    ``@bot.on_join`` handlers get an ``EventContext[JoinEvent]`` (``JoinContext``), so
+    ``ctx.event`` is a :class:`~linegroupbot.events.JoinEvent` to the type checker too.
+    At run time every context the bot makes is an ``EventContext``.
+    """
+
+    __slots__ = ()
+    event: E
+
+
+class MessageContext(EventContext["ev.MessageEvent | ev.MessageEditedEvent"]):
+    """What ``on_message`` and ``on_message_edited`` handlers get: ``message`` is never None."""
+
+    __slots__ = ()
+
+    @property
+    def message(self) -> ev.MessageContent:
+        """The message (for an edit, the message as edited)."""
+        return self.event.message
+
+
+class PostbackContext(EventContext[ev.PostbackEvent]):
+    """What ``on_postback`` handlers get: ``postback`` is never None."""
+
+    __slots__ = ()
+
+    @property
+    def postback(self) -> ev.PostbackContent:
+        """The postback: its data and, for pickers, the chosen params."""
+        return self.event.postback
+
+
+JoinContext: TypeAlias = EventContext[ev.JoinEvent]
+"""What ``on_join`` handlers get."""
+LeaveContext: TypeAlias = EventContext[ev.LeaveEvent]
+"""What ``on_leave`` handlers get."""
+MemberJoinedContext: TypeAlias = EventContext[ev.MemberJoinedEvent]
+"""What ``on_member_joined`` handlers get: ``ctx.event.joined.members``."""
+MemberLeftContext: TypeAlias = EventContext[ev.MemberLeftEvent]
+"""What ``on_member_left`` handlers get: ``ctx.event.left.members``."""
+FollowContext: TypeAlias = EventContext[ev.FollowEvent]
+"""What ``on_follow`` handlers get."""
+UnfollowContext: TypeAlias = EventContext[ev.UnfollowEvent]
+"""What ``on_unfollow`` handlers get."""
+
+
+def context_class(event: ev.Event) -> type[Context]:
+    """The context class for ``event``: :class:`MessageContext` for messages and their
+    edits, :class:`PostbackContext` for postbacks, :class:`EventContext` otherwise."""
+    if isinstance(event, ev.MessageEvent | ev.MessageEditedEvent):
+        return MessageContext
+    if isinstance(event, ev.PostbackEvent):
+        return PostbackContext
+    return EventContext

@@ -28,6 +28,7 @@ __all__ = [
     "converter",
     "dumps",
     "make_structure_fn",
+    "register_event",
     "register_model",
     "structure",
     "structure_body",
@@ -264,15 +265,16 @@ def _dispatcher(
     name: str,
     classes: Iterable[type[Any]],
     unknown: Callable[[Mapping[str, Any]], Any],
+    table: dict[str, Callable[..., Any]] | None = None,
 ) -> Callable[..., Any]:
-    """A structure hook that picks a class by the JSON ``type`` field."""
+    """A structure hook that picks a class by the JSON ``type`` field (from ``table``, which
+    it fills and keeps reading, so types added to it later are picked too)."""
     kinds = {cls.type: cls for cls in classes}
     for cls in kinds.values():
         register_model(cls)
     # Hooks made by make_structure_fn take the object alone.
-    table: dict[str, Callable[..., Any]] = {
-        tag: converter.get_structure_hook(cls) for tag, cls in kinds.items()
-    }
+    table = {} if table is None else table
+    table.update({tag: converter.get_structure_hook(cls) for tag, cls in kinds.items()})
 
     def structure_tagged(obj: Any, _: Any = None) -> Any:
         try:
@@ -396,8 +398,41 @@ def _unknown_event(raw: Mapping[str, Any]) -> ev.UnknownEvent:
     )
 
 
-_structure_event = _dispatcher("event", ev.KNOWN_EVENT_TYPES, _unknown_event)
+_EVENT_HOOKS: dict[str, Callable[..., Any]] = {}
+_EVENT_CLASSES: dict[str, type[ev.Event]] = {cls.type: cls for cls in ev.KNOWN_EVENT_TYPES}
+_structure_event = _dispatcher("event", ev.KNOWN_EVENT_TYPES, _unknown_event, _EVENT_HOOKS)
 converter.register_structure_hook(ev.Event, _structure_event)
+
+
+def register_event(cls: type[ev.Event]) -> None:
+    """Teach the parser a webhook event type: JSON events whose ``type`` is ``cls.type``
+    become ``cls`` instead of :class:`~linegroupbot.events.UnknownEvent`.
+
+    ``cls`` is a frozen attrs subclass of :class:`~linegroupbot.events.Event` with keyword
+    fields named in snake_case (``camelCase`` in the JSON) and a ``type`` class variable.
+    Handle it with ``@bot.on_event(cls)``. A type linegroupbot already knows, or one
+    another class registered, raises :class:`ValueError`.
+    """
+    event_class: type[ev.Event] = cls
+    if not (isinstance(cls, type) and issubclass(cls, ev.Event) and attrs.has(cls)):
+        raise TypeError(f"{cls!r} is not an attrs subclass of linegroupbot.events.Event")
+    tag = cls.__dict__.get("type")
+    if not isinstance(tag, str) or not tag or tag in ("event", "unknown"):
+        raise TypeError(f"{cls.__name__} needs its own type class variable, e.g. type = 'coupon'")
+    known = _EVENT_CLASSES.get(tag)
+    if known is event_class:
+        return
+    reloaded = known is not None and (known.__module__, known.__qualname__) == (
+        cls.__module__,
+        cls.__qualname__,
+    )  # the same class from a module run again (``linegroupbot dev`` reloads): replace it
+    if known is not None and not reloaded:
+        raise ValueError(
+            f"webhook event type {tag!r} is already {known.__module__}.{known.__qualname__}"
+        )
+    register_model(cls)
+    _EVENT_HOOKS[tag] = converter.get_structure_hook(cls)
+    _EVENT_CLASSES[tag] = event_class
 
 
 def structure_event(obj: Any) -> ev.Event:

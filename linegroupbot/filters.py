@@ -11,14 +11,12 @@ from __future__ import annotations
 import inspect
 import re
 from collections.abc import Awaitable, Callable, Iterable
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import Any, TypeAlias
 
 import attrs
 
 from . import events as ev
-
-if TYPE_CHECKING:
-    from .context import Context
+from .context import CommandMatch, Context
 
 __all__ = [
     "And",
@@ -26,7 +24,6 @@ __all__ = [
     "Command",
     "CommandMatch",
     "EventType",
-    "F",
     "Filter",
     "FilterLike",
     "FuncFilter",
@@ -41,7 +38,9 @@ __all__ = [
     "Step",
     "Text",
     "UserId",
+    "Where",
     "as_filter",
+    "where",
 ]
 
 FilterLike: TypeAlias = "Filter | Callable[[Context], bool | Awaitable[bool]]"
@@ -219,20 +218,6 @@ def _casefolded(value: str | Iterable[str]) -> tuple[str, ...]:
 
 
 @attrs.frozen
-class CommandMatch:
-    """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``."""
-
-    name: str
-    args: str
-    prefix: str
-
-    @property
-    def argv(self) -> list[str]:
-        """The arguments split on whitespace."""
-        return self.args.split()
-
-
-@attrs.frozen
 class Command(Filter):
     """Passes ``/name``, ``!name`` or ``/name@Bot`` (prefixes configurable); sets ``ctx.command``.
 
@@ -352,19 +337,86 @@ def _is_redelivery(ctx: Context) -> bool:
     return ctx.event.is_redelivery
 
 
-class F:
-    """Short constructors of the built-in filters: ``F.command("who") & F.scope("group")``."""
+class Where:
+    """Functions that build the built-in filters: ``where.command("who") & where.scope("group")``.
 
-    text = Text
-    startswith = StartsWith
-    regex = Regex
-    command = Command
-    scope = Scope
-    message_type = MessageType
-    user_id = UserId
-    chat_id = ChatId
-    postback = PostbackData
-    event = staticmethod(lambda *classes: EventType(tuple(classes)))
-    mentions_bot = MentionsBot()
-    standby = FuncFilter(_is_standby)
-    redelivery = FuncFilter(_is_redelivery)
+    Every member is a function returning a :class:`Filter` (there are no attribute
+    expressions such as ``text == "hi"``: write ``where.text("hi")``). Use the instance
+    :data:`where`.
+    """
+
+    __slots__ = ()
+
+    @staticmethod
+    def text(texts: str | Iterable[str], *, ignore_case: bool = False) -> Filter:
+        """Text messages equal to one of ``texts``."""
+        return Text(texts, ignore_case)
+
+    @staticmethod
+    def startswith(prefixes: str | Iterable[str]) -> Filter:
+        """Text messages starting with one of ``prefixes``."""
+        return StartsWith(prefixes)
+
+    @staticmethod
+    def regex(pattern: str | re.Pattern[str]) -> Filter:
+        """Text messages the pattern matches (the handler gets ``ctx.match``)."""
+        return Regex(pattern)
+
+    @staticmethod
+    def command(names: str | Iterable[str], *, prefixes: Iterable[str] | None = None) -> Filter:
+        """The commands ``names`` (``/who``); the handler gets ``ctx.command``."""
+        return Command(names, tuple(prefixes) if prefixes is not None else None)
+
+    @staticmethod
+    def scope(scopes: str | Iterable[str]) -> Filter:
+        """Events from these kinds of chat: ``"group"``, ``"room"``, ``"user"``."""
+        return Scope(scopes)
+
+    @staticmethod
+    def message_type(types: str | Iterable[str]) -> Filter:
+        """Messages of these content types (``"text"``, ``"image"``...)."""
+        return MessageType(types)
+
+    @staticmethod
+    def user_id(user_ids: str | Iterable[str]) -> Filter:
+        """Events sent by one of these users."""
+        return UserId(user_ids)
+
+    @staticmethod
+    def chat_id(chat_ids: str | Iterable[str]) -> Filter:
+        """Events from one of these groups, rooms or 1:1 chats."""
+        return ChatId(chat_ids)
+
+    @staticmethod
+    def postback(data: str | None = None, *, prefix: str | None = None) -> Filter:
+        """Postbacks whose data equals ``data`` or starts with ``prefix``."""
+        return PostbackData(data, prefix)
+
+    @staticmethod
+    def step(steps: str | Iterable[str], *, chat: bool = False) -> Filter:
+        """The sender's (``chat=True``: the chat's) conversation step is one of ``steps``."""
+        return Step(steps, chat)
+
+    @staticmethod
+    def event(*classes: type[ev.Event]) -> Filter:
+        """Events of these classes."""
+        return EventType(tuple(classes))
+
+    @staticmethod
+    def mentions_bot(expected: bool = True) -> Filter:
+        """Text messages that mention the bot (``False``: that do not)."""
+        return MentionsBot(expected)
+
+    @staticmethod
+    def standby() -> Filter:
+        """Events of chats in standby mode (another channel handles them)."""
+        return FuncFilter(_is_standby)
+
+    @staticmethod
+    def redelivery() -> Filter:
+        """Events LINE is sending again after a failed delivery."""
+        return FuncFilter(_is_redelivery)
+
+
+where = Where()
+"""Builds the built-in filters: ``where.command("who") & ~where.scope("room")``."""

@@ -13,6 +13,15 @@ from urllib.parse import urlsplit
 import attrs
 
 from .errors import MessageValidationError
+from .limits import (
+    MAX_ALT_TEXT,
+    MAX_LABEL,
+    MAX_MESSAGES,
+    MAX_POSTBACK_DATA,
+    MAX_QUICK_REPLY_ITEMS,
+    MAX_TEXT_LENGTH,
+    MAX_URL_LENGTH,
+)
 
 __all__ = [
     "MAX_MESSAGES",
@@ -41,17 +50,6 @@ __all__ = [
     "mention",
     "normalize",
 ]
-
-MAX_MESSAGES = 5
-"""LINE accepts at most five messages per reply or push."""
-MAX_TEXT_LENGTH = 5000
-"""LINE's limit on the characters of one text message."""
-MAX_URL_LENGTH = 2000
-MAX_ALT_TEXT = 1500
-MAX_QUICK_REPLY_ITEMS = 13
-MAX_POSTBACK_DATA = 300
-MAX_LABEL = 20
-
 
 # --- actions ------------------------------------------------------------------------------
 

@@ -9,19 +9,29 @@ runs around that router's handlers whenever an event enters the router.
 
 from __future__ import annotations
 
+import abc
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, TypeAlias
 
 if TYPE_CHECKING:
     from .context import Context
 
-__all__ = ["CallNext", "Middleware", "run_middleware"]
+__all__ = ["BaseMiddleware", "CallNext", "Middleware", "run_middleware"]
 
 CallNext: TypeAlias = "Callable[[Context], Awaitable[bool]]"
 """What a middleware calls to go on; it returns whether a handler handled the event."""
 
 Middleware: TypeAlias = "Callable[[Context, CallNext], Awaitable[bool | None]]"
 """``async def mw(ctx, call_next) -> bool | None``; ``None`` counts as handled."""
+
+
+class BaseMiddleware(abc.ABC):
+    """A middleware with state of its own: subclass it, implement ``__call__``, and pass an
+    instance to ``bot.add_middleware()``."""
+
+    @abc.abstractmethod
+    async def __call__(self, ctx: Context, call_next: CallNext) -> bool | None:
+        """Act around ``await call_next(ctx)`` and return what it returned."""
 
 
 async def run_middleware(chain: Sequence[Middleware], ctx: Context, endpoint: CallNext) -> bool:

@@ -12,20 +12,34 @@ from __future__ import annotations
 
 import inspect
 import re
-from collections.abc import Awaitable, Callable, Iterable
-from typing import Any, Protocol, TypeAlias, TypeVar, overload
+from collections.abc import Awaitable, Callable, Iterable, Mapping
+from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
 import attrs
 
 from . import events as ev
-from .context import Context, SkipHandler
+from .context import (
+    Context,
+    EventContext,
+    FollowContext,
+    JoinContext,
+    LeaveContext,
+    MemberJoinedContext,
+    MemberLeftContext,
+    MessageContext,
+    PostbackContext,
+    SkipHandler,
+    UnfollowContext,
+)
 from .filters import (
+    And,
     ChatId,
     Command,
     Filter,
     FilterLike,
     MentionsBot,
     MessageType,
+    Or,
     PostbackData,
     Regex,
     Scope,
@@ -38,26 +52,44 @@ from .filters import (
 from .middleware import Middleware, run_middleware
 from .timeouts import enter_handler
 
-__all__ = ["ErrorHandler", "Handler", "HandlerSpec", "Hook", "Register", "Router"]
+__all__ = [
+    "INJECTABLE",
+    "ErrorHandler",
+    "ErrorHandlerOf",
+    "Handler",
+    "HandlerOf",
+    "HandlerSpec",
+    "Hook",
+    "Register",
+    "Router",
+]
 
-Handler: TypeAlias = Callable[[Context], Awaitable[Any]]
-"""``async def handler(ctx) -> None``."""
+Handler: TypeAlias = Callable[..., Awaitable[Any]]
+"""``async def handler(ctx, ...) -> None``: the context, then any injected values."""
 ErrorHandler: TypeAlias = Callable[[Context, BaseException], Awaitable[Any]]
 """``async def on_error(ctx, error) -> None``."""
 Hook: TypeAlias = Callable[[], Awaitable[Any]]
 """A startup or shutdown hook: ``async def hook() -> None``."""
 
-H = TypeVar("H", bound=Handler)
-E = TypeVar("E", bound=ErrorHandler)
+C = TypeVar("C", bound=Context)
+P = ParamSpec("P")
+R = TypeVar("R")
+EV = TypeVar("EV", bound=ev.Event)
+HandlerOf: TypeAlias = Callable[Concatenate[C, P], Awaitable[R]]
+"""A handler whose first parameter takes a ``C`` (or any base of it, such as ``Context``)."""
+X = TypeVar("X", bound=BaseException)
+ErrorHandlerOf: TypeAlias = Callable[[C, X], Awaitable[Any]]
+"""An error handler for exceptions of type ``X``: ``async def on_error(ctx, error: X)``."""
 K = TypeVar("K", bound=Hook)
 ScopeArg: TypeAlias = "str | tuple[str, ...] | None"
 Filters: TypeAlias = "FilterLike | Iterable[FilterLike] | None"
 
 
-class Register(Protocol):
-    """What a decorator called with filters returns: it registers and returns the handler."""
+class Register(Protocol, Generic[C]):
+    """What a decorator called with filters returns: it registers and returns the handler,
+    which takes a ``C`` (the typed context of the decorator's event) first."""
 
-    def __call__(self, callback: H, /) -> H: ...
+    def __call__(self, callback: HandlerOf[C, P, R], /) -> HandlerOf[C, P, R]: ...
 
 
 @attrs.frozen
@@ -68,6 +100,93 @@ class HandlerSpec:
     event_types: tuple[type[ev.Event], ...]
     filter: Filter | None
     name: str
+    injected: tuple[tuple[str, bool], ...] = ()
+    """The parameters after the context the handler asks for, and whether each is required."""
+
+
+INJECTABLE: Mapping[str, Callable[[Context], Any]] = {
+    "event": lambda ctx: ctx.event,
+    "message": lambda ctx: ctx.message,
+    "text": lambda ctx: ctx.text,
+    "command": lambda ctx: ctx.command,
+    "args": lambda ctx: ctx.command.args if ctx.command is not None else None,
+    "match": lambda ctx: ctx.match,
+    "postback": lambda ctx: ctx.postback,
+    "chat_id": lambda ctx: ctx.chat_id,
+    "user_id": lambda ctx: ctx.user_id,
+    "scope": lambda ctx: ctx.scope,
+}
+"""What a handler may ask for by parameter name, after the context: ``command`` (the
+:class:`~linegroupbot.context.CommandMatch`), ``args`` (its argument text), ``match`` (the
+regex match), ``text``, ``message``, ``postback``, ``event``, ``chat_id``, ``user_id``,
+``scope``. A parameter without a default is required: the handler is only offered events
+that have it. With a default, the handler gets the default when the event has none."""
+
+_NEEDS_FILTER: Mapping[str, tuple[type[Filter], str]] = {
+    "command": (Command, "command="),
+    "args": (Command, "command="),
+    "match": (Regex, "regex="),
+}
+
+
+def _has_filter(found: Filter | None, kind: type[Filter]) -> bool:
+    """Whether a chain of filters always runs a ``kind`` filter when it passes."""
+    if isinstance(found, kind):
+        return True
+    if isinstance(found, And):
+        return _has_filter(found.left, kind) or _has_filter(found.right, kind)
+    if isinstance(found, Or):
+        return _has_filter(found.left, kind) and _has_filter(found.right, kind)
+    return False
+
+
+def _injected(callback: Handler, name: str, found: Filter | None) -> tuple[tuple[str, bool], ...]:
+    """The injected parameters of ``callback``, checked against its filters now."""
+    try:
+        params = list(inspect.signature(callback).parameters.values())
+    except (TypeError, ValueError):  # a callable without a signature: give it the context
+        return ()
+    positional = (inspect.Parameter.POSITIONAL_ONLY, inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    if params and params[0].kind is inspect.Parameter.VAR_POSITIONAL:
+        return ()
+    if not params or params[0].kind not in positional:
+        raise TypeError(
+            f"handler {name} must take the context as its first parameter: "
+            "async def handler(ctx) -> None"
+        )
+    wanted: list[tuple[str, bool]] = []
+    for param in params[1:]:
+        if param.kind in (inspect.Parameter.VAR_POSITIONAL, inspect.Parameter.VAR_KEYWORD):
+            continue
+        required = param.default is inspect.Parameter.empty
+        if param.name not in INJECTABLE:
+            if not required:
+                continue  # a parameter of its own, with its default
+            raise TypeError(
+                f"handler {name} asks for {param.name!r}, which no event gives: ask for one of "
+                f"{', '.join(INJECTABLE)} (by parameter name), or give it a default"
+            )
+        need = _NEEDS_FILTER.get(param.name)
+        if need is not None and not _has_filter(found, need[0]):
+            raise TypeError(
+                f"handler {name} asks for {param.name!r}, which only {need[1]} finds: register "
+                f"it with {need[1]}..., or give {param.name!r} a default"
+            )
+        wanted.append((param.name, required))
+    return tuple(wanted)
+
+
+def _arguments(ctx: Context, injected: tuple[tuple[str, bool], ...]) -> dict[str, Any] | None:
+    """The values a handler asked for; ``None`` when a required one is missing here."""
+    values: dict[str, Any] = {}
+    for name, required in injected:
+        value = INJECTABLE[name](ctx)
+        if value is None:
+            if required:
+                return None
+            continue
+        values[name] = value
+    return values
 
 
 def _combine(filters: Iterable[Filter | None]) -> Filter | None:
@@ -181,11 +300,25 @@ class Router:
         self.middleware.append(middleware)
         return middleware
 
-    def on_error(self, *types: type[BaseException]) -> Callable[[E], E]:
-        """Handle exceptions of ``types`` (default: all) raised by this router's handlers."""
+    @overload
+    def on_error(
+        self,
+    ) -> Callable[[ErrorHandlerOf[Context, Exception]], ErrorHandlerOf[Context, Exception]]: ...
+    @overload
+    def on_error(
+        self, kind: type[X], /
+    ) -> Callable[[ErrorHandlerOf[Context, X]], ErrorHandlerOf[Context, X]]: ...
+    @overload
+    def on_error(self, *types: type[BaseException]) -> Callable[[ErrorHandler], ErrorHandler]: ...
+    def on_error(self, *types: type[BaseException]) -> Any:
+        """Handle exceptions of ``types`` (default: all) raised by this router's handlers.
+
+        With one type, the handler's ``error`` parameter may be typed as it:
+        ``@bot.on_error(LineApiError)`` takes ``async def h(ctx, error: LineApiError)``.
+        """
         kinds = types or (Exception,)
 
-        def register(callback: E) -> E:
+        def register(callback: ErrorHandler) -> ErrorHandler:
             for kind in kinds:
                 self.error_handlers.append((kind, callback))
             return callback
@@ -213,7 +346,11 @@ class Router:
             getattr(callback, "__call__", None)  # noqa: B004
         ):
             raise TypeError(f"handler {_name(callback)} must be an async function (async def)")
-        spec = HandlerSpec(callback, event_types, _combine(filters), _name(callback))
+        combined, name = _combine(filters), _name(callback)
+        own = combined if self.filter is None or combined is None else self.filter & combined
+        spec = HandlerSpec(
+            callback, event_types, combined, name, _injected(callback, name, own or self.filter)
+        )
         self.entries.append(spec)
         return spec
 
@@ -232,7 +369,9 @@ class Router:
         return register(callback) if callback is not None else register
 
     @overload
-    def on_message(self, callback: H, /) -> H: ...
+    def on_message(
+        self, callback: HandlerOf[MessageContext, P, R], /
+    ) -> HandlerOf[MessageContext, P, R]: ...
     @overload
     def on_message(
         self,
@@ -250,7 +389,7 @@ class Router:
         chat_step: str | Iterable[str] | None = None,
         edits: bool = False,
         filters: Filters = None,
-    ) -> Register: ...
+    ) -> Register[MessageContext]: ...
     def on_message(
         self,
         callback: Handler | None = None,
@@ -285,7 +424,9 @@ class Router:
         return self._decorate(callback, kinds, found)
 
     @overload
-    def on_message_edited(self, callback: H, /) -> H: ...
+    def on_message_edited(
+        self, callback: HandlerOf[MessageContext, P, R], /
+    ) -> HandlerOf[MessageContext, P, R]: ...
     @overload
     def on_message_edited(
         self,
@@ -302,7 +443,7 @@ class Router:
         step: str | Iterable[str] | None = None,
         chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
-    ) -> Register: ...
+    ) -> Register[MessageContext]: ...
     def on_message_edited(
         self,
         callback: Handler | None = None,
@@ -343,9 +484,13 @@ class Router:
         return self._decorate(callback, event_types, found)
 
     @overload
-    def on_join(self, callback: H, /) -> H: ...
+    def on_join(
+        self, callback: HandlerOf[JoinContext, P, R], /
+    ) -> HandlerOf[JoinContext, P, R]: ...
     @overload
-    def on_join(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
+    def on_join(
+        self, *, scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[JoinContext]: ...
     def on_join(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
@@ -353,9 +498,13 @@ class Router:
         return self._simple((ev.JoinEvent,), callback, scope, filters)
 
     @overload
-    def on_leave(self, callback: H, /) -> H: ...
+    def on_leave(
+        self, callback: HandlerOf[LeaveContext, P, R], /
+    ) -> HandlerOf[LeaveContext, P, R]: ...
     @overload
-    def on_leave(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
+    def on_leave(
+        self, *, scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[LeaveContext]: ...
     def on_leave(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
@@ -363,9 +512,13 @@ class Router:
         return self._simple((ev.LeaveEvent,), callback, scope, filters)
 
     @overload
-    def on_member_joined(self, callback: H, /) -> H: ...
+    def on_member_joined(
+        self, callback: HandlerOf[MemberJoinedContext, P, R], /
+    ) -> HandlerOf[MemberJoinedContext, P, R]: ...
     @overload
-    def on_member_joined(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
+    def on_member_joined(
+        self, *, scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[MemberJoinedContext]: ...
     def on_member_joined(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
@@ -373,9 +526,13 @@ class Router:
         return self._simple((ev.MemberJoinedEvent,), callback, scope, filters)
 
     @overload
-    def on_member_left(self, callback: H, /) -> H: ...
+    def on_member_left(
+        self, callback: HandlerOf[MemberLeftContext, P, R], /
+    ) -> HandlerOf[MemberLeftContext, P, R]: ...
     @overload
-    def on_member_left(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
+    def on_member_left(
+        self, *, scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[MemberLeftContext]: ...
     def on_member_left(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
@@ -383,25 +540,33 @@ class Router:
         return self._simple((ev.MemberLeftEvent,), callback, scope, filters)
 
     @overload
-    def on_follow(self, callback: H, /) -> H: ...
+    def on_follow(
+        self, callback: HandlerOf[FollowContext, P, R], /
+    ) -> HandlerOf[FollowContext, P, R]: ...
     @overload
-    def on_follow(self, *, filters: Filters = None) -> Register: ...
+    def on_follow(self, *, filters: Filters = None) -> Register[FollowContext]: ...
     def on_follow(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
         """Handle a user adding the bot as a friend."""
         return self._simple((ev.FollowEvent,), callback, None, filters)
 
     @overload
-    def on_unfollow(self, callback: H, /) -> H: ...
+    def on_unfollow(
+        self, callback: HandlerOf[UnfollowContext, P, R], /
+    ) -> HandlerOf[UnfollowContext, P, R]: ...
     @overload
-    def on_unfollow(self, *, filters: Filters = None) -> Register: ...
+    def on_unfollow(self, *, filters: Filters = None) -> Register[UnfollowContext]: ...
     def on_unfollow(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
         """Handle a user blocking the bot."""
         return self._simple((ev.UnfollowEvent,), callback, None, filters)
 
     @overload
-    def on_unsend(self, callback: H, /) -> H: ...
+    def on_unsend(
+        self, callback: HandlerOf[EventContext[ev.UnsendEvent], P, R], /
+    ) -> HandlerOf[EventContext[ev.UnsendEvent], P, R]: ...
     @overload
-    def on_unsend(self, *, scope: ScopeArg = None, filters: Filters = None) -> Register: ...
+    def on_unsend(
+        self, *, scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[EventContext[ev.UnsendEvent]]: ...
     def on_unsend(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
@@ -409,7 +574,9 @@ class Router:
         return self._simple((ev.UnsendEvent,), callback, scope, filters)
 
     @overload
-    def on_postback(self, callback: H, /) -> H: ...
+    def on_postback(
+        self, callback: HandlerOf[PostbackContext, P, R], /
+    ) -> HandlerOf[PostbackContext, P, R]: ...
     @overload
     def on_postback(
         self,
@@ -420,7 +587,7 @@ class Router:
         step: str | Iterable[str] | None = None,
         chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
-    ) -> Register: ...
+    ) -> Register[PostbackContext]: ...
     def on_postback(
         self,
         callback: Handler | None = None,
@@ -444,12 +611,20 @@ class Router:
         ]
         return self._decorate(callback, (ev.PostbackEvent,), found)
 
+    @overload
+    def on_event(
+        self, event_type: type[EV], /, *, scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[EventContext[EV]]: ...
+    @overload
+    def on_event(
+        self, *event_types: type[ev.Event], scope: ScopeArg = None, filters: Filters = None
+    ) -> Register[Context]: ...
     def on_event(
         self,
         *event_types: type[ev.Event],
         scope: ScopeArg = None,
         filters: Filters = None,
-    ) -> Register:
+    ) -> Any:
         """Handle events of the given classes (``ev.Event`` for all of them)."""
         if not event_types:
             raise TypeError("on_event needs at least one event class, e.g. on_event(BeaconEvent)")
@@ -459,13 +634,14 @@ class Router:
                     f"on_event takes event classes, not {event_type!r}: write "
                     "@bot.on_event(events.Event) for every event, or name the classes"
                 )
-        result: Register = self._simple(tuple(event_types), None, scope, filters)
-        return result
+        return self._simple(tuple(event_types), None, scope, filters)
 
     @overload
-    def on_unknown(self, callback: H, /) -> H: ...
+    def on_unknown(
+        self, callback: HandlerOf[EventContext[ev.UnknownEvent], P, R], /
+    ) -> HandlerOf[EventContext[ev.UnknownEvent], P, R]: ...
     @overload
-    def on_unknown(self, *, filters: Filters = None) -> Register: ...
+    def on_unknown(self, *, filters: Filters = None) -> Register[EventContext[ev.UnknownEvent]]: ...
     def on_unknown(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
         """Handle event types this version of linegroupbot does not know (``UnknownEvent``)."""
         return self._simple((ev.UnknownEvent,), callback, None, filters)
@@ -509,10 +685,17 @@ class Router:
             if entry.filter is not None and not await entry.filter.check(ctx):
                 ctx.command, ctx.match = found
                 continue
+            arguments = _arguments(ctx, entry.injected) if entry.injected else None
+            if entry.injected and arguments is None:  # the event lacks what it requires
+                ctx.command, ctx.match = found
+                continue
             ctx.handler_name = entry.name
             enter_handler(entry.callback, entry.name)
             try:
-                await entry.callback(ctx)
+                if arguments:
+                    await entry.callback(ctx, **arguments)
+                else:
+                    await entry.callback(ctx)
             except SkipHandler:
                 ctx.handler_name = None
                 ctx.command, ctx.match = found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import binascii
 import hmac
-from base64 import b64decode
+from base64 import b64decode, b64encode
 
 import orjson
 
@@ -12,7 +12,13 @@ from .convert import structure_body
 from .errors import InvalidSignatureError, InvalidWebhookBodyError
 from .events import WebhookBody
 
-__all__ = ["parse_webhook", "verify_signature"]
+__all__ = ["parse_webhook", "sign", "verify_signature"]
+
+
+def sign(body: bytes, channel_secret: str) -> str:
+    """The ``x-line-signature`` LINE sends with ``body``: base64 of its HMAC-SHA256 under the
+    channel secret. For tests, emulators and tools that act as LINE; a bot only verifies."""
+    return b64encode(hmac.digest(channel_secret.encode(), body, "sha256")).decode()
 
 
 def verify_signature(body: bytes, signature: str, channel_secret: str) -> bool:

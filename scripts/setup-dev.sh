@@ -27,4 +27,24 @@ python -m pip install -q --upgrade pip
 python -m pip install -q -e '.[test,dev,docs,bench]'
 # The example plugin is a package of its own; installing it registers its entry point.
 python -m pip install -q -e examples/plugin_shout
+# Editable installs reach the code through an import hook, which type checkers do not run:
+# mypy on a bot outside this folder would not find linegroupbot. A path entry holding links
+# to the two packages (and to nothing else of the checkout) lets them find it.
+python - <<'PY'
+import pathlib
+import sysconfig
+
+links = pathlib.Path(".venv/editable-path").resolve()
+links.mkdir(exist_ok=True)
+for name, source in {
+    "linegroupbot": "linegroupbot",
+    "linegroupbot_shout": "examples/plugin_shout/linegroupbot_shout",
+}.items():
+    link = links / name
+    if link.is_symlink() or link.exists():
+        link.unlink()
+    link.symlink_to(pathlib.Path(source).resolve(), target_is_directory=True)
+site = pathlib.Path(sysconfig.get_paths()["purelib"])
+(site / "linegroupbot-editable-path.pth").write_text(f"{links}\n")
+PY
 echo "ready: . .venv/bin/activate" >&2

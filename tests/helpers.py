@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
 from collections.abc import Awaitable, Callable
 from typing import Any
 
 import orjson
 
+from linegroupbot import signature
 from linegroupbot.stores import QueuedEvent, Store, shard_of
 from tests.payloads import body, event
 
@@ -21,8 +19,8 @@ TOKEN = "test-access-token"
 
 
 def sign(data: bytes, secret: str = SECRET) -> str:
-    """The x-line-signature of ``data``."""
-    return base64.b64encode(hmac.new(secret.encode(), data, hashlib.sha256).digest()).decode()
+    """The x-line-signature of ``data`` under the tests' secret."""
+    return signature.sign(data, secret)
 
 
 def signed(*events: dict[str, Any], secret: str = SECRET) -> tuple[bytes, dict[str, str]]:

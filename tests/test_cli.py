@@ -178,9 +178,7 @@ async def test_dev_reloads_the_bot_when_its_file_changes(tmp_path: Path) -> None
         url = match.group(1)
         async with aiohttp.ClientSession() as session:
             assert "first" in await _say_and_wait(session, url, "first", "first")
-            changed = source.replace(
-                "await ctx.reply(ctx.text)", 'await ctx.reply("v2: " + ctx.text)'
-            )
+            changed = source.replace("await ctx.reply(text)", 'await ctx.reply("v2: " + text)')
             assert changed != source
             target.write_text(changed)
             await _read_until(process, r"files changed: restarting the bot")

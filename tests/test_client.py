@@ -9,8 +9,8 @@ import uuid
 import pytest
 from structlog.testing import capture_logs
 
-from linegroupbot import LineClient, RetryPolicy, messages
-from linegroupbot.client import TokenBucket
+from linegroupbot import Context, LineClient, RetryPolicy, messages
+from linegroupbot.client import RateLimit, RateLimiter
 from linegroupbot.emulator import Emulator
 from linegroupbot.errors import (
     BadRequestError,
@@ -464,31 +464,45 @@ async def test_messages_are_validated_before_sending(
     assert line_emulator.calls_to("/v2/bot/message/push") == []
 
 
-async def test_token_bucket_queues_instead_of_bursting() -> None:
-    bucket = TokenBucket(rate=50.0, capacity=2.0)
-    stamps: list[float] = []
-    for _ in range(5):
-        await bucket.acquire()
-        stamps.append(time.monotonic())
-    # Two tokens were available at once; the other three had to wait for refills.
-    waited = stamps[-1] - stamps[1]
-    assert waited >= 3 / 50.0 * 0.9
+async def test_rate_limiter_holds_a_slot_for_the_window_after_its_call() -> None:
+    limiter = RateLimiter(RateLimit(2, per=0.2))
+    await limiter.acquire()
+    await limiter.acquire()
+    third = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0.05)
+    assert not third.done()  # two calls hold both slots, however long they take
+    limiter.release()
+    await asyncio.sleep(0.05)
+    assert not third.done()  # the slot comes back only `per` after its call ended
+    await asyncio.wait_for(third, timeout=5)
 
 
-async def test_client_rate_limit_keeps_a_burst_under_the_platform_limit() -> None:
-    async with Emulator(rate_limit=5) as emu:  # LINE allows 5 calls in any one second
+async def test_client_at_the_platform_limit_never_exceeds_it_in_any_second() -> None:
+    # The emulator answers 429 to a 6th call within any one second, as LINE does at its
+    # limit. A client set to exactly that limit must get every call through, first
+    # second included (a token bucket with burst = rate lets twice the limit through).
+    async with Emulator(rate_limit=5) as emu:
         group = await emu.create_group("G", ["Alice"])
         async with LineClient(
             emu.settings.access_token,
             api_base_url=emu.url,
             retry=RetryPolicy.off(),
-            rate_limits={"default": (3.0, 1.0)},  # at most 4 in any one second
+            rate_limits={"default": RateLimit(5)},
         ) as client:
             counts = await asyncio.gather(
-                *(client.group_member_count(group.chat_id) for _ in range(8))
+                *(client.group_member_count(group.chat_id) for _ in range(11))
             )
-        assert counts == [1] * 8
-        assert all(c.status == 200 for c in emu.world.calls)
+        assert counts == [1] * 11
+        assert [c.status for c in emu.world.calls] == [200] * 11
+
+
+def test_rate_limits_name_known_endpoint_classes() -> None:
+    with pytest.raises(ValueError, match="unknown endpoint class 'multicats'"):
+        LineClient("token", rate_limits={"multicats": 10})
+    with pytest.raises(TypeError, match="RateLimit"):
+        LineClient("token", rate_limits={"default": (10.0, 10.0)})  # type: ignore[dict-item]
+    with pytest.raises(ValueError, match="calls must be at least 1"):
+        RateLimit(0)
 
 
 async def test_quota_and_consumption() -> None:
@@ -563,3 +577,30 @@ async def test_member_ids_403_says_what_to_use_instead(
     assert info.value.status == 403
     assert "verified or premium" in str(info.value)
     assert "ctx.roster" in str(info.value)
+
+
+async def test_bot_rate_limits_reach_its_client() -> None:
+    from linegroupbot import Bot
+    from linegroupbot.testing import connect
+
+    bot = Bot(rate_limits={"default": 4}, retry=RetryPolicy.off())
+
+    @bot.on_message(command="many")
+    async def many(ctx: Context) -> None:
+        for n in range(9):
+            await ctx.push_to_chat(f"push {n}")
+
+    async with connect(bot, rate_limit=4) as line:
+        group = await line.create_group("G", ["Alice"])
+        await line.say(group, "Alice", "/many")
+        sent = await line.wait_for_bot_messages(group, count=9, timeout=10)
+        assert [m["text"] for m in sent] == [f"push {n}" for n in range(9)]
+        assert {c.status for c in line.world.calls} == {200}
+
+
+def test_bot_rejects_an_unknown_rate_limit_class() -> None:
+    from linegroupbot import Bot
+    from linegroupbot.errors import ConfigurationError
+
+    with pytest.raises(ConfigurationError, match="unknown endpoint class 'pushes'"):
+        Bot(rate_limits={"pushes": 10})

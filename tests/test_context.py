@@ -394,3 +394,20 @@ async def test_a_reply_local_validation_refuses_keeps_the_token_usable() -> None
         [reply] = await line.wait_for_bot_messages(group)
     assert outcome == ["refused", "replied"]
     assert reply["text"] == "fixed"
+
+
+def test_context_does_not_import_filters() -> None:
+    """Filters read the context; the context knows nothing of filters (no import circle)."""
+    import ast
+    from pathlib import Path
+
+    import linegroupbot.context
+
+    tree = ast.parse(Path(linegroupbot.context.__file__).read_text())
+    imported = {
+        node.module for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.module
+    }
+    assert "filters" not in imported
+    from linegroupbot.filters import CommandMatch as FromFilters
+
+    assert FromFilters is linegroupbot.context.CommandMatch

@@ -124,7 +124,7 @@ def test_testing_guide_example_passes() -> None:
         check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:]
-    assert "1 passed" in result.stdout
+    assert "2 passed" in result.stdout
 
 
 PUBLIC_MODULES = [
@@ -135,7 +135,9 @@ PUBLIC_MODULES = [
     "linegroupbot.convert",
     "linegroupbot.errors",
     "linegroupbot.events",
+    "linegroupbot.ext",
     "linegroupbot.filters",
+    "linegroupbot.limits",
     "linegroupbot.loading",
     "linegroupbot.logging",
     "linegroupbot.messages",
@@ -206,7 +208,7 @@ async def test_dispatch_concept_snippet() -> None:
             f"You are {line.world.user('Alice').user_id}."
         ]
         assert await ask(group, shy, "/whoami") == ["I don't know you yet."]
-        await line.say(room, "Bob", "hi")  # rooms are excluded by ~F.scope("room")
+        await line.say(room, "Bob", "hi")  # rooms are excluded by ~where.scope("room")
         await line.say(group, "Alice", "/fail")  # MessageValidationError is no LineApiError
         [sorry] = await line.wait_for_bot_messages(group)
         assert sorry["text"] == "Sorry, that failed: MessageValidationError"
@@ -385,3 +387,33 @@ async def test_timeouts_snippet_cancels_the_hung_handler_and_lets_report_finish(
     assert ready["text"] == "report ready"
     assert echo["text"] == "still here?"
     assert "hang" in letter.error
+async def test_plugin_event_snippet_handles_its_own_event_type() -> None:
+    async with connect(_snippet_bot("plugin_event.py")) as line:
+        group = await line.create_group("G", ["Alice"])
+        raw = line.world.event(
+            "stampRally", group, group.members[0], reply=True, stampRally={"stamp": 2, "of": 5}
+        )
+        await line.deliver([raw])
+        [answer] = await line.wait_for_bot_messages(group, since=0)
+        assert answer["text"] == "Stamp 2 of 5!"
+
+
+async def test_typed_handlers_snippet() -> None:
+    async with connect(_snippet_bot("typed_handlers.py")) as line:
+        line.add_user("Nobody", consented=False)
+        group = await line.create_group("G", ["Alice", "Nobody"])
+        for user, text, expected in [
+            ("Alice", "/roll a b", "/roll: 2 argument(s)"),
+            ("Alice", "2 + 3", "5"),
+            ("Alice", "/pick tea, coffee", "Pick one"),
+            ("Nobody", "me", "LINE does not tell me who you are (add me as a friend)."),
+        ]:
+            await line.say(group, user, text)
+            [answer] = await line.wait_for_bot_messages(group)
+            assert answer.get("text", answer.get("altText")) == expected
+        await line.say(group, "Alice", "me")
+        [answer] = await line.wait_for_bot_messages(group)
+        assert answer["text"].startswith("You are U")
+        await line.tap_postback(group, "Alice", "pick:tea")
+        [answer] = await line.wait_for_bot_messages(group)
+        assert answer["text"] == "You picked tea."

@@ -149,3 +149,17 @@ def test_invalid_messages_are_refused_with_what_to_fix(batch: list[object], matc
 
 def test_text_at_the_limit_is_fine() -> None:
     assert messages.normalize(["x" * 5000, "y", "z", "w", "v"])
+
+
+def test_builders_and_emulator_judge_by_one_table_of_limits() -> None:
+    from linegroupbot import limits
+    from linegroupbot.emulator.validation import validate_messages
+
+    assert messages.MAX_MESSAGES is limits.MAX_MESSAGES
+    assert messages.MAX_TEXT_LENGTH is limits.MAX_TEXT_LENGTH
+    too_many = [{"type": "text", "text": "x"}] * (limits.MAX_MESSAGES + 1)
+    [problem] = validate_messages(too_many)
+    assert problem["message"] == f"Size must be between 1 and {limits.MAX_MESSAGES}"
+    too_long = [{"type": "text", "text": "x" * (limits.MAX_TEXT_LENGTH + 1)}]
+    [problem] = validate_messages(too_long)
+    assert problem["message"] == f"Length must be between 0 and {limits.MAX_TEXT_LENGTH}"

@@ -4,13 +4,31 @@ from __future__ import annotations
 
 import types
 from importlib.metadata import entry_points
+from typing import ClassVar
 
+import attrs
 import linegroupbot_shout
 import pytest
 
 from linegroupbot import Bot, ConfigurationError, Context, ExtKey, convert
+from linegroupbot.ext import Event
 from linegroupbot.testing import connect
 from tests.payloads import event
+
+
+@attrs.frozen(kw_only=True)
+class HighFive(Event):
+    """A made-up event type a plugin teaches the parser."""
+
+    strength: int
+    type: ClassVar[str] = "highFive"
+
+
+@attrs.frozen(kw_only=True)
+class MyMessage(Event):
+    """A plugin's event that claims a type linegroupbot has."""
+
+    type: ClassVar[str] = "message"
 
 
 def make_bot(**options: object) -> Bot:
@@ -88,3 +106,59 @@ async def test_the_plugin_works_end_to_end() -> None:
         await line.say(group, "Alice", "/seen")
         await line.wait_for_bot_messages(group)
     assert seen == [3]
+
+
+def test_the_example_plugin_imports_only_from_the_plugin_api() -> None:
+    import ast
+    from pathlib import Path
+
+    source = Path(__file__).parents[1] / "examples/plugin_shout/linegroupbot_shout/__init__.py"
+    imported = {
+        node.module
+        for node in ast.walk(ast.parse(source.read_text()))
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0
+    }
+    assert {name for name in imported if name.startswith("linegroupbot")} == {"linegroupbot.ext"}
+
+
+def test_a_plugin_event_type_is_parsed_as_its_class_and_clashes_fail() -> None:
+    from linegroupbot import events as ev
+    from linegroupbot.ext import register_event
+
+    raw = {"type": "highFive", "timestamp": 1, "webhookEventId": "01X", "strength": 3}
+    assert isinstance(convert.structure_event(raw), ev.UnknownEvent)  # not known yet
+    register_event(HighFive)
+    parsed = convert.structure_event(raw)
+    assert isinstance(parsed, HighFive)
+    assert parsed.strength == 3
+    assert convert.unstructure(parsed)["strength"] == 3
+
+    with pytest.raises(ValueError, match=r"is already linegroupbot\.events\.MessageEvent"):
+        register_event(MyMessage)
+    with pytest.raises(TypeError, match="not an attrs subclass"):
+        register_event(dict)  # type: ignore[arg-type]
+
+
+async def test_class_based_middleware_from_the_plugin_api() -> None:
+    from linegroupbot.ext import BaseMiddleware, CallNext
+    from tests.test_routing import make_bot, run, text_event
+
+    class Tag(BaseMiddleware):
+        def __init__(self) -> None:
+            self.seen = 0
+
+        async def __call__(self, ctx: Context, call_next: CallNext) -> bool | None:
+            self.seen += 1
+            ctx.data["tag"] = "tagged"
+            return await call_next(ctx)
+
+    bot = make_bot()
+    tag = Tag()
+    bot.add_middleware(tag)
+
+    @bot.on_message
+    async def handle(ctx: Context) -> None:
+        ctx.data["saw"] = ctx.data.get("tag")
+
+    ctx = await run(bot, text_event("hi"))
+    assert (tag.seen, ctx.data["saw"]) == (1, "tagged")

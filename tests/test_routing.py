@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from linegroupbot import Bot, ConfigurationError, Context, F, Router, SkipHandler, convert
+from linegroupbot import Bot, ConfigurationError, Context, Router, SkipHandler, convert, where
 from linegroupbot import events as ev
 from linegroupbot.middleware import CallNext
 from tests.payloads import ALICE, BOB, BOT_ID, GROUP, ROOM, event
@@ -90,7 +90,7 @@ async def test_included_routers_are_searched_depth_first_in_place() -> None:
 
 async def test_router_filters_gate_the_whole_router() -> None:
     bot = make_bot()
-    groups_only = Router(filters=F.scope("group"))
+    groups_only = Router(filters=where.scope("group"))
     calls: list[str] = []
 
     @groups_only.on_message
@@ -306,7 +306,9 @@ async def test_filters_compose_and_callables_are_filters() -> None:
     async def is_alice(ctx: Context) -> bool:
         return ctx.user_id == ALICE
 
-    @bot.on_message(filters=(F.text("hi") | F.text("hello")) & ~F.scope("room") & is_alice)
+    @bot.on_message(
+        filters=(where.text("hi") | where.text("hello")) & ~where.scope("room") & is_alice
+    )
     async def greet(ctx: Context) -> None:
         got.append(ctx.text or "")
 
@@ -326,8 +328,8 @@ async def test_filters_compose_and_callables_are_filters() -> None:
 def test_filter_algebra_matches_boolean_logic(a: bool, b: bool) -> None:
     import asyncio
 
-    fa = F.text("x") if a else ~F.text("x")
-    fb = F.scope("group") if b else ~F.scope("group")
+    fa = where.text("x") if a else ~where.text("x")
+    fb = where.scope("group") if b else ~where.scope("group")
     ctx = make_bot().make_context(text_event("x"))
 
     async def check() -> tuple[bool, bool, bool]:
@@ -506,3 +508,64 @@ async def test_what_a_failed_filter_chain_found_does_not_reach_later_handlers() 
 
     await run(bot, text_event("/poll Lunch?"))
     assert seen == [("anything", None, None)]
+
+
+def test_include_and_load_bot_follow_one_set_of_rules(tmp_path: Any) -> None:
+    from linegroupbot.loading import load_bot
+
+    (tmp_path / "extra.py").write_text(
+        "from linegroupbot import Router\nrouter = Router(name='extra')\nother = 3\n"
+    )
+    bot = make_bot()
+    included = bot.include(f"{tmp_path / 'extra.py'}")  # a file, as load_bot takes
+    assert included.name == "extra"
+    with pytest.raises(
+        ConfigurationError, match=r"no Router named 'other' \('other' is of type int\)"
+    ):
+        make_bot().include(f"{tmp_path / 'extra.py'}:other")
+    with pytest.raises(ConfigurationError, match="no such file"):
+        make_bot().include(f"{tmp_path / 'missing.py'}:router")
+    with pytest.raises(ConfigurationError, match="no Bot named 'bot'"):
+        load_bot("json")  # a module without ":ATTR", as include takes
+
+
+def test_where_builds_every_filter_with_a_call() -> None:
+    from linegroupbot.filters import Filter, Where
+
+    samples: dict[str, tuple[Any, ...]] = {
+        "text": ("hi",),
+        "startswith": ("/",),
+        "regex": ("x",),
+        "command": ("who",),
+        "scope": ("group",),
+        "message_type": ("text",),
+        "user_id": (ALICE,),
+        "chat_id": (GROUP,),
+        "postback": ("vote",),
+        "step": ("name",),
+        "event": (ev.JoinEvent,),
+        "mentions_bot": (),
+        "standby": (),
+        "redelivery": (),
+    }
+    members = {name for name in dir(Where) if not name.startswith("_")}
+    assert members == set(samples)  # a new member gets a sample here
+    for name, args in samples.items():
+        assert isinstance(getattr(where, name)(*args), Filter), name
+
+
+async def test_where_filters_match_like_the_decorator_arguments() -> None:
+    bot = make_bot()
+    seen: list[str] = []
+
+    @bot.on_message(filters=where.mentions_bot() & where.command("who"))
+    async def who(ctx: Context) -> None:
+        seen.append("who")
+
+    @bot.on_message(filters=~where.mentions_bot())
+    async def other(ctx: Context) -> None:
+        seen.append("other")
+
+    await run(bot, text_event("/who", mention_bot=True))
+    await run(bot, text_event("/who"))
+    assert seen == ["who", "other"]

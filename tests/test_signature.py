@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-import base64
-import hashlib
-import hmac
-
 import orjson
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+import linegroupbot
 from linegroupbot import (
     InvalidSignatureError,
     InvalidWebhookBodyError,
@@ -26,7 +23,7 @@ RAW = orjson.dumps(body(event("join"), event("message_text")), option=orjson.OPT
 
 
 def sign(data: bytes, secret: str = SECRET) -> str:
-    return base64.b64encode(hmac.new(secret.encode(), data, hashlib.sha256).digest()).decode()
+    return linegroupbot.sign(data, secret)
 
 
 def test_valid_signature() -> None:

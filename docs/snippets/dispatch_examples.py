@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import time
 
-from linegroupbot import Bot, Context, F, LineApiError
+from linegroupbot import Bot, Context, LineApiError, where
 from linegroupbot.middleware import CallNext
 
 bot = Bot()
 
 
-@bot.on_message(filters=(F.text("hi") | F.text("hello")) & ~F.scope("room"))
+@bot.on_message(filters=(where.text("hi") | where.text("hello")) & ~where.scope("room"))
 async def greet(ctx: Context) -> None:
     await ctx.reply("Hello!")
 
@@ -46,8 +46,7 @@ async def fail(ctx: Context) -> None:
 
 
 @bot.on_error(LineApiError)
-async def api_failed(ctx: Context, error: BaseException) -> None:
-    assert isinstance(error, LineApiError)
+async def api_failed(ctx: Context, error: LineApiError) -> None:  # typed by on_error's class
     ctx.log.warning("line_refused", status=error.status, request_id=error.request_id)
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from linegroupbot import Bot, Context, ExtKey
+from linegroupbot.ext import Bot, ExtKey, PostbackContext
 
 
 class PollStore:
@@ -34,8 +34,7 @@ bot = Bot(plugins=[__import__(__name__)])
 
 
 @bot.on_postback(data_prefix="vote:")
-async def vote(ctx: Context) -> None:
-    assert ctx.postback is not None
+async def vote(ctx: PostbackContext) -> None:
     store = ctx.ext[POLLS]  # mypy knows this is a PollStore
     store.votes[ctx.user_id or "anonymous"] = ctx.postback.data.removeprefix("vote:")
     await ctx.reply(f"{len(store.votes)} vote(s) so far.")

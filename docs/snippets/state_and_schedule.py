@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import attrs
 
-from linegroupbot import Bot, Context, buttons
+from linegroupbot import Bot, Context, MessageContext, PostbackContext, buttons
 
 bot = Bot()  # state and pushes live in the bot's store: `linegroupbot run` keeps it in SQLite
 
@@ -28,9 +28,8 @@ class Poll:
 
 
 @bot.on_message(command="poll")
-async def open_poll(ctx: Context) -> None:
-    assert ctx.command is not None
-    question, *options = (part.strip() for part in ctx.command.args.split("|"))
+async def open_poll(ctx: MessageContext, args: str) -> None:
+    question, *options = (part.strip() for part in args.split("|"))
     if not 2 <= len(options) <= 4:
         await ctx.reply("Usage: /poll Question? | option | option (two to four options)")
         return
@@ -49,8 +48,7 @@ class PollClosed(Exception):
 
 
 @bot.on_postback(data_prefix="vote:")
-async def vote(ctx: Context) -> None:
-    assert ctx.postback is not None
+async def vote(ctx: PostbackContext) -> None:
     choice, voter = ctx.postback.data.removeprefix("vote:"), ctx.user_id
     if voter is None:
         await ctx.reply("Add me as a friend to vote: I can't tell anonymous votes apart.")
@@ -74,9 +72,8 @@ async def vote(ctx: Context) -> None:
 
 
 @bot.on_message(command="remind")
-async def remind(ctx: Context) -> None:
-    assert ctx.command is not None
-    minutes, _, text = ctx.command.args.partition(" ")
+async def remind(ctx: MessageContext, args: str) -> None:
+    minutes, _, text = args.partition(" ")
     try:
         delay = timedelta(minutes=float(minutes))
     except (ValueError, OverflowError):
@@ -97,10 +94,9 @@ async def reminders(ctx: Context) -> None:
 
 
 @bot.on_message(command="cancel")
-async def cancel(ctx: Context) -> None:
-    assert ctx.command is not None
+async def cancel(ctx: MessageContext, args: str) -> None:
     pending = await ctx.scheduled()
-    number = int(ctx.command.args) if ctx.command.args.isdigit() else 0
+    number = int(args) if args.isdigit() else 0
     done = 0 < number <= len(pending) and await ctx.cancel_scheduled(pending[number - 1].id)
     await ctx.reply("Cancelled." if done else "No such reminder: see /reminders.")
 

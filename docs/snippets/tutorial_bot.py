@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from linegroupbot import Bot, Context, F, NoUserIdError, Router, buttons, events
+from linegroupbot import (
+    Bot,
+    Context,
+    MemberJoinedContext,
+    MessageContext,
+    NoUserIdError,
+    PostbackContext,
+    Router,
+    buttons,
+    where,
+)
 from linegroupbot.middleware import CallNext
 
 bot = Bot()
@@ -22,9 +32,8 @@ async def help_(ctx: Context) -> None:
 
 
 @bot.on_message(command="roll")
-async def roll(ctx: Context) -> None:
-    assert ctx.command is not None
-    sides = int(ctx.command.args) if ctx.command.args.isdigit() else 6
+async def roll(ctx: MessageContext, args: str) -> None:
+    sides = int(args) if args.isdigit() else 6
     await ctx.reply(f"You rolled {sides}: always the max in tests.")
 
 
@@ -41,13 +50,12 @@ async def who(ctx: Context) -> None:
 
 # Step 4: welcome newcomers (memberJoined has a reply token; memberLeft does not).
 @bot.on_member_joined
-async def welcome(ctx: Context) -> None:
-    assert isinstance(ctx.event, events.MemberJoinedEvent)
+async def welcome(ctx: MemberJoinedContext) -> None:
     await ctx.reply(f"Welcome! We are now {await ctx.member_count()}.")
 
 
 # Step 5: buttons and postbacks, in a router of their own.
-lunch = Router(name="lunch", filters=F.scope("group"))
+lunch = Router(name="lunch", filters=where.scope("group"))
 
 
 @lunch.on_message(command="lunch")
@@ -56,8 +64,7 @@ async def ask_lunch(ctx: Context) -> None:
 
 
 @lunch.on_postback(data_prefix="lunch:")
-async def lunch_vote(ctx: Context) -> None:
-    assert ctx.postback is not None
+async def lunch_vote(ctx: PostbackContext) -> None:
     choice = ctx.postback.data.removeprefix("lunch:")
     await ctx.reply(f"Noted: {choice}.")
 

@@ -12,6 +12,14 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from ..limits import (
+    MAX_ALT_TEXT,
+    MAX_MESSAGES,
+    MAX_QUICK_REPLY_ITEMS,
+    MAX_TEXT_LENGTH,
+    MAX_URL_LENGTH,
+)
+
 __all__ = ["validate_messages"]
 
 _KNOWN = {
@@ -30,7 +38,7 @@ _KNOWN = {
 
 
 def _https(value: Any) -> bool:
-    if not isinstance(value, str) or len(value) > 2000:
+    if not isinstance(value, str) or len(value) > MAX_URL_LENGTH:
         return False
     parts = urlsplit(value)
     return parts.scheme == "https" and bool(parts.netloc)
@@ -53,8 +61,8 @@ def _check_one(message: Any, where: str) -> list[dict[str, str]]:
         text = message.get("text")
         if not isinstance(text, str) or not text:
             bad("text", "must be specified")
-        elif len(text) > 5000:
-            bad("text", "Length must be between 0 and 5000")
+        elif len(text) > MAX_TEXT_LENGTH:
+            bad("text", f"Length must be between 0 and {MAX_TEXT_LENGTH}")
     elif kind == "sticker":
         for key in ("packageId", "stickerId"):
             if not isinstance(message.get(key), str) or not message.get(key):
@@ -77,8 +85,8 @@ def _check_one(message: Any, where: str) -> list[dict[str, str]]:
                 bad(key, "must be specified")
     elif kind in ("template", "flex", "imagemap"):
         alt = message.get("altText")
-        if not isinstance(alt, str) or not 0 < len(alt) <= 1500:
-            bad("altText", "Length must be between 1 and 1500")
+        if not isinstance(alt, str) or not 0 < len(alt) <= MAX_ALT_TEXT:
+            bad("altText", f"Length must be between 1 and {MAX_ALT_TEXT}")
         body_key = {"template": "template", "flex": "contents", "imagemap": "baseSize"}[kind]
         if not isinstance(message.get(body_key), dict):
             bad(body_key, "must be specified")
@@ -99,8 +107,8 @@ def _check_one(message: Any, where: str) -> list[dict[str, str]]:
     quick = message.get("quickReply")
     if quick is not None:
         items = quick.get("items") if isinstance(quick, dict) else None
-        if not isinstance(items, list) or not 0 < len(items) <= 13:
-            bad("quickReply.items", "Size must be between 1 and 13")
+        if not isinstance(items, list) or not 0 < len(items) <= MAX_QUICK_REPLY_ITEMS:
+            bad("quickReply.items", f"Size must be between 1 and {MAX_QUICK_REPLY_ITEMS}")
         else:
             for i, item in enumerate(items):
                 action = item.get("action") if isinstance(item, dict) else None
@@ -243,8 +251,8 @@ def validate_messages(messages: Any) -> list[dict[str, str]]:
     """Problems with a request's ``messages`` array, as LINE would list them (empty if fine)."""
     if not isinstance(messages, list) or not messages:
         return [{"message": "must be specified", "property": "messages"}]
-    if len(messages) > 5:
-        return [{"message": "Size must be between 1 and 5", "property": "messages"}]
+    if len(messages) > MAX_MESSAGES:
+        return [{"message": f"Size must be between 1 and {MAX_MESSAGES}", "property": "messages"}]
     problems: list[dict[str, str]] = []
     for index, message in enumerate(messages):
         problems.extend(_check_one(message, f"messages[{index}]"))

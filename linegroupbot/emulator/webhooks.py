@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import base64
 import copy
-import hashlib
-import hmac
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,17 +12,12 @@ import aiohttp
 import orjson
 import structlog
 
+from ..signature import sign
 from .world import Delivery, World
 
 __all__ = ["WebhookSender", "sign"]
 
 _log = structlog.get_logger("linegroupbot.emulator")
-
-
-def sign(body: bytes, channel_secret: str) -> str:
-    """The ``x-line-signature`` LINE would send for ``body``."""
-    digest = hmac.new(channel_secret.encode(), body, hashlib.sha256).digest()
-    return base64.b64encode(digest).decode()
 
 
 class WebhookSender:

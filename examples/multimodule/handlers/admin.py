@@ -1,8 +1,8 @@
 """Admin commands, for groups and rooms only (the router's filter)."""
 
-from linegroupbot import Context, F, Router
+from linegroupbot import Context, Router, where
 
-router = Router(name="admin", filters=F.scope(("group", "room")))
+router = Router(name="admin", filters=where.scope(("group", "room")))
 
 
 @router.on_message(command="members")

@@ -2,16 +2,24 @@
 
 ``setup(bot)`` adds a filter, a middleware, a router, a lifecycle hook and a typed
 context extension. Load it with ``Bot(plugins=[linegroupbot_shout])`` or, once
-installed, with ``Bot(load_entry_point_plugins=True)``.
+installed, with ``Bot(load_entry_point_plugins=True)``. It imports only from
+:mod:`linegroupbot.ext`, the plugin API.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 
-from linegroupbot import Bot, Context, ExtKey, Router
-from linegroupbot.filters import FuncFilter
-from linegroupbot.middleware import CallNext
+from linegroupbot.ext import (
+    Bot,
+    CallNext,
+    CommandMatch,
+    Context,
+    ExtKey,
+    FuncFilter,
+    MessageContext,
+    Router,
+)
 
 __all__ = ["SHOUT", "SHOUTING", "Shouter", "setup"]
 
@@ -59,16 +67,15 @@ def setup(bot: Bot) -> None:
     router = Router(name="shout")
 
     @router.on_message(command="shout")
-    async def shout(ctx: Context) -> None:
-        assert ctx.command is not None
-        await ctx.reply(ctx.ext[SHOUT].shout(ctx.command.args or "hello"))
+    async def shout(ctx: MessageContext, command: CommandMatch) -> None:
+        await ctx.reply(ctx.ext[SHOUT].shout(command.args or "hello"))
 
     @router.on_message(command="count")
-    async def count(ctx: Context) -> None:
+    async def count(ctx: MessageContext) -> None:
         await ctx.reply(f"I have seen {ctx.ext[SHOUT].messages_seen} message(s) here.")
 
     @router.on_message(filters=SHOUTING)
-    async def calm_down(ctx: Context) -> None:
+    async def calm_down(ctx: MessageContext) -> None:
         await ctx.reply("No need to shout :)")
 
     @router.on_shutdown
