@@ -11,6 +11,7 @@ import importlib.util
 import json
 import os
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
@@ -325,10 +326,12 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return 0
     directory = Path(args.directory)
     create_project(directory, args.template, force=args.force)
-    print(f"Created {directory} from the {args.template!r} template. Next:")
-    print(f"  cd {directory} && python3 -m venv .venv && . .venv/bin/activate && pip install -e .")
-    print("  linegroupbot dev app.py:bot      # chat with it in the browser")
-    print("  python -m pytest                 # run its tests")
+    readme = (directory / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    print(f"Created {directory} from the {args.template!r} template (see its README.md). Next:")
+    print(f"  cd {shlex.quote(str(directory))}")
+    for line in block.splitlines():
+        print(f"  {line}")
     return 0
 
 
