@@ -532,3 +532,16 @@ async def test_dev_reloads_for_sources_only_ignoring_venv_vcs_and_build_output(
         assert again.group(1) == "mybot.py"  # the noise above never triggered a restart
     finally:
         assert await _stop(process) == 0
+
+
+def test_dev_on_a_busy_emulator_port_says_which_and_what_to_pass(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _cli("dev", str(ROOT / "examples/echo.py:bot"), "--port", str(port), cwd=tmp_path)
+    line = _one_line_error(result)
+    assert f"port {port} on 127.0.0.1 is already in use" in line
+    assert f"--port {port + 1}" in line

@@ -147,3 +147,51 @@ def test_list_command(capsys: pytest.CaptureFixture[str]) -> None:
     for name in TEMPLATES:
         assert name in out
         assert describe(name) in out
+
+
+def _cmd_line(dockerfile: str) -> list[str]:
+    """The Dockerfile's CMD, as the JSON array it is written in (continuation lines joined)."""
+    text = dockerfile.replace("\\\n", " ")
+    [cmd] = [line for line in text.splitlines() if line.startswith("CMD ")]
+    parsed: list[str] = json.loads(cmd[4:])
+    return parsed
+
+
+@pytest.mark.parametrize(
+    "source", [InstallSource("index"), InstallSource("directory", "/src/lgb", editable=True)]
+)
+def test_the_container_files_run_commands_the_cli_accepts(
+    tmp_path: Path, source: InstallSource
+) -> None:
+    import yaml
+
+    from linegroupbot.cli import _parser
+
+    project = tmp_path / "p"
+    create_project(project, "multimodule", source=source)
+    dockerfile = (project / "Dockerfile").read_text()
+    command = _cmd_line(dockerfile)
+    assert command[0] == "linegroupbot"
+    args = _parser().parse_args(command[1:])
+    assert (args.command, args.target, args.host, args.port) == (
+        "run",
+        "app.py:bot",
+        "0.0.0.0",  # noqa: S104 (the container listens on all its interfaces)
+        8000,
+    )
+    assert "RUN pip install ./plugin_shout " in dockerfile
+    assert "LINEGROUPBOT_STORE=sqlite:////data/linegroupbot.db" in dockerfile
+    compose = yaml.safe_load((project / "compose.yaml").read_text())
+    services = compose["services"]
+    assert set(services) == {"redis", "receiver", "worker"}
+    receiver = _parser().parse_args(services["receiver"]["command"][1:])
+    assert (receiver.command, receiver.role) == ("run", "receiver")
+    worker = _parser().parse_args(services["worker"]["command"][1:])
+    assert worker.command == "worker"
+    for name in ("receiver", "worker"):
+        assert services[name]["environment"]["LINEGROUPBOT_STORE"] == "redis://redis:6379/0"
+        assert services[name]["build"]["args"]["EXTRAS"] == "[redis]"
+        assert services[name]["env_file"] == [".env"]
+    ignored = (project / ".dockerignore").read_text().split()
+    assert ".env" in ignored
+    assert ".venv/" in ignored
