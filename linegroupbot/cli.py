@@ -1,4 +1,4 @@
-"""The ``linegroupbot`` command: run, worker, dev, emulator, dead-letters and new."""
+"""The ``linegroupbot`` command: run, worker, dev, emulator, check, dead-letters and new."""
 
 from __future__ import annotations
 
@@ -10,15 +10,17 @@ import importlib
 import importlib.util
 import json
 import os
+import platform
 import secrets
+import shlex
 import signal
 import socket
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 import aiohttp
 
@@ -30,25 +32,41 @@ from .serving import wait_for_signal
 __all__ = ["load_bot", "main"]  # load_bot is re-exported from .loading
 
 
-def _watched_files(target: str) -> list[Path]:
+def _watch_root(target: str) -> Path:
+    """The folder ``dev`` watches: the bot file's folder, or the top package's."""
     location = target.rpartition(":")[0] or target
     if location.endswith(".py") or "/" in location:
-        root = Path(location).resolve().parent
-    else:
-        spec = importlib.util.find_spec(location.split(".")[0])
-        origin = spec.origin if spec is not None else None
-        if origin is None:
-            return []
-        root = Path(origin).resolve().parent
-    return sorted(root.rglob("*.py"))
+        return Path(location).resolve().parent
+    spec = importlib.util.find_spec(location.split(".")[0])
+    origin = spec.origin if spec is not None else None
+    if origin is None:
+        return Path.cwd()
+    root = Path(origin).resolve().parent
+    # a top-level module (app.py) watches its folder; a package, the folder it lives in
+    return root.parent if Path(origin).name == "__init__.py" else root
 
 
-def _snapshot(files: Sequence[Path]) -> dict[Path, float]:
-    stamps: dict[Path, float] = {}
-    for path in files:
-        with contextlib.suppress(OSError):
-            stamps[path] = path.stat().st_mtime
-    return stamps
+_IGNORED_DIRS = frozenset(
+    {".venv", "venv", ".git", "__pycache__", "build", "dist", ".tox", ".nox", "node_modules"}
+    | {".mypy_cache", ".pytest_cache", ".ruff_cache", ".hypothesis", "wheels"}
+)
+
+
+def _reload_filter() -> Any:
+    """watchfiles filter: Python sources and .env, outside environments, VCS and build output."""
+    from watchfiles import DefaultFilter
+
+    class BotFiles(DefaultFilter):
+        def __call__(self, change: Any, path: str) -> bool:
+            parts = Path(path).parts
+            if any(part in _IGNORED_DIRS or part.endswith(".egg-info") for part in parts):
+                return False
+            name = parts[-1] if parts else ""
+            return bool(name.endswith(".py") or name == ".env") and bool(
+                super().__call__(change, path)
+            )
+
+    return BotFiles()
 
 
 def _free_port() -> int:
@@ -81,7 +99,29 @@ def _load_tuned_bot(args: argparse.Namespace) -> Any:
     return bot
 
 
+def _load_env_file(args: argparse.Namespace) -> Path | None:
+    """Read ``--env-file`` (default ``.env`` when present) into the environment.
+
+    Variables already set win: the file only fills in what the environment lacks.
+    """
+    if getattr(args, "no_env_file", False):
+        return None
+    given = getattr(args, "env_file", None)
+    path = Path(given) if given else Path(".env")
+    if not path.is_file():
+        if given:
+            raise ConfigurationError(f"no env file {given} (--env-file); check the path")
+        return None
+    from dotenv import dotenv_values
+
+    for key, value in dotenv_values(path).items():
+        if value is not None and key not in os.environ:
+            os.environ[key] = value
+    return path
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    _load_env_file(args)
     configure_logging(args.log_format, args.log_level)
     bot = _load_tuned_bot(args)
     bot.run(args.host, args.port, path=args.path, store=args.store, role=args.role)
@@ -89,6 +129,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_worker(args: argparse.Namespace) -> int:
+    _load_env_file(args)
     configure_logging(args.log_format, args.log_level)
     bot = _load_tuned_bot(args)
     bot.run(args.host, args.port, store=args.store, role="worker")
@@ -232,6 +273,7 @@ class _BotProcess:
             self.log_format,
             "--store",
             self.store,
+            "--no-env-file",  # dev read it already; its emulator settings must win
         ]
         self.process = subprocess.Popen(command, env=self.env)  # noqa: S603 (our own interpreter)
 
@@ -264,6 +306,8 @@ class _BotProcess:
 def _cmd_dev(args: argparse.Namespace) -> int:
     from .emulator import Emulator
 
+    _load_env_file(args)
+    load_bot(args.target)  # a wrong target fails here, in one line, before anything starts
     configure_logging(args.log_format, args.log_level)
     secret = secrets.token_hex(16)
     token = secrets.token_hex(24)
@@ -288,8 +332,11 @@ def _cmd_dev(args: argparse.Namespace) -> int:
                 return
             emulator.set_webhook_url(f"http://127.0.0.1:{bot_port}/callback")
             await emulator.seed_demo()
-            print(f"\n  Chat with your bot at {url}/\n", flush=True)
-            await _watch(args.target, bot, emulator)
+            await _watch(
+                args.target,
+                bot,
+                ready=lambda: print(f"\n  Chat with your bot at {url}/\n", flush=True),
+            )
         finally:
             bot.stop()
             await emulator.stop()
@@ -298,22 +345,124 @@ def _cmd_dev(args: argparse.Namespace) -> int:
     return 0
 
 
-async def _watch(target: str, bot: _BotProcess, emulator: Any) -> None:
-    stopper = asyncio.create_task(wait_for_signal())
-    files = _watched_files(target)
-    stamps = _snapshot(files)
+async def _watch(target: str, bot: _BotProcess, *, ready: Callable[[], object]) -> None:
+    """Restart the bot when its sources change (debounced: one restart per burst of saves).
+
+    ``ready`` is called once the watcher runs, so that a change made after it is seen.
+    """
+    from watchfiles import awatch
+
+    announced = False
+    stopper = asyncio.Event()
+    signals = asyncio.create_task(wait_for_signal())
+    signals.add_done_callback(lambda _: stopper.set())
     try:
-        while not stopper.done():
-            await asyncio.wait([stopper], timeout=1.0)
-            current = _snapshot(_watched_files(target))
-            if current != stamps:
-                stamps = current
-                print("  files changed: restarting the bot", flush=True)
-                bot.stop()
-                bot.start()
-                await bot.wait_ready()
+        async for changes in awatch(
+            _watch_root(target),
+            watch_filter=_reload_filter(),
+            debounce=400,
+            step=100,
+            stop_event=stopper,
+            rust_timeout=250,
+            yield_on_timeout=True,  # an empty set first: the watcher is running
+        ):
+            if not announced:
+                ready()
+                announced = True
+            if not changes:
+                continue
+            names = sorted({Path(path).name for _, path in changes})
+            print(f"  files changed ({', '.join(names)}): restarting the bot", flush=True)
+            bot.stop()
+            bot.start()
+            await bot.wait_ready()
     finally:
-        stopper.cancel()
+        signals.cancel()
+
+
+def _secret_setting(value: str | None, variable: str) -> str:
+    return f"set ({len(value)} characters)" if value else f"NOT SET: set {variable}"
+
+
+def _check_settings(bot: Any) -> Iterator[str]:
+    from .bot import DEFAULT_RUN_STORE
+    from .runtime import resolve_store_url
+    from .stores.url import redact_url
+
+    secret = bot._secret or os.environ.get("LINE_CHANNEL_SECRET")
+    token = bot._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
+    api = bot.api_base_url or os.environ.get("LINE_API_BASE_URL") or "https://api.line.me"
+    store = bot.store if isinstance(bot.store, str | None) else bot.store.url
+    yield "settings"
+    yield f"  channel secret  {_secret_setting(secret, 'LINE_CHANNEL_SECRET')}"
+    yield f"  access token    {_secret_setting(token, 'LINE_CHANNEL_ACCESS_TOKEN')}"
+    yield f"  API             {api}"
+    yield f"  store (run)     {redact_url(resolve_store_url(None, store, DEFAULT_RUN_STORE))}"
+    yield f"  commands        start with {' or '.join(repr(p) for p in bot.command_prefixes)}"
+    yield f"  concurrency     {bot.concurrency} handlers at once"
+
+
+def _callable_name(function: Any) -> str:
+    return str(getattr(function, "__qualname__", None) or repr(function))
+
+
+def _check_handlers(bot: Any) -> Iterator[str]:
+    from .routing import Router
+
+    yield f"plugins: {', '.join(bot.plugins) if bot.plugins else 'none'}"
+    yield "handlers, in dispatch order"
+
+    def walk(router: Router, depth: int) -> Iterator[str]:
+        pad = "  " * depth
+        kind = "bot" if router is bot else "router"
+        line = f"{pad}{kind} {router.name!r}"
+        if router.filter is not None:
+            line += f"  when {router.filter!r}"
+        yield line
+        if router.middleware:
+            names = ", ".join(_callable_name(m) for m in router.middleware)
+            yield f"{pad}  middleware: {names}"
+        if not router.entries:
+            yield f"{pad}  (no handlers)"
+        for entry in router.entries:
+            if isinstance(entry, Router):
+                yield from walk(entry, depth + 1)
+                continue
+            types = ", ".join(t.__name__ for t in entry.event_types)
+            when = f"  when {entry.filter!r}" if entry.filter is not None else ""
+            yield f"{pad}  {entry.name}  on {types}{when}"
+
+    yield from walk(bot, 1)
+
+
+_CHECKS: list[Callable[[Any], Iterable[str]]] = [_check_settings, _check_handlers]
+"""What ``linegroupbot check`` prints, section by section: add a function to add a section."""
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    env_file = _load_env_file(args)
+    configure_logging("console", "WARNING")
+    bot = load_bot(args.target)
+    source = f" (settings: the environment, then {env_file})" if env_file else ""
+    print(f"{args.target}: {bot!r}{source}")
+    for check in _CHECKS:
+        for line in check(bot):
+            print(line)
+    missing = [
+        variable
+        for variable, value in (
+            ("LINE_CHANNEL_SECRET", bot._secret or os.environ.get("LINE_CHANNEL_SECRET")),
+            (
+                "LINE_CHANNEL_ACCESS_TOKEN",
+                bot._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN"),
+            ),
+        )
+        if not value
+    ]
+    if missing:
+        print(f"problem: {' and '.join(missing)} not set, so `run` would refuse to start")
+        return 1
+    return 0
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -325,22 +474,54 @@ def _cmd_new(args: argparse.Namespace) -> int:
         return 0
     directory = Path(args.directory)
     create_project(directory, args.template, force=args.force)
-    print(f"Created {directory} from the {args.template!r} template. Next:")
-    print(f"  cd {directory} && python3 -m venv .venv && . .venv/bin/activate && pip install -e .")
-    print("  linegroupbot dev app.py:bot      # chat with it in the browser")
-    print("  python -m pytest                 # run its tests")
+    readme = (directory / "README.md").read_text(encoding="utf-8")
+    block = readme.split("```console\n", 1)[1].split("```", 1)[0]
+    print(f"Created {directory} from the {args.template!r} template (see its README.md). Next:")
+    print(f"  cd {shlex.quote(str(directory))}")
+    for line in block.splitlines():
+        print(f"  {line}")
     return 0
 
 
+class _Parser(argparse.ArgumentParser):
+    """argparse, with a usage mistake reported in one line (and a pointer to ``--help``)."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
+
+
+def _version() -> str:
+    from . import __version__
+
+    return f"linegroupbot {__version__} (Python {platform.python_version()})"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="linegroupbot", description="Run and develop LINE group bots."
-    )
-    sub = parser.add_subparsers(dest="command", required=True)
+    parser = _Parser(prog="linegroupbot", description="Run and develop LINE group bots.")
+    parser.add_argument("--version", action="version", version=_version())
+    sub = parser.add_subparsers(dest="command", required=True, parser_class=_Parser)
 
     def logging_args(p: argparse.ArgumentParser, default: str = "console") -> None:
         p.add_argument("--log-format", choices=("console", "json"), default=default)
-        p.add_argument("--log-level", default="INFO")
+        p.add_argument(
+            "--log-level",
+            type=str.upper,
+            choices=LOG_LEVELS,
+            default="INFO",
+            metavar="{" + ",".join(LOG_LEVELS) + "}",
+        )
+
+    def env_args(p: argparse.ArgumentParser) -> None:
+        p.add_argument(
+            "--env-file",
+            default=None,
+            help="read variables from this file (default: .env when present); variables "
+            "already set in the environment win",
+        )
+        p.add_argument("--no-env-file", action="store_true", help="read no .env file")
 
     store_help = (
         "where accepted events live: memory://, sqlite:///bot.db or redis://host:6379/0 "
@@ -381,6 +562,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     delivery_args(run)
     logging_args(run)
+    env_args(run)
     run.set_defaults(func=_cmd_run)
 
     worker = sub.add_parser("worker", help="handle the events receivers queued in a shared store")
@@ -389,6 +571,7 @@ def _parser() -> argparse.ArgumentParser:
     worker.add_argument("--port", type=int, default=8001, help="the /healthz port (0: any)")
     delivery_args(worker)
     logging_args(worker)
+    env_args(worker)
     worker.set_defaults(func=_cmd_worker)
 
     dead = sub.add_parser("dead-letters", help="list, replay or delete events that failed")
@@ -412,7 +595,15 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--verified", action="store_true", help="allow member ID lookups")
     dev.add_argument("--store", default="memory://", help="the bot's store (default memory://)")
     logging_args(dev)
+    env_args(dev)
     dev.set_defaults(func=_cmd_dev)
+
+    check = sub.add_parser(
+        "check", help="load a bot and list its settings, plugins, routers and handlers"
+    )
+    check.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. app.py:bot")
+    env_args(check)
+    check.set_defaults(func=_cmd_check)
 
     emu = sub.add_parser("emulator", help="run the LINE platform emulator alone")
     emu.add_argument("--host", default="127.0.0.1")
@@ -434,6 +625,25 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _listen_problem(args: argparse.Namespace, error: OSError) -> str:
+    """What went wrong binding the server's port, and what to pass instead."""
+    host = getattr(args, "host", "127.0.0.1")
+    port = getattr(args, "port", None)
+    flag = "--port"
+    if error.errno == errno.EADDRINUSE:
+        other = f"{flag} {port + 1}" if port else f"{flag} 0 (any free port)"
+        return (
+            f"cannot listen there: port {port} on {host} is already in use (another bot or "
+            f"server has it): stop that one, or pick another port, e.g. {other}"
+        )
+    if error.errno == errno.EACCES:
+        return (
+            f"cannot listen there: no permission for port {port} on {host} (ports below 1024 "
+            f"need root): pick a port above 1024 with {flag}"
+        )
+    return f"cannot listen there: {host} is not an address of this machine (--host): {error}"
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``linegroupbot`` command."""
     args = _parser().parse_args(argv)
@@ -448,7 +658,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as error:
         if error.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
-            print(f"linegroupbot: cannot listen there: {error.strerror}", file=sys.stderr)
+            print(f"linegroupbot: {_listen_problem(args, error)}", file=sys.stderr)
             return 2
         raise
     except KeyboardInterrupt:

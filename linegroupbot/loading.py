@@ -1,4 +1,4 @@
-"""Loading objects from ``MODULE_OR_FILE:ATTR``: the bot for the command line and tests, and
+"""Loading objects from ``MODULE_OR_FILE[:ATTR]``: the bot for the command line and tests, and
 routers for ``bot.include("pkg.handlers")``. One set of rules for both."""
 
 from __future__ import annotations
@@ -21,10 +21,11 @@ __all__ = ["load_bot", "load_object"]
 T = TypeVar("T")
 
 
-def _split(target: str, default_attr: str) -> tuple[str, str]:
+def _split(target: str) -> tuple[str, str]:
+    """``(location, attr)``; ``attr`` is empty when the target names none."""
     location, colon, attr = target.rpartition(":")
     if not colon or not location or not attr or "/" in attr or os.sep in attr:
-        return target, default_attr  # no ":ATTR" (or the colon was a drive letter's)
+        return target, ""  # no ":ATTR" (or the colon was a drive letter's)
     return location, attr
 
 
@@ -32,12 +33,14 @@ def _is_file(location: str) -> bool:
     return location.endswith(".py") or os.sep in location or "/" in location
 
 
-def _import(location: str) -> ModuleType:
-    if not _is_file(location):
-        try:
-            return importlib.import_module(location)
-        except ImportError as error:
-            raise ConfigurationError(f"cannot import {location!r}: {error}") from error
+def _missing_dependency(location: str, error: ModuleNotFoundError) -> ConfigurationError:
+    return ConfigurationError(
+        f"{location} imports {error.name!r}, which is not installed in this environment "
+        f"({sys.prefix}): install it, or activate the environment that has it"
+    )
+
+
+def _import_file(location: str) -> ModuleType:
     path = Path(location).resolve()
     if not path.is_file():
         raise ConfigurationError(f"no such file: {location}")
@@ -47,8 +50,43 @@ def _import(location: str) -> ModuleType:
         raise ConfigurationError(f"cannot load {location}")
     module = importlib.util.module_from_spec(spec)
     sys.modules[path.stem] = module
-    spec.loader.exec_module(module)
+    try:
+        spec.loader.exec_module(module)
+    except ModuleNotFoundError as error:
+        raise _missing_dependency(location, error) from error
     return module
+
+
+def _import_module(location: str) -> ModuleType:
+    if "." not in sys.path and "" not in sys.path:
+        sys.path.insert(0, "")  # `linegroupbot run app:bot` finds app.py here, as python -m does
+    try:
+        return importlib.import_module(location)
+    except ModuleNotFoundError as error:
+        if error.name and (location == error.name or location.startswith(error.name + ".")):
+            raise ConfigurationError(
+                f"no module named {location!r} (looked in the current folder and "
+                f"{sys.prefix}): run from the folder that has it, or give a file, "
+                "e.g. app.py:bot"
+            ) from error
+        raise _missing_dependency(location, error) from error
+    except ImportError as error:
+        raise ConfigurationError(f"cannot import {location!r}: {error}") from error
+
+
+def _import(location: str) -> ModuleType:
+    return _import_file(location) if _is_file(location) else _import_module(location)
+
+
+def _instances(module: ModuleType, kind: type[T]) -> list[str]:
+    """The module-level names bound to a ``kind``, without duplicates of the same object."""
+    names: list[str] = []
+    seen: set[int] = set()
+    for name, value in vars(module).items():
+        if isinstance(value, kind) and not name.startswith("_") and id(value) not in seen:
+            seen.add(id(value))
+            names.append(name)
+    return names
 
 
 def load_object(target: str, kind: type[T], *, default_attr: str) -> T:
@@ -56,23 +94,46 @@ def load_object(target: str, kind: type[T], *, default_attr: str) -> T:
 
     ``pkg.handlers``, ``pkg.handlers:admin``, ``handlers/admin.py`` or ``app.py:bot``: a
     path (with ``/`` or ending in ``.py``) is run as a file, its folder put on
-    ``sys.path``; anything else is imported as a module. A missing file or module, or an
-    attribute that is missing or not a ``kind``, raises :class:`ConfigurationError`.
+    ``sys.path``; anything else is imported as a module. A missing file or module (or a
+    dependency it imports), or an attribute that is missing or not a ``kind``, raises
+    :class:`ConfigurationError`.
     """
-    location, attr = _split(target, default_attr)
+    location, attr = _split(target)
     module = _import(location)
+    return _pick(module, location, attr or default_attr, kind)
+
+
+def _pick(module: ModuleType, location: str, attr: str, kind: type[T]) -> T:
     found = getattr(module, attr, None)
-    if not isinstance(found, kind):
-        what = "missing" if found is None else f"of type {type(found).__name__}"
-        raise ConfigurationError(
-            f"{location} has no {kind.__name__} named {attr!r} ({attr!r} is {what}): "
-            f"write {location}:NAME for the {kind.__name__} it defines"
-        )
-    return found
+    if isinstance(found, kind):
+        return found
+    what = "missing" if found is None else f"of type {type(found).__name__}"
+    others = _instances(module, kind)
+    hint = f"; it has {', '.join(others)}" if others else ""
+    raise ConfigurationError(
+        f"{location} has no {kind.__name__} named {attr!r} ({attr!r} is {what}){hint}: "
+        f"write {location}:NAME for the {kind.__name__} it defines"
+    )
 
 
 def load_bot(target: str) -> Bot:
-    """Load ``MODULE_OR_FILE:ATTR`` (``examples/echo.py:bot`` or ``mybot.app:bot``)."""
+    """Load ``MODULE_OR_FILE[:ATTR]`` (``examples/echo.py:bot`` or ``mybot.app:bot``).
+
+    Without ``:ATTR`` the module's one :class:`Bot` is used; a module with several names
+    them, so that the caller can pick one.
+    """
     from .bot import Bot
 
-    return load_object(target, Bot, default_attr="bot")
+    location, attr = _split(target)
+    module = _import(location)
+    if attr:
+        return _pick(module, location, attr, Bot)
+    found = _instances(module, Bot)
+    if len(found) == 1:
+        bot = getattr(module, found[0])
+        assert isinstance(bot, Bot)
+        return bot
+    if not found:
+        raise ConfigurationError(f"{location} has no Bot: make one (bot = Bot()) at module level")
+    choices = " or ".join(f"{location}:{name}" for name in found)
+    raise ConfigurationError(f"{location} has several Bots: name one, {choices}")

@@ -20,6 +20,8 @@ if ((${#missing[@]})); then
     fi
 fi
 
+# Left by setuptools builds before the move to hatchling; importlib.metadata would read it first.
+rm -rf linegroupbot.egg-info
 [ -d .venv ] || python3 -m venv .venv
 # shellcheck disable=SC1091
 source .venv/bin/activate

@@ -139,7 +139,7 @@ def test_load_bot_errors_are_clear(tmp_path: Path) -> None:
     (tmp_path / "nobot.py").write_text("x = 1\n")
     with pytest.raises(ConfigurationError, match="no Bot named 'bot'"):
         load_bot(str(tmp_path / "nobot.py") + ":bot")
-    with pytest.raises(ConfigurationError, match="cannot import"):
+    with pytest.raises(ConfigurationError, match="no module named"):
         load_bot("no_such_module_anywhere:bot")
     assert main(["run", str(tmp_path / "nobot.py") + ":bot"]) == 2
 
@@ -181,7 +181,7 @@ async def test_dev_reloads_the_bot_when_its_file_changes(tmp_path: Path) -> None
             changed = source.replace("await ctx.reply(text)", 'await ctx.reply("v2: " + text)')
             assert changed != source
             target.write_text(changed)
-            await _read_until(process, r"files changed: restarting the bot")
+            await _read_until(process, r"files changed \(mybot\.py\): restarting the bot")
             await _read_until(process, r"serving")
             assert "v2: second" in await _say_and_wait(session, url, "second", "v2: second")
     finally:
@@ -345,3 +345,201 @@ def test_a_busy_port_is_one_clear_line(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert "cannot listen there" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+# --- one clear line for each mistake a user makes ------------------------------------------
+
+
+def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    return lines[0]
+
+
+def _cli_env(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "linegroupbot", *args],
+        cwd=cwd,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_an_unknown_log_level_lists_the_choices() -> None:
+    line = _one_line_error(_cli("run", "examples/echo.py:bot", "--log-level", "loud"))
+    assert "invalid choice: 'LOUD'" in line
+    assert "'DEBUG', 'INFO', 'WARNING', 'ERROR', 'CRITICAL'" in line
+    assert "--help" in line
+
+
+def test_version() -> None:
+    import linegroupbot
+
+    result = _cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"linegroupbot {linegroupbot.__version__} (Python 3.")
+
+
+def test_a_file_without_attr_uses_its_one_bot_and_lists_several(tmp_path: Path) -> None:
+    (tmp_path / "one.py").write_text("from linegroupbot import Bot\nmybot = Bot()\n")
+    assert load_bot(str(tmp_path / "one.py")).name == "bot"
+    (tmp_path / "two.py").write_text("from linegroupbot import Bot\nalpha = Bot()\nbeta = Bot()\n")
+    line = _one_line_error(_cli("run", "two.py", cwd=tmp_path))
+    assert line == "linegroupbot: two.py has several Bots: name one, two.py:alpha or two.py:beta"
+    (tmp_path / "none.py").write_text("x = 1\n")
+    assert "has no Bot" in _one_line_error(_cli("run", "none.py", cwd=tmp_path))
+    wrong = _one_line_error(_cli("run", "two.py:gamma", cwd=tmp_path))
+    assert "no Bot named 'gamma'; it has alpha, beta" in wrong
+
+
+def test_run_accepts_a_file_without_attr(tmp_path: Path) -> None:
+    """`run examples/echo.py` serves the file's one Bot (here: until its port is found busy)."""
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = {"LINE_CHANNEL_SECRET": "s", "LINE_CHANNEL_ACCESS_TOKEN": "tok-123456"}
+        args = ("run", str(ROOT / "examples/echo.py"), "--port", str(port), "--store", "memory://")
+        result = _cli_env(*args, cwd=tmp_path, env=env)
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "bot_started" in result.stderr  # the file's one Bot was loaded and started
+    line = result.stderr.strip().splitlines()[-1]
+    assert f"port {port} on 127.0.0.1 is already in use" in line
+    assert f"--port {port + 1}" in line
+
+
+def test_a_missing_module_and_a_missing_dependency_are_one_line(tmp_path: Path) -> None:
+    line = _one_line_error(_cli("run", "no_such_bot_module:bot", cwd=tmp_path))
+    assert "no module named 'no_such_bot_module'" in line
+    assert "app.py:bot" in line
+    (tmp_path / "needs.py").write_text("import no_such_dependency_here\n")
+    line = _one_line_error(_cli("run", "needs.py:bot", cwd=tmp_path))
+    assert "imports 'no_such_dependency_here', which is not installed" in line
+    line = _one_line_error(_cli("dev", "needs.py:bot", "--port", "0", cwd=tmp_path))
+    assert "imports 'no_such_dependency_here'" in line
+
+
+def test_a_module_target_is_found_in_the_current_folder(tmp_path: Path) -> None:
+    (tmp_path / "mybot.py").write_text("from linegroupbot import Bot\nbot = Bot()\n")
+    result = _cli_env("check", "mybot:bot", cwd=tmp_path, env={"LINE_CHANNEL_SECRET": "s"})
+    assert "mybot:bot: Bot(name='bot', entries=0)" in result.stdout, result.stderr
+
+
+def test_check_lists_settings_plugins_routers_and_handlers_with_secrets_hidden(
+    tmp_path: Path,
+) -> None:
+    env = {
+        "LINE_CHANNEL_SECRET": "s3cr3t-value-123",
+        "LINE_CHANNEL_ACCESS_TOKEN": "t0ken-value-456789",
+        "LINEGROUPBOT_STORE": "redis://:hunter2@127.0.0.1:6379/0",
+    }
+    result = _cli_env("check", str(ROOT / "examples/multimodule/app.py:bot"), cwd=tmp_path, env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    for secret in ("s3cr3t-value-123", "t0ken-value-456789", "hunter2"):
+        assert secret not in out + result.stderr
+    assert "channel secret  set (16 characters)" in out
+    assert "plugins: linegroupbot_shout" in out
+    assert "middleware: setup.<locals>.count_messages, log_timing" in out
+    assert "router 'admin'  when Scope(scopes=('group', 'room'))" in out
+    assert "handlers.admin.members  on MessageEvent  when Command(names=('members',)" in out
+    assert "handlers.greetings.joined  on JoinEvent" in out
+    assert out.index("router 'shout'") < out.index("router 'greetings'")  # dispatch order
+
+
+def test_check_says_what_is_missing() -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "linegroupbot", "check", "examples/echo.py", "--no-env-file"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "channel secret  NOT SET: set LINE_CHANNEL_SECRET" in result.stdout
+    assert "problem: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN not set" in result.stdout
+
+
+def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
+    (tmp_path / ".env").write_text(
+        "# settings\nLINE_CHANNEL_SECRET=from-dotenv-file\n"
+        "export LINE_CHANNEL_ACCESS_TOKEN='tok-env'\n"
+    )
+    (tmp_path / "other.env").write_text("LINE_CHANNEL_SECRET=from-other-file-xx\n")
+    bot = str(ROOT / "examples/echo.py")
+
+    def check(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [sys.executable, "-m", "linegroupbot", "check", bot, *args],
+            cwd=tmp_path,
+            env={**base, **env},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    default = check()
+    assert default.returncode == 0, default.stdout
+    assert "channel secret  set (16 characters)" in default.stdout  # from .env
+    assert "access token    set (7 characters)" in default.stdout
+    assert "then .env" in default.stdout
+    wins = check(LINE_CHANNEL_SECRET="set-in-the-environment")
+    assert "channel secret  set (22 characters)" in wins.stdout  # the environment wins
+    other = check("--env-file", "other.env")
+    assert "channel secret  set (18 characters)" in other.stdout
+    assert "access token    NOT SET" in other.stdout  # only the named file is read
+    assert check("--no-env-file").returncode == 1
+    line = _one_line_error(check("--env-file", "missing.env"))
+    assert "no env file missing.env" in line
+
+
+async def test_dev_reloads_for_sources_only_ignoring_venv_vcs_and_build_output(
+    tmp_path: Path,
+) -> None:
+    source = (ROOT / "examples" / "echo.py").read_text()
+    target = tmp_path / "mybot.py"
+    target.write_text(source)
+    for ignored in (".venv/lib", "build", "__pycache__", ".git"):
+        (tmp_path / ignored).mkdir(parents=True)
+    process = await _start("dev", f"{target}:bot", "--port", "0")
+    try:
+        await _read_until(process, r"Chat with your bot at")
+        for ignored in (".venv/lib", "build", "__pycache__", ".git"):
+            (tmp_path / ignored / "noise.py").write_text("x = 1\n")
+        (tmp_path / "notes.txt").write_text("not a source file")
+        for n in range(3):  # a burst of saves
+            target.write_text(source + f"\n# save {n}\n")
+        restart = await _read_until(process, r"files changed \((.*)\): restarting the bot")
+        assert restart.group(1) == "mybot.py"
+        await _read_until(process, r"serving")
+        (tmp_path / "mybot.py").write_text(source)
+        again = await _read_until(process, r"files changed \((.*)\): restarting the bot")
+        assert again.group(1) == "mybot.py"  # the noise above never triggered a restart
+    finally:
+        assert await _stop(process) == 0
+
+
+def test_dev_on_a_busy_emulator_port_says_which_and_what_to_pass(tmp_path: Path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = _cli("dev", str(ROOT / "examples/echo.py:bot"), "--port", str(port), cwd=tmp_path)
+    line = _one_line_error(result)
+    assert f"port {port} on 127.0.0.1 is already in use" in line
+    assert f"--port {port + 1}" in line
