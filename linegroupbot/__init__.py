@@ -5,7 +5,7 @@ extension points in :mod:`linegroupbot.routing`, :mod:`linegroupbot.filters` and
 :mod:`linegroupbot.middleware`.
 """
 
-from . import events, messages
+from . import actions, events, flex, messages
 from .bot import Bot
 from .client import GroupSummary, LineClient, Profile, RetryPolicy, SendResult
 from .context import Context, ExtKey, SkipHandler
@@ -77,9 +77,11 @@ __all__ = [
     "UnsupportedInScopeError",
     "WebhookBody",
     "__version__",
+    "actions",
     "buttons",
     "configure_logging",
     "events",
+    "flex",
     "mention",
     "messages",
     "parse_webhook",

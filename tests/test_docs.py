@@ -151,6 +151,8 @@ PUBLIC_MODULES = [
     "linegroupbot.stores",
     "linegroupbot.worker",
     "linegroupbot.templates",
+    "linegroupbot.flex",
+    "linegroupbot.actions",
     "linegroupbot.emulator",
     "linegroupbot.testing",
 ]
