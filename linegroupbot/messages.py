@@ -77,6 +77,7 @@ __all__ = [
     "emoji",
     "mention",
     "normalize",
+    "quoting",
 ]
 
 MAX_MESSAGES = 5
@@ -626,3 +627,25 @@ def normalize(messages: Sendable | Iterable[Sendable]) -> tuple[Message, ...]:
     for index, message in enumerate(result):
         _check(message, f"messages[{index}]")
     return tuple(result)
+
+
+QUOTABLE: tuple[type[Any], ...] = (TextMessage, TextMessageV2, StickerMessage)
+"""Messages LINE lets quote another message (text, textV2 and sticker)."""
+
+
+def quoting(messages: Sendable | Iterable[Sendable], quote_token: str) -> tuple[Message, ...]:
+    """:func:`normalize` ``messages`` with ``quote_token`` on the first text or sticker message.
+
+    Raises :class:`MessageValidationError` when none of them can quote (LINE quotes only
+    from text, textV2 and sticker messages).
+    """
+    result = list(normalize(messages))
+    for index, message in enumerate(result):
+        if isinstance(message, QUOTABLE):
+            result[index] = attrs.evolve(message, quote_token=quote_token)
+            return tuple(result)
+    raise MessageValidationError(
+        "quote=True needs a text or sticker message to carry the quote: LINE cannot quote "
+        f"from {', '.join(m.type for m in result)} messages",
+        property="messages",
+    )
