@@ -153,6 +153,8 @@ PUBLIC_MODULES = [
     "linegroupbot.templates",
     "linegroupbot.flex",
     "linegroupbot.actions",
+    "linegroupbot.channel",
+    "linegroupbot.tokens",
     "linegroupbot.emulator",
     "linegroupbot.testing",
 ]
