@@ -155,6 +155,7 @@ PUBLIC_MODULES = [
     "linegroupbot.actions",
     "linegroupbot.channel",
     "linegroupbot.tokens",
+    "linegroupbot.channel_cli",
     "linegroupbot.emulator",
     "linegroupbot.testing",
 ]
