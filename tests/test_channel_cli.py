@@ -19,6 +19,7 @@ from linegroupbot.channel import LINE_TIMEZONE
 from linegroupbot.emulator import Emulator
 from linegroupbot.emulator.channel import channel_of
 from linegroupbot.testing import attach
+from linegroupbot.testing.harness import running_bot
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -164,3 +165,19 @@ async def test_without_credentials_or_with_a_bad_token(emu: Emulator) -> None:
     assert (code, out) == (1, "")
     assert "failed with 401" in err
     assert "not-the-token" not in err
+
+
+async def test_webhook_test_of_a_bot_with_another_channels_secret(emu: Emulator) -> None:
+    stranger = Bot(channel_secret="another-channel-secret", access_token="another-token")
+    async with running_bot(stranger) as url:
+        code, out, _ = await _cli(emu, "webhook", "set", url, **_token(emu))
+        assert code == 0
+        code, out, _ = await _cli(emu, "webhook", "test", **_token(emu))
+    assert code == 1
+    lines = out.splitlines()
+    assert lines[:3] == [
+        "FAILED: LINE could not deliver to the webhook URL.",
+        "  status code: 401",
+        "  reason:      ERROR_STATUS_CODE",
+    ]
+    assert lines[-1] == "  The bot refused the signature: is LINE_CHANNEL_SECRET this channel's?"
