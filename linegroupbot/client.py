@@ -33,6 +33,7 @@ from .errors import (
     ForbiddenError,
     LineApiError,
     LineConnectionError,
+    UnauthorizedError,
     UnsupportedInScopeError,
     api_error_for_status,
 )
@@ -351,7 +352,7 @@ class LineClient:
         the current one expires. ``options`` are those of ``LineClient()``.
         """
         tokens = ChannelTokens(channel_id, channel_secret, refresh_margin=refresh_margin)
-        client = cls("issued-on-first-call", **options)
+        client = _IssuingClient("issued-on-first-call", **options)
         client._tokens = tokens
         return client
 
@@ -837,3 +838,17 @@ class LineClient:
     async def get_content(self, message_id: str) -> bytes:
         """The whole binary content of a message (see :meth:`iter_content` to stream)."""
         return b"".join([chunk async for chunk in self.iter_content(message_id)])
+
+
+class _IssuingClient(LineClient):
+    """A client whose tokens come from :class:`ChannelTokens`: a 401 drops the current token,
+    so the next call issues another (the failed call is not retried: it may carry a retry key
+    whose place in the sequence matters)."""
+
+    async def _call(self, method: str, path: str, **options: Any) -> _Response:
+        try:
+            return await super()._call(method, path, **options)
+        except UnauthorizedError:
+            if self._tokens is not None:
+                self._tokens.forget()
+            raise

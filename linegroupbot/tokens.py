@@ -84,10 +84,9 @@ class ChannelTokens:
                 return token
             return await self._issue(session, api_base_url)
 
-    def forget(self, token: str) -> None:
-        """Drop ``token`` (LINE answered 401 to it): the next :meth:`get` issues another."""
-        if token == self._token:
-            self._token = None
+    def forget(self) -> None:
+        """Drop the current token (LINE answered 401 to it): the next :meth:`get` issues another."""
+        self._token = None
 
     async def _issue(self, session: aiohttp.ClientSession, api_base_url: str) -> str:
         form = {

@@ -7,7 +7,7 @@ from typing import Any
 
 import jsonschema
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linegroupbot import convert, flex, messages
@@ -317,6 +317,7 @@ _boxes = st.recursive(
 )
 
 
+@settings(deadline=None)  # the first example loads LINE's schemas
 @given(body=_boxes, footer=st.one_of(st.none(), _boxes))
 def test_any_built_bubble_round_trips_and_fits_the_schema(
     body: flex.Box, footer: flex.Box | None
@@ -325,3 +326,49 @@ def test_any_built_bubble_round_trips_and_fits_the_schema(
     sent = _sent(bubble)
     check(sent, "Message")
     assert flex.from_json(sent["contents"]) == bubble
+
+
+_json_values = st.recursive(
+    st.none()
+    | st.booleans()
+    | st.integers(-5, 5)
+    | st.sampled_from(["", "x", "#fff", "md", "1:1"]),
+    lambda inner: (
+        st.lists(inner, max_size=3)
+        | st.dictionaries(
+            st.sampled_from(
+                ["type", "layout", "contents", "text", "url", "size", "action", "body"]
+            ),
+            inner,
+            max_size=4,
+        )
+    ),
+    max_leaves=12,
+)
+_flexish = st.fixed_dictionaries(
+    {"type": st.sampled_from(["bubble", "carousel", "box"])},
+    optional={
+        "body": st.fixed_dictionaries(
+            {"type": st.sampled_from(["box", "text", "image"])},
+            optional={"layout": _json_values, "contents": _json_values, "text": _json_values},
+        ),
+        "contents": _json_values,
+        "size": _json_values,
+    },
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.one_of(_json_values, _flexish))
+def test_any_json_is_read_or_refused_with_a_path(raw: Any) -> None:
+    problem: MessageValidationError | None = None
+    try:
+        container = flex.from_json(raw)
+    except MessageValidationError as error:
+        problem = error
+    if problem is not None:
+        assert problem.property is not None
+        assert problem.property.startswith("contents")
+        assert str(problem).startswith(problem.property + ": ")
+    else:
+        assert flex.from_json(flex.to_json(container)) == container

@@ -168,3 +168,14 @@ def test_a_pasted_token_wins_over_the_channel_id(monkeypatch: pytest.MonkeyPatch
     assert not Bot(channel_secret="s").issues_tokens
     monkeypatch.delenv("LINE_CHANNEL_ACCESS_TOKEN")
     assert Bot(channel_secret="s").issues_tokens
+
+
+async def test_a_refused_token_is_dropped_and_the_next_call_issues_another(emu: Emulator) -> None:
+    async with _client(emu) as client:
+        await client.bot_info()
+        channel_of(emu).tokens.clear()  # LINE no longer takes it (revoked, clock skew...)
+        with pytest.raises(UnauthorizedError):
+            await client.bot_info()
+        assert channel_of(emu).issued == 1
+        await client.bot_info()
+    assert channel_of(emu).issued == 2
