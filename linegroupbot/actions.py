@@ -8,6 +8,7 @@ flex box or image may go without. The payload fields are keyword-only:
 
 from __future__ import annotations
 
+import re
 from typing import ClassVar, Literal, TypeAlias
 from urllib.parse import urlsplit
 
@@ -180,6 +181,11 @@ QUICK_REPLY_ONLY: tuple[type[Action], ...] = (CameraAction, CameraRollAction, Lo
 """Actions LINE accepts only on quick-reply buttons."""
 
 _URI_SCHEMES = ("https", "http", "line", "tel")
+_DATETIME_FORMS = {
+    "date": (re.compile(r"^\d{4}-\d{2}-\d{2}$"), "YYYY-MM-DD"),
+    "time": (re.compile(r"^\d{2}:\d{2}$"), "HH:mm"),
+    "datetime": (re.compile(r"^\d{4}-\d{2}-\d{2}[Tt]\d{2}:\d{2}$"), "YYYY-MM-DDTHH:mm"),
+}
 
 
 def check_url(url: str, where: str) -> None:
@@ -227,8 +233,21 @@ def check_action(action: object, where: str, *, label_required: bool = True) -> 
         0 < len(action.rich_menu_alias_id) <= MAX_RICH_MENU_ALIAS
     ):
         raise _fail(f"{where}.richMenuAliasId", f"must be 1 to {MAX_RICH_MENU_ALIAS} characters")
-    if isinstance(action, DatetimePickerAction) and action.mode not in ("date", "time", "datetime"):
-        raise _fail(f"{where}.mode", f"{action.mode!r} is not one of date, time, datetime")
+    if isinstance(action, PostbackAction):
+        for name, value in (
+            ("displayText", action.display_text),
+            ("fillInText", action.fill_in_text),
+        ):
+            if value is not None and not 0 < len(value) <= MAX_POSTBACK_DATA:
+                raise _fail(f"{where}.{name}", f"must be 1 to {MAX_POSTBACK_DATA} characters")
+    if isinstance(action, DatetimePickerAction):
+        form = _DATETIME_FORMS.get(action.mode)
+        if form is None:
+            raise _fail(f"{where}.mode", f"{action.mode!r} is not one of date, time, datetime")
+        for name in ("initial", "max", "min"):
+            value = getattr(action, name)
+            if value is not None and not form[0].match(value):
+                raise _fail(f"{where}.{name}", f"{value!r} is not {form[1]} (mode {action.mode})")
     if isinstance(action, UriAction):
         if len(action.uri) > 1000:
             raise _fail(f"{where}.uri", "longer than 1000 characters")

@@ -581,6 +581,11 @@ def _check(message: Message, where: str) -> None:
             flex.validate(message.contents, path=f"{where}.contents")
     elif isinstance(message, TemplateMessage):
         _check_template(_typed_template(message.template, f"{where}.template"), f"{where}.template")
+    if message.sender is not None:
+        if message.sender.name is not None and not 0 < len(message.sender.name) <= 20:
+            raise _fail(f"{where}.sender.name", "must be 1 to 20 characters")
+        if message.sender.icon_url is not None:
+            check_url(message.sender.icon_url, f"{where}.sender.iconUrl")
     if message.quick_reply is not None:
         items = message.quick_reply.items
         if not 0 < len(items) <= MAX_QUICK_REPLY_ITEMS:

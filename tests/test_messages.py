@@ -229,6 +229,11 @@ def test_every_quick_reply_action_makes_lines_json() -> None:
         ),
         (messages.UriAction("u", uri="javascript:alert(1)"), "http"),
         (messages.MessageAction("m", text=""), r"action\.text: required"),
+        (
+            messages.DatetimePickerAction("d", data="d", mode="date", initial="2026-12-01T10:00"),
+            r"action\.initial: '2026-12-01T10:00' is not YYYY-MM-DD",
+        ),
+        (messages.PostbackAction("p", data="d", display_text="x" * 301), "displayText"),
     ],
 )
 def test_bad_actions_name_their_path(action: messages.Action, match: str) -> None:
@@ -385,3 +390,12 @@ def test_coupon_messages() -> None:
     assert sent == {"type": "coupon", "couponId": "CP1", "deliveryTag": "group"}
     with pytest.raises(MessageValidationError, match="deliveryTag"):
         messages.normalize(messages.CouponMessage(coupon_id="CP1", delivery_tag="x" * 31))
+
+
+def test_sender_is_checked() -> None:
+    sender = messages.Sender(name="x" * 21, icon_url="https://cdn.example.com/i.png")
+    with pytest.raises(MessageValidationError, match=r"sender\.name"):
+        messages.normalize(messages.TextMessage(text="x", sender=sender))
+    sender = messages.Sender(name="Chef", icon_url="http://cdn.example.com/i.png")
+    with pytest.raises(MessageValidationError, match=r"sender\.iconUrl"):
+        messages.normalize(messages.TextMessage(text="x", sender=sender))
