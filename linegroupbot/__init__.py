@@ -14,6 +14,7 @@ from .errors import (
     ConfigurationError,
     ConflictError,
     ForbiddenError,
+    HandlerTimeoutError,
     InvalidSignatureError,
     InvalidWebhookBodyError,
     LineApiError,
@@ -23,6 +24,7 @@ from .errors import (
     NoReplyTokenError,
     NotFoundError,
     NoUserIdError,
+    QuotaExceededError,
     RateLimitError,
     ReplyTokenUsedError,
     ServerError,
@@ -38,6 +40,7 @@ from .messages import buttons, mention
 from .routing import Router
 from .signature import parse_webhook, verify_signature
 from .state import State
+from .timeouts import handler_timeout
 
 __version__ = "0.1.0.dev0"
 
@@ -52,6 +55,7 @@ __all__ = [
     "Filter",
     "ForbiddenError",
     "GroupSummary",
+    "HandlerTimeoutError",
     "InvalidSignatureError",
     "InvalidWebhookBodyError",
     "LineApiError",
@@ -63,6 +67,7 @@ __all__ = [
     "NoUserIdError",
     "NotFoundError",
     "Profile",
+    "QuotaExceededError",
     "RateLimitError",
     "ReplyTokenUsedError",
     "RetryPolicy",
@@ -82,6 +87,7 @@ __all__ = [
     "configure_logging",
     "events",
     "flex",
+    "handler_timeout",
     "mention",
     "messages",
     "parse_webhook",

@@ -16,16 +16,18 @@ from aiohttp import web
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
 from . import events as ev
-from .client import LineClient, RetryPolicy, begin_retry_keys, end_retry_keys
+from .client import LineClient, RetryPolicy, begin_retry_keys, clean_token, end_retry_keys
 from .context import Context, ExtKey
-from .errors import ConfigurationError, LineGroupBotError, StoreError
+from .errors import ConfigurationError, HandlerTimeoutError, LineGroupBotError, StoreError
 from .logging import redact
 from .messages import Sendable
 from .routing import Router
 from .runtime import Role, Runtime
 from .schedule import ScheduledPush, When, cancel, pending, schedule
+from .serving import DEFAULT_IDLE_TIMEOUT
 from .state import State
 from .stores import Store
+from .timeouts import DEFAULT_HANDLER_TIMEOUT, Budget, reset_budget, set_budget
 
 __all__ = ["BOT_KEY", "DEFAULT_RUN_STORE", "Bot", "Plugin"]
 
@@ -64,6 +66,13 @@ class Bot(Router):
     from events (one store write per member newly seen). Edits of a message are
     remembered for ``edit_memory`` seconds so that an edit older than one already handled
     (LINE may deliver them out of order) is skipped, unless ``skip_stale_edits=False``.
+    Unauthenticated senders are bounded: a body of at most ``max_body_size`` bytes must
+    arrive within ``body_timeout`` seconds, unverified bodies share ``max_pending_bytes``
+    of memory, and a connection idle (or still sending headers) for ``idle_timeout``
+    seconds is closed (see the security page). ``handler_timeout`` is each event's time
+    budget in seconds (``None``: no limit); a handler past it is cancelled and its chat
+    moves on (see :mod:`linegroupbot.timeouts`; ``@handler_timeout(seconds)`` gives one
+    handler its own).
     """
 
     def __init__(
@@ -77,6 +86,9 @@ class Bot(Router):
         command_prefixes: Iterable[str] = ("/", "!"),
         concurrency: int = 64,
         max_body_size: int = 1024 * 1024,
+        body_timeout: float = 10.0,
+        idle_timeout: float = DEFAULT_IDLE_TIMEOUT,
+        max_pending_bytes: int = 16 * 1024 * 1024,
         drain_timeout: float = 10.0,
         store: Store | str | None = None,
         shards: int | None = None,
@@ -88,6 +100,7 @@ class Bot(Router):
         track_rosters: bool = True,
         skip_stale_edits: bool = True,
         edit_memory: float = 7 * 24 * 3600,
+        handler_timeout: float | None = DEFAULT_HANDLER_TIMEOUT,
         retry: RetryPolicy | None = None,
         plugins: Iterable[Plugin] = (),
         load_entry_point_plugins: bool = False,
@@ -104,6 +117,12 @@ class Bot(Router):
             raise ConfigurationError("command_prefixes is empty: give at least one, e.g. ('/',)")
         self.concurrency = concurrency
         self.max_body_size = max_body_size
+        for label, value in (("body_timeout", body_timeout), ("idle_timeout", idle_timeout)):
+            if not value > 0:
+                raise ConfigurationError(f"{label} must be a positive number of seconds: {value}")
+        self.body_timeout = body_timeout
+        self.idle_timeout = idle_timeout
+        self.max_pending_bytes = max_pending_bytes
         self.drain_timeout = drain_timeout
         self.store = store
         self.shards = shards
@@ -115,6 +134,11 @@ class Bot(Router):
         self.track_rosters = track_rosters
         self.skip_stale_edits = skip_stale_edits
         self.edit_memory = edit_memory
+        if handler_timeout is not None and not handler_timeout > 0:
+            raise ConfigurationError(
+                f"handler_timeout must be a positive number of seconds or None: {handler_timeout}"
+            )
+        self.handler_timeout = handler_timeout
         self._roster_seen: set[tuple[str, str]] = set()
         self.retry = retry
         self.extensions: dict[ExtKey[Any], Callable[[Context], Any]] = {}
@@ -135,28 +159,29 @@ class Bot(Router):
     def channel_secret(self) -> str:
         """The channel secret; raises :class:`ConfigurationError` when not configured."""
         secret = self._secret or os.environ.get("LINE_CHANNEL_SECRET")
-        if not secret:
+        if not secret or not secret.strip():
             raise ConfigurationError(
                 "LINE_CHANNEL_SECRET is not set: export it, or pass Bot(channel_secret=...)"
             )
-        return secret
+        return clean_token(secret, "the channel secret", "LINE_CHANNEL_SECRET")
 
     @property
     def access_token(self) -> str:
         """The channel access token; raises :class:`ConfigurationError` when not configured."""
         token = self._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
-        if not token:
+        if not token or not token.strip():
             raise ConfigurationError(
                 "LINE_CHANNEL_ACCESS_TOKEN is not set: export it, or pass Bot(access_token=...); "
                 "or set LINE_CHANNEL_ID (Bot(channel_id=...)) to issue tokens as needed"
             )
-        return token
+        return clean_token(token, "the channel access token", "LINE_CHANNEL_ACCESS_TOKEN")
 
     @property
     def issues_tokens(self) -> bool:
         """Whether the bot issues its own channel access tokens (a channel ID and no token)."""
         token = self._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
-        return not token and bool(self._channel_id or os.environ.get("LINE_CHANNEL_ID"))
+        channel_id = self._channel_id or os.environ.get("LINE_CHANNEL_ID")
+        return not (token and token.strip()) and bool(channel_id and channel_id.strip())
 
     def configure(
         self,
@@ -350,11 +375,34 @@ class Bot(Router):
                 if not ctx.is_latest_edit and self.skip_stale_edits:
                     ctx.log.info("edit_stale_skipped", message_id=event.message.id)
                     return
+            scope = asyncio.timeout(self.handler_timeout)
+            budget = Budget(scope, self.handler_timeout)
+            budget_token = set_budget(budget)
             try:
-                handled = await self.dispatch(ctx)
+                async with scope:
+                    handled = await self.dispatch(ctx)
             except asyncio.CancelledError:
                 ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
                 raise
+            except TimeoutError as error:
+                if not scope.expired():
+                    ctx.log.error(
+                        "handler_failed",
+                        handler=ctx.handler_name,
+                        attempt=attempt,
+                        error=repr(error),
+                        exc_info=error,
+                    )
+                    raise
+                ctx.log.error(
+                    "handler_timed_out",
+                    handler=ctx.handler_name or budget.handler,
+                    timeout=budget.seconds,
+                    attempt=attempt,
+                )
+                raise HandlerTimeoutError(
+                    ctx.handler_name or budget.handler, budget.seconds or 0.0
+                ) from None
             except Exception as error:
                 ctx.log.error(
                     "handler_failed",
@@ -364,6 +412,8 @@ class Bot(Router):
                     exc_info=error,
                 )
                 raise
+            finally:
+                reset_budget(budget_token)
             if not handled:
                 ctx.log.debug("event_unhandled")
             if ctx.store is not None:

@@ -43,7 +43,8 @@ def client_from_env(api_base_url: str | None = None) -> LineClient:
 
 
 def _run(args: argparse.Namespace, command: Callable[[LineClient], Awaitable[int]]) -> int:
-    # Logs go to stderr, and only when something is wrong: stdout is the command's answer.
+    # Logs go to stderr, errors only by default: stdout is the command's answer, and the
+    # command says itself what went wrong.
     configure_logging("console", args.log_level)
 
     async def main() -> int:
@@ -177,7 +178,7 @@ def add_commands(sub: Any) -> None:
     )
     webhook.add_argument("--api-base-url", default=None, help=api_help)
     webhook.add_argument("--json", action="store_true", help="print LINE's answer as JSON")
-    webhook.add_argument("--log-level", default="WARNING")
+    webhook.add_argument("--log-level", default="ERROR")
     webhook.set_defaults(func=_cmd_webhook)
 
     quota = sub.add_parser("quota", help="the monthly message quota and the day's deliveries")
@@ -186,5 +187,5 @@ def add_commands(sub: Any) -> None:
     )
     quota.add_argument("--api-base-url", default=None, help=api_help)
     quota.add_argument("--json", action="store_true", help="print the figures as JSON")
-    quota.add_argument("--log-level", default="WARNING")
+    quota.add_argument("--log-level", default="ERROR")
     quota.set_defaults(func=_cmd_quota)

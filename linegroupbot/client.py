@@ -29,10 +29,12 @@ import structlog
 from .channel import BotInfo, DeliveryCount, DeliveryKind, WebhookEndpoint, WebhookTestResult
 from .convert import register_model, structure, unstructure
 from .errors import (
+    ConfigurationError,
     ErrorDetail,
     ForbiddenError,
     LineApiError,
     LineConnectionError,
+    QuotaExceededError,
     UnauthorizedError,
     UnsupportedInScopeError,
     api_error_for_status,
@@ -53,6 +55,7 @@ __all__ = [
     "SentMessage",
     "TokenBucket",
     "begin_retry_keys",
+    "clean_token",
     "derived_retry_keys",
     "end_retry_keys",
     "next_derived_key",
@@ -145,13 +148,15 @@ class SendResult:
     ``request_id`` is this call's ``x-line-request-id``. When a retried send turned out
     to have gone through already (LINE answered 409 to the retry key),
     ``accepted_request_id`` names the request that was executed and ``deduplicated`` is
-    true: the messages were sent exactly once.
+    true: the messages were sent exactly once. ``retry_key`` is the ``X-Line-Retry-Key`` the
+    send carried (``None`` for replies).
     """
 
     request_id: str | None = None
     sent_messages: tuple[SentMessage, ...] = ()
     accepted_request_id: str | None = None
     deduplicated: bool = False
+    retry_key: str | None = None
 
 
 @attrs.frozen
@@ -246,6 +251,7 @@ class _Response:
     data: Any
     request_id: str | None
     accepted_request_id: str | None = None
+    retry_key: str | None = None
 
 
 RetryMode = Literal["all", "not_delivered", "none"]
@@ -278,7 +284,15 @@ def _error_from(
         if isinstance(d, dict)
     )
     message = body.get("message") or f"HTTP {status}"
-    return api_error_for_status(status)(
+    kind = api_error_for_status(status)
+    if status == 429 and "monthly limit" in str(message).lower():
+        kind = QuotaExceededError
+        message = (
+            f"{message} The month's message quota is used up: pushes, multicasts and broadcasts "
+            "fail until it resets next month or the plan's limit is raised (replies are free "
+            "and still work); see client.quota() and quota_consumption()"
+        )
+    return kind(
         status,
         str(message),
         details=details,
@@ -289,6 +303,31 @@ def _error_from(
         body=body or None,
         retry_after=_retry_after(headers),
     )
+
+
+def _check_retry_key(key: str) -> None:
+    try:
+        uuid.UUID(key)
+    except ValueError:
+        raise ValueError(
+            f"retry_key {key[:40]!r} is not a UUID: pass the retry_key of the SendResult or error "
+            "of the send you are repeating, or leave it out for a new send"
+        ) from None
+
+
+def clean_token(value: str | None, what: str, variable: str) -> str:
+    """A channel secret or access token without surrounding whitespace (a newline from a
+    file, say); raises :class:`ConfigurationError` when it is empty or has inner
+    whitespace or control characters (never showing the value)."""
+    token = (value or "").strip()
+    if not token:
+        raise ConfigurationError(f"{what} is empty: set {variable}")
+    if any(ch.isspace() or ord(ch) < 32 or ord(ch) == 127 for ch in token):
+        raise ConfigurationError(
+            f"{what} contains whitespace or control characters inside it (not only around it): "
+            f"check {variable}; it may hold two values or a pasted line break"
+        )
+    return token
 
 
 def _expect_prefix(value: str, prefix: str, what: str, instead: str) -> None:
@@ -315,9 +354,7 @@ class LineClient:
         timeout: float = 10.0,
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        if not access_token:
-            raise ValueError("access_token is empty: set LINE_CHANNEL_ACCESS_TOKEN")
-        self._token = access_token
+        self._token = clean_token(access_token, "access_token", "LINE_CHANNEL_ACCESS_TOKEN")
         self.api_base_url = (
             api_base_url or os.environ.get("LINE_API_BASE_URL") or DEFAULT_API_BASE_URL
         ).rstrip("/")
@@ -334,7 +371,7 @@ class LineClient:
         self._session = session
         self._owns_session = session is None
 
-    _tokens: ChannelTokens | None = None
+    _issuer: ChannelTokens | None = None
 
     @classmethod
     def from_channel(
@@ -353,13 +390,13 @@ class LineClient:
         """
         tokens = ChannelTokens(channel_id, channel_secret, refresh_margin=refresh_margin)
         client = _IssuingClient("issued-on-first-call", **options)
-        client._tokens = tokens
+        client._issuer = tokens
         return client
 
     async def _bearer(self) -> str:
-        if self._tokens is None:
+        if self._issuer is None:
             return self._token
-        return await self._tokens.get(self._http(), self.api_base_url)
+        return await self._issuer.get(self._http(), self.api_base_url)
 
     def __repr__(self) -> str:
         return f"LineClient(api_base_url={self.api_base_url!r})"
@@ -398,7 +435,7 @@ class LineClient:
         *,
         json: Any = None,
         params: Mapping[str, str] | None = None,
-        retry_key: bool = False,
+        retry_key: bool | str = False,
         retry_mode: RetryMode = "all",
         endpoint_class: str = "default",
     ) -> _Response:
@@ -408,11 +445,18 @@ class LineClient:
         if json is not None:
             body = orjson.dumps(json)
             headers["Content-Type"] = "application/json"
-        derived = False
-        if retry_key:
+        # A key the caller passed in (retrying a call of theirs) or one derived from the event
+        # may have been accepted before this call: LINE's 409 then means "sent already".
+        key: str | None = None
+        repeated = False
+        if isinstance(retry_key, str):
+            key, repeated = retry_key, True
+        elif retry_key:
             keys = _retry_keys.get()
-            derived = keys is not None
-            headers["X-Line-Retry-Key"] = keys.next() if keys is not None else str(uuid.uuid4())
+            repeated = keys is not None
+            key = keys.next() if keys is not None else str(uuid.uuid4())
+        if key is not None:
+            headers["X-Line-Retry-Key"] = key
         policy = self.retry
         attempts = max(1, policy.attempts) if retry_mode != "none" else 1
         deadline = time.monotonic() + policy.total_timeout
@@ -445,10 +489,10 @@ class LineClient:
                     continue
                 reason = str(error) or type(error).__name__
                 raise LineConnectionError(
-                    reason, method=method, path=path, attempts=attempt
+                    reason, method=method, path=path, attempts=attempt, retry_key=key
                 ) from error
             request_id = resp_headers.get("x-line-request-id")
-            log.info(
+            (log.debug if status < 400 else log.warning)(
                 "api_call",
                 status=status,
                 request_id=request_id,
@@ -462,20 +506,27 @@ class LineClient:
                 except orjson.JSONDecodeError:
                     data = None
             if 200 <= status < 300:
-                return _Response(status, data, request_id)
+                return _Response(status, data, request_id, retry_key=key)
             accepted = resp_headers.get("x-line-accepted-request-id")
-            if status == 409 and retry_key and accepted and (attempt > 1 or derived):
+            if status == 409 and key is not None and accepted and (attempt > 1 or repeated):
                 # An earlier attempt (this call's, or an earlier run of the same handler)
                 # went through; the retry key kept it from being sent twice.
                 log.info("api_call_deduplicated", accepted_request_id=accepted)
-                return _Response(status, data, request_id, accepted_request_id=accepted)
+                return _Response(
+                    status, data, request_id, accepted_request_id=accepted, retry_key=key
+                )
             api_error = _error_from(status, data, resp_headers, method, path)
+            api_error.retry_key = key
+            if isinstance(api_error, QuotaExceededError):
+                raise api_error  # the month's messages are used up: no retry will help
             retryable = status in policy.statuses and (
                 retry_mode == "all" or (retry_mode == "not_delivered" and status == 429)
             )
             delay = policy.delay(attempt, api_error.retry_after)
             if retryable and attempt < attempts and time.monotonic() + delay < deadline:
-                log.info("api_call_retrying", status=status, attempt=attempt, delay=round(delay, 3))
+                log.warning(
+                    "api_call_retrying", status=status, attempt=attempt, delay=round(delay, 3)
+                )
                 await asyncio.sleep(delay)
                 continue
             if retryable and attempt < attempts and api_error.retry_after is not None:
@@ -491,10 +542,14 @@ class LineClient:
         path: str,
         payload: dict[str, Any],
         *,
-        retry_key: bool,
+        retry_key: bool | str | None,
         retry_mode: RetryMode,
         endpoint_class: str = "default",
     ) -> SendResult:
+        if retry_key is None:
+            retry_key = True
+        elif isinstance(retry_key, str):
+            _check_retry_key(retry_key)
         response = await self._call(
             "POST",
             path,
@@ -510,6 +565,7 @@ class LineClient:
             sent_messages=sent,
             accepted_request_id=response.accepted_request_id,
             deduplicated=response.accepted_request_id is not None,
+            retry_key=response.retry_key,
         )
 
     # --- messages ---
@@ -541,14 +597,24 @@ class LineClient:
         messages: Sendable | Iterable[Sendable],
         *,
         notification_disabled: bool = False,
+        retry_key: str | None = None,
     ) -> SendResult:
-        """Send to a user, group or room ID (counts against the monthly quota); idempotent."""
+        """Send to a user, group or room ID (counts against the monthly quota); idempotent.
+
+        Every send carries an ``X-Line-Retry-Key`` (a new UUID, or one derived from the event
+        in a handler), reused by every retry. When the retries run out, the error's
+        ``retry_key`` says which key the call used: pass it as ``retry_key=`` to try the same
+        send again, and LINE sends it at most once (a 409 "already accepted" then counts as
+        success, with ``deduplicated`` true).
+        """
         payload = {
             "to": to,
             "messages": unstructure(list(normalize(messages))),
             "notificationDisabled": notification_disabled,
         }
-        return await self._send("/v2/bot/message/push", payload, retry_key=True, retry_mode="all")
+        return await self._send(
+            "/v2/bot/message/push", payload, retry_key=retry_key, retry_mode="all"
+        )
 
     async def push_raw(
         self,
@@ -556,6 +622,7 @@ class LineClient:
         messages: Sequence[Mapping[str, Any]],
         *,
         notification_disabled: bool = False,
+        retry_key: str | None = None,
     ) -> SendResult:
         """:meth:`push` of messages already in LINE's JSON shape (validated when they were made)."""
         payload = {
@@ -563,7 +630,9 @@ class LineClient:
             "messages": [dict(m) for m in messages],
             "notificationDisabled": notification_disabled,
         }
-        return await self._send("/v2/bot/message/push", payload, retry_key=True, retry_mode="all")
+        return await self._send(
+            "/v2/bot/message/push", payload, retry_key=retry_key, retry_mode="all"
+        )
 
     async def multicast(
         self,
@@ -571,8 +640,12 @@ class LineClient:
         messages: Sendable | Iterable[Sendable],
         *,
         notification_disabled: bool = False,
+        retry_key: str | None = None,
     ) -> SendResult:
-        """Send to up to 500 users at once; group and room IDs are refused (use :meth:`push`)."""
+        """Send to up to 500 users at once; group and room IDs are refused (use :meth:`push`).
+
+        ``retry_key`` as for :meth:`push`.
+        """
         ids = list(user_ids)
         for user_id in ids:
             if user_id.startswith(("C", "R")):
@@ -593,15 +666,22 @@ class LineClient:
         return await self._send(
             "/v2/bot/message/multicast",
             payload,
-            retry_key=True,
+            retry_key=retry_key,
             retry_mode="all",
             endpoint_class="multicast",
         )
 
     async def broadcast(
-        self, messages: Sendable | Iterable[Sendable], *, notification_disabled: bool = False
+        self,
+        messages: Sendable | Iterable[Sendable],
+        *,
+        notification_disabled: bool = False,
+        retry_key: str | None = None,
     ) -> SendResult:
-        """Send to every friend of the bot (not to groups or rooms); idempotent."""
+        """Send to every friend of the bot (not to groups or rooms); idempotent.
+
+        ``retry_key`` as for :meth:`push`.
+        """
         payload = {
             "messages": unstructure(list(normalize(messages))),
             "notificationDisabled": notification_disabled,
@@ -609,7 +689,7 @@ class LineClient:
         return await self._send(
             "/v2/bot/message/broadcast",
             payload,
-            retry_key=True,
+            retry_key=retry_key,
             retry_mode="all",
             endpoint_class="broadcast",
         )
@@ -622,11 +702,13 @@ class LineClient:
         filter: Mapping[str, Any] | None = None,
         limit: Mapping[str, Any] | None = None,
         notification_disabled: bool = False,
+        retry_key: str | None = None,
     ) -> SendResult:
         """Send to friends chosen by audience (``recipient``) and demographic ``filter``.
 
         LINE accepts the request (202) and delivers in the background: follow it with
-        :meth:`narrowcast_progress` and the returned ``request_id``. Idempotent.
+        :meth:`narrowcast_progress` and the returned ``request_id``. Idempotent
+        (``retry_key`` as for :meth:`push`).
         """
         payload: dict[str, Any] = {
             "messages": unstructure(list(normalize(messages))),
@@ -638,7 +720,7 @@ class LineClient:
         return await self._send(
             "/v2/bot/message/narrowcast",
             payload,
-            retry_key=True,
+            retry_key=retry_key,
             retry_mode="all",
             endpoint_class="broadcast",
         )
@@ -818,7 +900,7 @@ class LineClient:
         headers = {"Authorization": f"Bearer {await self._bearer()}"}
         try:
             async with self._http().get(url, headers=headers) as resp:
-                _log.info(
+                _log.debug(
                     "api_call",
                     method="GET",
                     path=path,
@@ -849,6 +931,6 @@ class _IssuingClient(LineClient):
         try:
             return await super()._call(method, path, **options)
         except UnauthorizedError:
-            if self._tokens is not None:
-                self._tokens.forget()
+            if self._issuer is not None:
+                self._issuer.forget()
             raise

@@ -19,6 +19,7 @@ __all__ = [
     "ConflictError",
     "ErrorDetail",
     "ForbiddenError",
+    "HandlerTimeoutError",
     "InvalidSignatureError",
     "InvalidWebhookBodyError",
     "LineApiError",
@@ -28,6 +29,7 @@ __all__ = [
     "NoReplyTokenError",
     "NoUserIdError",
     "NotFoundError",
+    "QuotaExceededError",
     "RateLimitError",
     "ReplyTokenUsedError",
     "ServerError",
@@ -94,17 +96,46 @@ class ReplyTokenUsedError(LineGroupBotError):
     """This event's reply token was already used (or has expired); reply tokens are single use."""
 
 
+class HandlerTimeoutError(LineGroupBotError):
+    """A handler ran past its time budget and was cancelled (its event is not retried).
+
+    ``handler`` names it and ``timeout`` is the budget in seconds. Raise the budget with
+    ``Bot(handler_timeout=)`` or ``@handler_timeout(seconds)`` on the handler, or move slow
+    work out of the handler (``ctx.push_later``, a task queue).
+    """
+
+    def __init__(self, handler: str | None, timeout: float) -> None:
+        self.handler = handler
+        self.timeout = timeout
+        super().__init__(
+            f"handler {handler or '(none chosen yet)'} did not finish within {timeout:g} s and "
+            "was cancelled: give it more time with @handler_timeout(seconds) or "
+            "Bot(handler_timeout=), or move the slow work out of the handler"
+        )
+
+
 class LineConnectionError(LineGroupBotError):
     """LINE could not be reached (refused, dropped or timed out) after all retries.
 
-    ``method`` and ``path`` name the call; ``attempts`` says how often it was tried.
+    ``method`` and ``path`` name the call; ``attempts`` says how often it was tried. A send
+    that may have reached LINE before the connection failed can be repeated safely with
+    ``retry_key=error.retry_key`` (``None`` for calls that carry no retry key).
     """
 
-    def __init__(self, message: str, *, method: str, path: str, attempts: int) -> None:
+    def __init__(
+        self,
+        message: str,
+        *,
+        method: str,
+        path: str,
+        attempts: int,
+        retry_key: str | None = None,
+    ) -> None:
         super().__init__(f"{method} {path}: {message} (after {attempts} attempt(s))")
         self.method = method
         self.path = path
         self.attempts = attempts
+        self.retry_key = retry_key
 
 
 @attrs.frozen
@@ -126,7 +157,9 @@ class LineApiError(LineGroupBotError):
     Attributes: ``status`` (HTTP status), ``message`` (LINE's message), ``details``
     (tuple of :class:`ErrorDetail`), ``request_id`` (``x-line-request-id``),
     ``accepted_request_id`` (for 409 answers to a retry key), ``method`` and ``path``
-    of the call, and ``body`` (the parsed error body).
+    of the call, ``body`` (the parsed error body), ``retry_after`` (seconds LINE asked to
+    wait) and ``retry_key`` (the ``X-Line-Retry-Key`` the call carried: repeat the send with
+    ``retry_key=error.retry_key`` and LINE sends it at most once).
     """
 
     def __init__(
@@ -151,6 +184,7 @@ class LineApiError(LineGroupBotError):
         self.path = path
         self.body = dict(body) if body is not None else None
         self.retry_after = retry_after
+        self.retry_key: str | None = None
         super().__init__(str(self))
 
     def __str__(self) -> str:
@@ -191,6 +225,10 @@ class ConflictError(LineApiError):
 
 class RateLimitError(LineApiError):
     """429: rate limit or monthly quota exceeded."""
+
+
+class QuotaExceededError(RateLimitError):
+    """429 "monthly limit": the month's message quota is used up; retrying will not help."""
 
 
 class ServerError(LineApiError):

@@ -1,24 +1,33 @@
 """structlog configuration: pretty console lines in development, JSON lines in production.
 
 Secrets registered with :func:`redact` are replaced by ``[redacted]`` in every log line,
-whatever key or message they hide in.
+whatever key, message or traceback they hide in: values are scrubbed before rendering,
+and every rendered line is scrubbed again. Tracebacks are always formatted here, as
+plain text without local variables, whatever optional packages (``rich``,
+``better-exceptions``) are installed, so a frame's locals (a headers dict, say) never
+reach a log; uncaught exceptions are printed scrubbed too. The standard library's
+logging (aiohttp's, for one) goes through the same processors, so ``json`` means one
+JSON object per line for everything.
 """
 
 from __future__ import annotations
 
 import logging
 import sys
-from collections.abc import MutableMapping
+import traceback
+import types
+from collections.abc import Callable, MutableMapping
 from typing import Any, Literal
 
 import orjson
 import structlog
 
-__all__ = ["LogFormat", "configure_logging", "redact"]
+__all__ = ["LogFormat", "configure_logging", "redact", "redact_secrets", "scrub"]
 
 LogFormat = Literal["console", "json"]
 
 _SECRETS: set[str] = set()
+_REDACTED = "[redacted]"
 
 
 def redact(*secrets: str | None) -> None:
@@ -26,19 +35,33 @@ def redact(*secrets: str | None) -> None:
     _SECRETS.update(s for s in secrets if s and len(s) >= 4)
 
 
-def _scrub(value: Any) -> Any:
+def scrub(text: str) -> str:
+    """``text`` with every registered secret replaced by ``[redacted]``."""
+    for secret in _SECRETS:
+        if secret in text:
+            text = text.replace(secret, _REDACTED)
+    return text
+
+
+def _scrub(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
-        for secret in _SECRETS:
-            if secret in value:
-                value = value.replace(secret, "[redacted]")
-        return value
+        return scrub(value)
+    if depth > 32:  # a value nested this deep is not worth walking: log its text
+        return scrub(_safe_repr(value))
     if isinstance(value, dict):
-        return {k: _scrub(v) for k, v in value.items()}
+        return {k: _scrub(v, depth + 1) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return type(value)(_scrub(v) for v in value)
+        return type(value)(_scrub(v, depth + 1) for v in value)
     if isinstance(value, BaseException):
-        return _scrub(repr(value))
+        return scrub(_safe_repr(value))
     return value
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except RecursionError:
+        return f"<{type(value).__name__} nested too deep to show>"
 
 
 def redact_secrets(
@@ -52,27 +75,99 @@ def redact_secrets(
     return event_dict
 
 
+def _format_exception(
+    _: Any, __: str, event_dict: MutableMapping[str, Any]
+) -> MutableMapping[str, Any]:
+    """Turn ``exc_info`` into a plain ``exception`` string (no locals), before redaction."""
+    exc_info = event_dict.pop("exc_info", None)
+    if not exc_info:
+        return event_dict
+    if isinstance(exc_info, BaseException):
+        exc_info = (type(exc_info), exc_info, exc_info.__traceback__)
+    elif not isinstance(exc_info, tuple):
+        exc_info = sys.exc_info()
+    if exc_info[0] is not None:
+        try:
+            text = "".join(traceback.format_exception(*exc_info))
+        except RecursionError:  # a cyclic or very deep chain of causes
+            text = f"{exc_info[0].__name__}: (traceback too deep to format)"
+        event_dict["exception"] = text.rstrip("\n")
+    return event_dict
+
+
+def _scrubbed(renderer: Callable[..., Any]) -> Callable[..., str]:
+    """A renderer whose output is scrubbed once more (whatever repr a value rendered with)."""
+
+    def render(logger: Any, name: str, event_dict: MutableMapping[str, Any]) -> str:
+        out = renderer(logger, name, event_dict)
+        text = out.decode() if isinstance(out, bytes) else str(out)
+        return scrub(text) if _SECRETS else text
+
+    return render
+
+
+class _StdlibHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The root handler configure_logging installs (replaced when called again)."""
+
+
+def _excepthook(
+    kind: type[BaseException], error: BaseException, tb: types.TracebackType | None
+) -> None:
+    """Uncaught exceptions print as usual, scrubbed of secrets."""
+    try:
+        text = "".join(traceback.format_exception(kind, error, tb))
+    except RecursionError:
+        text = f"{kind.__name__}: (traceback too deep to format)\n"
+    sys.stderr.write(scrub(text))
+    sys.stderr.flush()
+
+
 def configure_logging(format: LogFormat = "console", level: int | str = "INFO") -> None:
-    """Set up structlog (and the standard ``logging`` root) for a bot process."""
-    numeric = logging.getLevelName(level) if isinstance(level, str) else level
+    """Set up structlog and the standard ``logging`` root for a bot process.
+
+    ``format`` is ``"console"`` (aligned, coloured when stderr is a terminal) or
+    ``"json"`` (one object per line: ``event``, ``level``, ``timestamp``, the bound
+    context, and ``exception`` with the traceback as text). ``level`` filters both.
+    """
+    if format not in ("console", "json"):
+        raise ValueError(f"log format must be 'console' or 'json', not {format!r}")
+    numeric = logging.getLevelName(level.upper()) if isinstance(level, str) else level
+    if not isinstance(numeric, int):
+        raise ValueError(f"unknown log level {level!r}: use debug, info, warning or error")
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,
         structlog.processors.TimeStamper(fmt="iso", utc=True),
+        _format_exception,
+        redact_secrets,
     ]
     renderer: Any
     if format == "json":
-        shared += [structlog.processors.format_exc_info, redact_secrets]
         renderer = structlog.processors.JSONRenderer(
-            serializer=lambda o, **_: orjson.dumps(o, default=str).decode()
+            serializer=lambda o, **_: orjson.dumps(o, default=_safe_repr).decode()
         )
     else:
-        shared += [redact_secrets]
-        renderer = structlog.dev.ConsoleRenderer(colors=sys.stderr.isatty())
+        renderer = structlog.dev.ConsoleRenderer(
+            colors=sys.stderr.isatty(), exception_formatter=structlog.dev.plain_traceback
+        )
+    render = _scrubbed(renderer)
     structlog.configure(
-        processors=[*shared, renderer],
+        processors=[*shared, render],
         wrapper_class=structlog.make_filtering_bound_logger(numeric),
         logger_factory=structlog.PrintLoggerFactory(sys.stderr),
         cache_logger_on_first_use=False,
     )
-    logging.basicConfig(level=numeric, stream=sys.stderr, format="%(message)s")
+    # The standard library's records (aiohttp's errors, other libraries) through the same
+    # processors and renderer.
+    formatter = structlog.stdlib.ProcessorFormatter(
+        foreign_pre_chain=[structlog.stdlib.add_logger_name, *shared],
+        processors=[structlog.stdlib.ProcessorFormatter.remove_processors_meta, render],
+    )
+    handler = _StdlibHandler(sys.stderr)
+    handler.setFormatter(formatter)
+    root = logging.getLogger()
+    for old in [h for h in root.handlers if isinstance(h, _StdlibHandler)]:
+        root.removeHandler(old)
+    root.addHandler(handler)
+    root.setLevel(numeric)
+    sys.excepthook = _excepthook

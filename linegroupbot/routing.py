@@ -36,6 +36,7 @@ from .filters import (
     as_filter,
 )
 from .middleware import Middleware, run_middleware
+from .timeouts import enter_handler
 
 __all__ = ["ErrorHandler", "Handler", "HandlerSpec", "Hook", "Register", "Router"]
 
@@ -509,6 +510,7 @@ class Router:
                 ctx.command, ctx.match = found
                 continue
             ctx.handler_name = entry.name
+            enter_handler(entry.callback, entry.name)
             try:
                 await entry.callback(ctx)
             except SkipHandler:

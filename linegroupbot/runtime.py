@@ -97,6 +97,9 @@ class Runtime:
                 retry_delay=bot.retry_delay,
                 lease_ttl=bot.lease_ttl,
                 drain_timeout=bot.drain_timeout,
+                # Past its budget a handler is cancelled; still running a little after that,
+                # it ignores cancellation (or blocks the loop): report it.
+                stuck_after=300.0 if bot.handler_timeout is None else bot.handler_timeout + 5.0,
             )
         self.started = False
 
@@ -175,6 +178,8 @@ class Runtime:
                 channel_secret=bot.channel_secret,
                 store=self.store,
                 max_body_size=bot.max_body_size,
+                body_timeout=bot.body_timeout,
+                max_pending_bytes=bot.max_pending_bytes,
             )
             app.router.add_post(path, self.receiver.handle)
         app.router.add_get("/healthz", self.healthz)
@@ -209,13 +214,16 @@ class Runtime:
             report["worker"] = self.worker.health()
             if self.worker.read_failures and report["status"] == "ok":
                 report["status"] = "worker_failing"  # it cannot read the queue: see last_error
+            if self.worker.stuck and report["status"] == "ok":
+                report["status"] = "degraded"  # handlers that outlived their budget
         if self.receiver is not None:
             report["received"] = self.receiver.received
+            report["rejected"] = self.receiver.rejected
         return report
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
-        """``GET /healthz``: 200 with :meth:`health`; 503 when the store is unreachable or the
-        worker cannot read the queue."""
+        """``GET /healthz``: 200 with :meth:`health`; 503 when the store is unreachable, the
+        worker cannot read the queue, or handlers are stuck past their time budget."""
         report = await self.health()
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 
@@ -223,7 +231,9 @@ class Runtime:
         self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback"
     ) -> None:
         """Serve until SIGINT/SIGTERM (or cancellation), then stop gracefully."""
-        runner, bound = await start_site(self.create_app(path), host, port)
+        runner, bound = await start_site(
+            self.create_app(path), host, port, idle_timeout=self.bot.idle_timeout
+        )
         if self.role == "worker":
             _log.info("serving", health=f"http://{host}:{bound}/healthz", role=self.role)
         else:

@@ -17,6 +17,8 @@ import orjson
 import structlog
 from aiohttp import web
 
+from ._memory import Trimmer
+from .errors import describe_error
 from .signature import verify_signature
 from .stores import QueuedEvent, Store, shard_of
 
@@ -26,7 +28,13 @@ _log = structlog.get_logger("linegroupbot.server")
 
 
 class WebhookServer:
-    """Receives webhooks and puts their events in the store's queue."""
+    """Receives webhooks and puts their events in the store's queue.
+
+    Limits that keep an unauthenticated sender from holding the process: a body must be
+    at most ``max_body_size`` bytes and arrive within ``body_timeout`` seconds; bodies not
+    yet verified may hold at most ``max_pending_bytes`` of memory together (past that a
+    request is answered 503 with ``Retry-After`` before its body is read).
+    """
 
     def __init__(
         self,
@@ -34,73 +42,145 @@ class WebhookServer:
         channel_secret: str,
         store: Store,
         max_body_size: int = 1024 * 1024,
+        body_timeout: float = 10.0,
+        max_pending_bytes: int = 16 * 1024 * 1024,
     ) -> None:
         self._secret = channel_secret
         self.store = store
         self.max_body_size = max_body_size
+        self.body_timeout = body_timeout
+        self.max_pending_bytes = max(max_pending_bytes, max_body_size)
+        self.pending_bytes = 0
+        self._trimmer = Trimmer()
         self.closing = False
         self.received = 0
+        self.rejected = 0
+
+    def _reject(
+        self, status: int, error: str, reason: str, *, close: bool = False, **log: Any
+    ) -> web.Response:
+        self.rejected += 1
+        _log.warning("webhook_rejected", reason=reason, status=status, **log)
+        response = web.json_response({"error": error}, status=status)
+        if status == 503:
+            response.headers["Retry-After"] = "1"
+        if close:
+            response.force_close()  # the rest of the body is not worth reading
+        return response
 
     async def _read_body(self, request: web.Request) -> bytes | web.Response:
-        if request.content_length is not None and request.content_length > self.max_body_size:
-            return web.json_response({"error": "body too large"}, status=413)
+        declared = request.content_length
+        if declared is not None and declared > self.max_body_size:
+            return self._reject(413, "body too large", "too_large", close=True, size=declared)
+        reserved = declared or 0
+        if self.pending_bytes + reserved > self.max_pending_bytes:
+            return self._reject(503, "too many bodies in flight: retry", "busy", close=True)
+        self.pending_bytes += reserved
         chunks: list[bytes] = []
         size = 0
         try:
-            async for chunk in request.content.iter_any():
-                size += len(chunk)
-                if size > self.max_body_size:  # chunked bodies have no Content-Length
-                    return web.json_response({"error": "body too large"}, status=413)
-                chunks.append(chunk)
+            async with asyncio.timeout(self.body_timeout):
+                async for chunk in request.content.iter_any():
+                    size += len(chunk)
+                    if size > self.max_body_size:  # chunked bodies have no Content-Length
+                        return self._reject(413, "body too large", "too_large", close=True)
+                    if size > reserved:
+                        grow = size - reserved
+                        if self.pending_bytes + grow > self.max_pending_bytes:
+                            return self._reject(
+                                503, "too many bodies in flight: retry", "busy", close=True
+                            )
+                        self.pending_bytes += grow
+                        reserved = size
+                    chunks.append(chunk)
+        except TimeoutError:
+            return self._reject(
+                408,
+                f"the body did not arrive within {self.body_timeout:g} s",
+                "body_timeout",
+                close=True,
+            )
         except (ConnectionError, asyncio.IncompleteReadError):
-            return web.json_response({"error": "incomplete body"}, status=400)
+            return self._reject(400, "incomplete body", "incomplete", close=True)
+        except web.HTTPException as error:  # aiohttp's own refusals (bad chunking, say)
+            return self._reject(error.status, error.reason, "unreadable", close=True)
+        except Exception as error:  # a body aiohttp cannot decode is the sender's fault
+            return self._reject(
+                400, f"the body cannot be read: {describe_error(error)}", "unreadable", close=True
+            )
+        finally:
+            self.pending_bytes -= reserved
+            if reserved >= 64 * 1024:  # large bodies fragment the heap: see _memory
+                self._trimmer.add(reserved)
+            if not self.pending_bytes:
+                self._trimmer.settle()
         return b"".join(chunks)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """The webhook endpoint."""
+        encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
+        if encoding != "identity":
+            # LINE sends bodies as they are signed; a compressed body would have to be
+            # decompressed before its signature could be checked.
+            return self._reject(
+                415,
+                f"Content-Encoding {encoding!r} is not accepted: LINE sends webhook bodies "
+                "uncompressed, and the signature covers the bytes on the wire",
+                "encoding",
+                close=True,
+            )
+        signatures = request.headers.getall("x-line-signature", [])
+        if len(signatures) > 1:
+            return self._reject(
+                400, "more than one x-line-signature header", "signature_repeated", close=True
+            )
         body = await self._read_body(request)
         if isinstance(body, web.Response):
             return body
-        signature = request.headers.get("x-line-signature")
+        signature = signatures[0] if signatures else None
         if not signature or not verify_signature(body, signature, self._secret):
-            _log.warning("webhook_rejected", reason="signature", remote=request.remote)
-            return web.json_response(
-                {"error": "x-line-signature does not match the request body"}, status=401
+            return self._reject(
+                401,
+                "x-line-signature does not match the request body",
+                "signature",
+                remote=request.remote,
             )
         try:
             data = orjson.loads(body)
         except orjson.JSONDecodeError as error:
-            _log.warning("webhook_rejected", reason="body", detail=f"not JSON: {error}")
-            return web.json_response(
-                {"error": f"webhook body is not valid JSON: {error}"}, status=400
+            return self._reject(
+                400, f"webhook body is not valid JSON: {error}", "body", detail=f"not JSON: {error}"
             )
         problem = _body_problem(data)
         if problem is not None:
-            _log.warning("webhook_rejected", reason="body", detail=problem)
-            return web.json_response({"error": problem}, status=400)
+            return self._reject(400, problem, "body", detail=problem)
         if self.closing:
             return web.json_response({"error": "shutting down"}, status=503)
         shards = self.store.shards
         items: list[QueuedEvent] = []
-        bad: list[tuple[Any, str]] = []
+        bad: list[tuple[bytes, str]] = []
         for index, raw in enumerate(data["events"]):
             if not isinstance(raw, dict):
-                bad.append((raw, f"events[{index}] is not a JSON object"))
+                bad.append((_dump(raw, body), f"events[{index}] is not a JSON object"))
+                continue
+            try:
+                payload = orjson.dumps(raw)
+            except orjson.JSONEncodeError:
+                # Nested deeper than a queue can keep: the whole signed body is kept instead.
+                bad.append((body, f"events[{index}] is nested too deeply to queue"))
                 continue
             event_id = raw.get("webhookEventId")
             if not isinstance(event_id, str) or not event_id:
                 event_id = None
             key = _key_of(raw, index)
-            items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw))
+            items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw, payload))
         try:
             accepted = await self.store.enqueue(items) if items else []
-            for raw, reason in bad:
-                await self.store.dead_letter(
-                    None, raw=orjson.dumps(raw), key="rejected", error=reason
-                )
+            for raw_bytes, reason in bad:
+                await self.store.dead_letter(None, raw=raw_bytes, key="rejected", error=reason)
         except Exception as error:
             # LINE redelivers what was not answered 2xx (when redelivery is on).
-            _log.error("enqueue_failed", store=self.store.url, error=repr(error))
+            _log.error("enqueue_failed", store=self.store.url, error=describe_error(error))
             return web.json_response({"error": "the event store is unavailable"}, status=503)
         self.received += len(items)
         for item, fresh in zip(items, accepted, strict=True):
@@ -116,6 +196,14 @@ class WebhookServer:
                 "rejected": len(bad),
             }
         )
+
+
+def _dump(value: Any, body: bytes) -> bytes:
+    """``value`` as JSON, or the whole body when it is nested too deeply to serialize."""
+    try:
+        return orjson.dumps(value)
+    except orjson.JSONEncodeError:
+        return body
 
 
 def _log_duplicate(event_id: str | None, is_redelivery: bool | None) -> None:

@@ -11,12 +11,30 @@ import signal
 
 from aiohttp import web
 
-__all__ = ["start_site", "wait_for_signal"]
+__all__ = ["DEFAULT_IDLE_TIMEOUT", "start_site", "wait_for_signal"]
 
 
-async def start_site(app: web.Application, host: str, port: int) -> tuple[web.AppRunner, int]:
-    """Serve ``app`` on ``host:port`` (0: any free port); returns the runner and the port."""
-    runner = web.AppRunner(app, access_log=None, handle_signals=False)
+DEFAULT_IDLE_TIMEOUT = 15.0
+"""Seconds a connection may stay open without sending a whole request's headers."""
+
+
+async def start_site(
+    app: web.Application, host: str, port: int, *, idle_timeout: float = DEFAULT_IDLE_TIMEOUT
+) -> tuple[web.AppRunner, int]:
+    """Serve ``app`` on ``host:port`` (0: any free port); returns the runner and the port.
+
+    A connection is closed when it has been idle, or has not finished sending a request's
+    headers, for ``idle_timeout`` seconds (aiohttp's keep-alive timer covers both). After
+    a refusal whose body was left unread, the rest is drained for at most a second before
+    the connection closes (aiohttp's lingering close, 10 s by default).
+    """
+    runner = web.AppRunner(
+        app,
+        access_log=None,
+        handle_signals=False,
+        keepalive_timeout=idle_timeout,
+        lingering_time=1.0,
+    )
     await runner.setup()
     site = web.TCPSite(runner, host, port)
     try:

@@ -47,8 +47,9 @@ class ChannelTokens:
         *,
         refresh_margin: float = DEFAULT_REFRESH_MARGIN,
     ) -> None:
-        channel_id = channel_id or os.environ.get("LINE_CHANNEL_ID")
-        channel_secret = channel_secret or os.environ.get("LINE_CHANNEL_SECRET")
+        # Stripped: a value read from a file often ends with a newline.
+        channel_id = (channel_id or os.environ.get("LINE_CHANNEL_ID") or "").strip()
+        channel_secret = (channel_secret or os.environ.get("LINE_CHANNEL_SECRET") or "").strip()
         if not channel_id or not channel_secret:
             missing = "LINE_CHANNEL_ID" if not channel_id else "LINE_CHANNEL_SECRET"
             raise ConfigurationError(

@@ -20,6 +20,7 @@ import contextlib
 import math
 import os
 import socket
+import time
 import uuid
 import zlib
 from collections.abc import Awaitable, Callable
@@ -35,6 +36,7 @@ from .errors import (
     LineApiError,
     LineConnectionError,
     LineGroupBotError,
+    QuotaExceededError,
     RateLimitError,
     ServerError,
     describe_error,
@@ -59,6 +61,8 @@ def is_retryable(error: BaseException) -> bool:
     token, a group-only call in a 1:1 chat, a message LINE refuses as invalid) will not.
     Errors that are not linegroupbot's own (a bug, a database timeout) are retried.
     """
+    if isinstance(error, QuotaExceededError):
+        return False  # the month's quota does not come back within a retry's wait
     if isinstance(error, LineConnectionError | RateLimitError | ServerError):
         return True
     if isinstance(error, LineApiError | ConfigurationError):
@@ -84,6 +88,7 @@ class Worker:
         block: float = 1.0,
         ack_delay: float = 0.005,
         worker_id: str | None = None,
+        stuck_after: float = 300.0,
     ) -> None:
         if max_attempts < 1:
             raise ConfigurationError(f"max_attempts must be at least 1, not {max_attempts}")
@@ -118,6 +123,8 @@ class Worker:
         self._chats: dict[str, collections.deque[Entry]] = {}
         self._drainers: set[asyncio.Task[None]] = set()
         self._current: dict[asyncio.Task[None], Entry] = {}
+        self._since: dict[asyncio.Task[None], float] = {}
+        self.stuck_after = stuck_after
         self._ids: set[str] = set()
         self._unstarted: list[Entry] = []
         self._reading: frozenset[int] = frozenset()
@@ -316,10 +323,12 @@ class Worker:
                     if self._stop.is_set():
                         break
                     started = self._current[task] = queue[0]
+                    self._since[task] = time.monotonic()
                     try:
                         await self._process(started)
                     finally:
                         del self._current[task]
+                        del self._since[task]
                 queue.popleft()
                 started = None
         except asyncio.CancelledError:
@@ -450,13 +459,23 @@ class Worker:
 
     # --- health -----------------------------------------------------------------------------
 
+    @property
+    def stuck(self) -> int:
+        """Handlers running for longer than ``stuck_after`` seconds (past any time budget)."""
+        limit = time.monotonic() - self.stuck_after
+        return sum(1 for since in self._since.values() if since < limit)
+
     def health(self) -> dict[str, Any]:
         """What this worker is doing, for ``/healthz``."""
+        now = time.monotonic()
+        oldest = min(self._since.values(), default=None)
         return {
             "worker_id": self.id,
             "shards": sorted(self.owned),
             "in_flight": self.in_flight,
             "running_handlers": self.running,
+            "longest_running_s": None if oldest is None else round(now - oldest, 3),
+            "stuck_handlers": self.stuck,
             "handled": self.handled,
             "dead_lettered": self.dead_lettered,
             "read_failures": self.read_failures,

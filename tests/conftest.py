@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import pytest
+import structlog
 
 from linegroupbot import LineClient, RetryPolicy
 from linegroupbot.emulator import Emulator
@@ -18,6 +19,17 @@ from linegroupbot.stores import MemoryStore, Store, open_store
 from tests.helpers import Opener
 
 FAST_RETRY = RetryPolicy(attempts=4, base_delay=0.01, max_delay=0.05, total_timeout=5.0)
+
+
+@pytest.fixture
+def debug_logs() -> Iterator[None]:
+    """Let debug lines (``api_call``) through to ``capture_logs`` whatever ran before."""
+    old = structlog.get_config()
+    structlog.configure(wrapper_class=structlog.make_filtering_bound_logger(0))
+    try:
+        yield
+    finally:
+        structlog.configure(**old)
 
 
 @pytest.fixture

@@ -240,6 +240,7 @@ async def test_bad_token_is_401_and_never_shown(line_emulator: Emulator) -> None
     assert all(secret_token not in repr(entry) for entry in logs)
 
 
+@pytest.mark.usefixtures("debug_logs")
 async def test_api_calls_are_logged_with_status_request_id_attempt_latency(
     line_emulator: Emulator, client: LineClient
 ) -> None:
@@ -270,6 +271,7 @@ async def test_429_without_retry_after_is_retried(
     assert result.request_id == calls[-1].request_id
 
 
+@pytest.mark.usefixtures("debug_logs")
 async def test_429_retry_after_is_honoured(line_emulator: Emulator) -> None:
     group = await _group(line_emulator)
     line_emulator.fail_next(f"/v2/bot/group/{group}/summary", status=429, retry_after=0.3)

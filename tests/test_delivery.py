@@ -181,7 +181,10 @@ async def test_api_calls_are_logged_with_the_event_and_chat() -> None:
 
     capture = LogCapture()
     old = structlog.get_config()
-    structlog.configure(processors=[structlog.contextvars.merge_contextvars, capture])
+    structlog.configure(
+        processors=[structlog.contextvars.merge_contextvars, capture],
+        wrapper_class=structlog.make_filtering_bound_logger(0),  # api_call is a debug line
+    )
     try:
         async with connect(bot) as emulator:
             group = await group_with(emulator)

@@ -74,7 +74,7 @@ async def test_calls_use_an_issued_token_and_a_new_one_before_expiry(emu: Emulat
         await client.push(group.chat_id, "second")
         assert channel_of(emu).issued == 1  # still fresh: reused
         # Wait until the client considers its token due for renewal (before it expires).
-        tokens = client._tokens
+        tokens = client._issuer
         assert tokens is not None
         await _until(lambda: tokens._fresh() is None)
         assert channel_of(emu).live(first)  # renewed *before* LINE would refuse it
@@ -115,7 +115,7 @@ async def test_tokens_and_secret_are_never_logged(emu: Emulator) -> None:
     with capture_logs() as logs:
         async with _client(emu) as client:
             await client.bot_info()
-            tokens = client._tokens
+            tokens = client._issuer
             assert tokens is not None
             await _until(lambda: tokens._fresh() is None)
             await client.bot_info()

@@ -61,12 +61,15 @@ class QueuedEvent:
 
     ``raw`` is the event's JSON object as LINE sent it (the worker parses it). ``key`` is
     what orders it: the chat ID, or the event ID for events that belong to no chat.
+    ``payload`` is ``raw`` serialized, when the receiver has it already (stores that keep
+    bytes use it instead of serializing again).
     """
 
     event_id: str | None
     key: str
     shard: int
     raw: dict[str, Any]
+    payload: bytes = b""
 
 
 @attrs.define(slots=True)

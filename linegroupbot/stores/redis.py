@@ -310,7 +310,8 @@ class RedisStore:
         for item in items:
             keys.append(f"{self.prefix}event:{item.event_id or ''}")
             keys.append(self._streams[item.shard])
-            args += ["1" if item.event_id else "0", orjson.dumps(item.raw), item.key, now]
+            payload = item.payload or orjson.dumps(item.raw)
+            args += ["1" if item.event_id else "0", payload, item.key, now]
         result = await self._enqueue(keys=keys, args=args)
         return [bool(flag) for flag in result]
 

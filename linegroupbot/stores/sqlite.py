@@ -226,7 +226,7 @@ class SqliteStore:
 
     async def enqueue(self, items: Sequence[QueuedEvent]) -> list[bool]:
         """Queue the events with new IDs; returns once they are committed."""
-        rows = [(i.event_id, i.shard, i.key, orjson.dumps(i.raw)) for i in items]
+        rows = [(i.event_id, i.shard, i.key, i.payload or orjson.dumps(i.raw)) for i in items]
         done: asyncio.Future[list[bool]] = asyncio.get_running_loop().create_future()
         self._pending.append((rows, done))
         if self._committer is None:

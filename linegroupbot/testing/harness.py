@@ -21,7 +21,9 @@ async def running_bot(
 
     The bot runs on its own store (``Bot(store=...)``), ``memory://`` unless it names one.
     """
-    runner, bound = await start_site(bot.create_app(path), host, port)
+    runner, bound = await start_site(
+        bot.create_app(path), host, port, idle_timeout=bot.idle_timeout
+    )
     try:
         yield f"http://{host}:{bound}{path}"
     finally:
