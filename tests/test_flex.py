@@ -300,18 +300,45 @@ _texts = st.builds(
     wrap=st.sampled_from([None, True, False]),
     flex=st.one_of(st.none(), st.integers(0, 5)),
 )
+_urls = st.sampled_from(["https://cdn.example.com/a.png", "https://cdn.example.com/b.jpg"])
+_spans = st.builds(
+    flex.Span,
+    _words,
+    weight=st.sampled_from([None, "bold"]),
+    decoration=st.sampled_from([None, "underline", "line-through"]),
+)
+_actions = st.one_of(
+    st.builds(PostbackAction, _words.map(lambda w: w[:20]), data=_words),
+    st.builds(UriAction, _words.map(lambda w: w[:20]), uri=_urls),
+)
 _leaves = st.one_of(
     _texts,
+    st.builds(lambda spans: flex.Text(contents=spans), st.lists(_spans, min_size=1, max_size=3)),
+    st.builds(
+        flex.Image,
+        _urls,
+        size=st.sampled_from([None, "full", "sm", "50%", "120px"]),
+        aspect_ratio=st.sampled_from([None, "1:1", "20:13", "1:3"]),
+        action=st.one_of(st.none(), _actions),
+    ),
     st.builds(flex.Separator, margin=st.sampled_from([None, "md", "4px"])),
     st.builds(flex.Filler, flex=st.one_of(st.none(), st.integers(0, 3))),
     st.builds(flex.Button, st.builds(MessageAction, _words.map(lambda w: w[:20]), text=_words)),
+    st.builds(flex.Button, _actions, style=st.sampled_from([None, "primary", "link"])),
+)
+_baselines = st.builds(
+    lambda items: flex.Box.baseline(*items),
+    st.lists(
+        st.one_of(_texts, st.builds(flex.Icon, _urls, size=st.sampled_from([None, "sm"]))),
+        max_size=3,
+    ),
 )
 _boxes = st.recursive(
     st.builds(lambda items: flex.Box.vertical(*items), st.lists(_leaves, max_size=3)),
     lambda inner: st.builds(
         lambda layout, items: flex.Box(layout, contents=items),
         st.sampled_from(["vertical", "horizontal"]),
-        st.lists(st.one_of(inner, _leaves), max_size=3),
+        st.lists(st.one_of(inner, _leaves, _baselines), max_size=3),
     ),
     max_leaves=8,
 )
