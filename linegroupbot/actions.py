@@ -223,8 +223,11 @@ def check_action(action: object, where: str, *, label_required: bool = True) -> 
         0 < len(action.data) <= MAX_POSTBACK_DATA
     ):
         raise _fail(f"{where}.data", f"postback data must be 1 to {MAX_POSTBACK_DATA} characters")
-    if isinstance(action, MessageAction) and not action.text:
-        raise _fail(f"{where}.text", "required (what the user sends)")
+    if isinstance(action, MessageAction):
+        if not action.text:
+            raise _fail(f"{where}.text", "required (what the user sends)")
+        if len(action.text) > MAX_POSTBACK_DATA:
+            raise _fail(f"{where}.text", f"longer than {MAX_POSTBACK_DATA} characters")
     if isinstance(action, ClipboardAction) and not (
         0 < len(action.clipboard_text) <= MAX_CLIPBOARD_TEXT
     ):

@@ -234,6 +234,7 @@ def test_every_quick_reply_action_makes_lines_json() -> None:
             r"action\.initial: '2026-12-01T10:00' is not YYYY-MM-DD",
         ),
         (messages.PostbackAction("p", data="d", display_text="x" * 301), "displayText"),
+        (messages.MessageAction("m", text="x" * 301), r"action\.text: longer than 300"),
     ],
 )
 def test_bad_actions_name_their_path(action: messages.Action, match: str) -> None:
