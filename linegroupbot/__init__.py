@@ -4,7 +4,7 @@ Everything a bot author needs is importable from here; plugin authors import fro
 :mod:`linegroupbot.ext`, the plugin API.
 """
 
-from . import events, messages
+from . import actions, events, flex, messages
 from .bot import Bot
 from .client import GroupSummary, LineClient, Profile, RetryPolicy, SendResult
 from .context import (
@@ -104,9 +104,11 @@ __all__ = [
     "UnsupportedInScopeError",
     "WebhookBody",
     "__version__",
+    "actions",
     "buttons",
     "configure_logging",
     "events",
+    "flex",
     "handler_timeout",
     "mention",
     "messages",

@@ -64,7 +64,9 @@ class Bot(Router):
 
     ``channel_secret`` and ``access_token`` default to ``LINE_CHANNEL_SECRET`` and
     ``LINE_CHANNEL_ACCESS_TOKEN``; they are checked when the bot starts, with a message
-    naming the missing variable. ``api_base_url``/``data_api_base_url`` default to
+    naming the missing variable. Instead of a token, ``channel_id`` (or ``LINE_CHANNEL_ID``)
+    with the secret makes the bot issue stateless channel access tokens as it needs them,
+    each renewed before it expires. ``api_base_url``/``data_api_base_url`` default to
     ``LINE_API_BASE_URL``/``LINE_DATA_API_BASE_URL``, then LINE's hosts.
 
     ``store`` (a URL or a :class:`~linegroupbot.stores.Store`) is where accepted events,
@@ -94,6 +96,7 @@ class Bot(Router):
         channel_secret: str | None = None,
         access_token: str | None = None,
         *,
+        channel_id: str | None = None,
         api_base_url: str | None = None,
         data_api_base_url: str | None = None,
         command_prefixes: Iterable[str] = ("/", "!"),
@@ -123,6 +126,7 @@ class Bot(Router):
         super().__init__(name=name)
         self._secret = channel_secret
         self._token = access_token
+        self._channel_id = channel_id
         self.api_base_url = api_base_url
         self.data_api_base_url = data_api_base_url
         self.command_prefixes = tuple(command_prefixes)
@@ -189,9 +193,17 @@ class Bot(Router):
         token = self._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
         if not token or not token.strip():
             raise ConfigurationError(
-                "LINE_CHANNEL_ACCESS_TOKEN is not set: export it, or pass Bot(access_token=...)"
+                "LINE_CHANNEL_ACCESS_TOKEN is not set: export it, or pass Bot(access_token=...); "
+                "or set LINE_CHANNEL_ID (Bot(channel_id=...)) to issue tokens as needed"
             )
         return clean_token(token, "the channel access token", "LINE_CHANNEL_ACCESS_TOKEN")
+
+    @property
+    def issues_tokens(self) -> bool:
+        """Whether the bot issues its own channel access tokens (a channel ID and no token)."""
+        token = self._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
+        channel_id = self._channel_id or os.environ.get("LINE_CHANNEL_ID")
+        return not (token and token.strip()) and bool(channel_id and channel_id.strip())
 
     def configure(
         self,
@@ -211,11 +223,19 @@ class Bot(Router):
 
     def check_settings(self) -> None:
         """Fail now, naming the variable, if the secret or token is missing."""
-        redact(self.channel_secret, self.access_token)
+        redact(self.channel_secret, *(() if self.issues_tokens else (self.access_token,)))
 
     @property
     def client(self) -> LineClient:
         """The API client (made on first use, closed on shutdown)."""
+        if self._client is None and self.issues_tokens:
+            self._client = LineClient.from_channel(
+                self._channel_id,
+                self.channel_secret,
+                api_base_url=self.api_base_url,
+                data_api_base_url=self.data_api_base_url,
+                retry=self.retry,
+            )
         if self._client is None:
             self._client = LineClient(
                 self.access_token,

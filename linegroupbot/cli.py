@@ -24,6 +24,7 @@ from typing import Any, NoReturn
 
 import aiohttp
 
+from . import channel_cli
 from .errors import ConfigurationError, StoreError
 from .loading import load_bot
 from .logging import configure_logging
@@ -622,6 +623,7 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--list", action="store_true", help="list the templates")
     new.add_argument("--force", action="store_true", help="write into a non-empty directory")
     new.set_defaults(func=_cmd_new)
+    channel_cli.add_commands(sub)
     return parser
 
 

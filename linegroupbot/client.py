@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import datetime as dt
 import email.utils
 import os
 import random
@@ -25,6 +26,7 @@ import attrs
 import orjson
 import structlog
 
+from .channel import BotInfo, DeliveryCount, DeliveryKind, WebhookEndpoint, WebhookTestResult
 from .convert import register_model, structure, unstructure
 from .errors import (
     ConfigurationError,
@@ -33,10 +35,12 @@ from .errors import (
     LineApiError,
     LineConnectionError,
     QuotaExceededError,
+    UnauthorizedError,
     UnsupportedInScopeError,
     api_error_for_status,
 )
 from .messages import Sendable, normalize
+from .tokens import DEFAULT_REFRESH_MARGIN, ChannelTokens
 
 __all__ = [
     "DEFAULT_API_BASE_URL",
@@ -410,6 +414,33 @@ class LineClient:
         self._session = session
         self._owns_session = session is None
 
+    _issuer: ChannelTokens | None = None
+
+    @classmethod
+    def from_channel(
+        cls,
+        channel_id: str | None = None,
+        channel_secret: str | None = None,
+        *,
+        refresh_margin: float = DEFAULT_REFRESH_MARGIN,
+        **options: Any,
+    ) -> LineClient:
+        """A client that issues its own stateless channel access tokens (15 minutes each).
+
+        ``channel_id`` and ``channel_secret`` default to ``LINE_CHANNEL_ID`` and
+        ``LINE_CHANNEL_SECRET``; a new token is issued ``refresh_margin`` seconds before
+        the current one expires. ``options`` are those of ``LineClient()``.
+        """
+        tokens = ChannelTokens(channel_id, channel_secret, refresh_margin=refresh_margin)
+        client = _IssuingClient("issued-on-first-call", **options)
+        client._issuer = tokens
+        return client
+
+    async def _bearer(self) -> str:
+        if self._issuer is None:
+            return self._token
+        return await self._issuer.get(self._http(), self.api_base_url)
+
     def __repr__(self) -> str:
         return f"LineClient(api_base_url={self.api_base_url!r})"
 
@@ -452,7 +483,7 @@ class LineClient:
         endpoint_class: str = "default",
     ) -> _Response:
         url = self.api_base_url + path
-        headers = {"Authorization": f"Bearer {self._token}"}
+        headers = {"Authorization": f"Bearer {await self._bearer()}"}
         body: bytes | None = None
         if json is not None:
             body = orjson.dumps(json)
@@ -772,6 +803,53 @@ class LineClient:
         response = await self._call("GET", "/v2/bot/message/quota/consumption")
         return int(response.data["totalUsage"])
 
+    # --- the channel ---
+
+    async def bot_info(self) -> BotInfo:
+        """The bot's account: user ID, basic ID, display name, picture, chat and read modes."""
+        response = await self._call("GET", "/v2/bot/info")
+        return structure(response.data, BotInfo)
+
+    async def webhook_endpoint(self) -> WebhookEndpoint:
+        """The channel's webhook URL and whether it is in use (404 when none is set)."""
+        response = await self._call("GET", "/v2/bot/channel/webhook/endpoint")
+        return structure(response.data, WebhookEndpoint)
+
+    async def set_webhook_endpoint(self, url: str) -> None:
+        """Set the channel's webhook URL (HTTPS, at most 500 characters).
+
+        Plain ``http://`` to a loopback address is let through for the emulator (LINE
+        itself refuses it).
+        """
+        loopback = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
+        if not (url.startswith("https://") or loopback) or len(url) > 500:
+            raise ValueError(
+                f"LINE takes an https:// webhook URL of at most 500 characters, not {url[:80]!r}"
+            )
+        await self._call("PUT", "/v2/bot/channel/webhook/endpoint", json={"endpoint": url})
+
+    async def test_webhook_endpoint(self, url: str | None = None) -> WebhookTestResult:
+        """Have LINE send an empty webhook to ``url`` (default: the channel's) and report it.
+
+        This is the console's "Verify" button: the bot must answer 200 to a body with no
+        events and a valid signature.
+        """
+        body = {"endpoint": url} if url is not None else {}
+        response = await self._call("POST", "/v2/bot/channel/webhook/test", json=body)
+        return structure(response.data, WebhookTestResult)
+
+    async def delivery_count(self, kind: DeliveryKind, date: dt.date) -> DeliveryCount:
+        """Messages delivered by ``kind`` of send on ``date`` (a day in Japan time, UTC+9).
+
+        LINE needs about a day to count: today's and later dates are ``unready``.
+        """
+        if kind not in ("reply", "push", "multicast", "broadcast"):
+            raise ValueError(f"kind must be reply, push, multicast or broadcast, not {kind!r}")
+        response = await self._call(
+            "GET", f"/v2/bot/message/delivery/{kind}", params={"date": date.strftime("%Y%m%d")}
+        )
+        return structure(response.data, DeliveryCount)
+
     # --- users ---
 
     async def profile(self, user_id: str) -> Profile:
@@ -864,7 +942,7 @@ class LineClient:
         """Stream the binary content of an image, video, audio or file message."""
         path = f"/v2/bot/message/{message_id}/content"
         url = self.data_api_base_url + path
-        headers = {"Authorization": f"Bearer {self._token}"}
+        headers = {"Authorization": f"Bearer {await self._bearer()}"}
         try:
             async with self._http().get(url, headers=headers) as resp:
                 _log.debug(
@@ -887,3 +965,17 @@ class LineClient:
     async def get_content(self, message_id: str) -> bytes:
         """The whole binary content of a message (see :meth:`iter_content` to stream)."""
         return b"".join([chunk async for chunk in self.iter_content(message_id)])
+
+
+class _IssuingClient(LineClient):
+    """A client whose tokens come from :class:`ChannelTokens`: a 401 drops the current token,
+    so the next call issues another (the failed call is not retried: it may carry a retry key
+    whose place in the sequence matters)."""
+
+    async def _call(self, method: str, path: str, **options: Any) -> _Response:
+        try:
+            return await super()._call(method, path, **options)
+        except UnauthorizedError:
+            if self._issuer is not None:
+                self._issuer.forget()
+            raise

@@ -28,7 +28,7 @@ from .errors import (
     StoreError,
     UnsupportedInScopeError,
 )
-from .messages import Sendable, normalize
+from .messages import Sendable, normalize, quoting
 from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
@@ -360,13 +360,27 @@ class Context:
             )
         return chat_id
 
+    def _quote_token(self) -> str:
+        message = getattr(self.event, "message", None)
+        token = getattr(message, "quote_token", None)
+        if not isinstance(token, str):
+            raise UnsupportedInScopeError(
+                f"this {self.event.type} event has no message with a quote token to quote: "
+                "reply without quote=True"
+            )
+        return token
+
     async def reply(
         self,
         *messages: Sendable,
         fallback_to_push: bool = False,
         notification_disabled: bool = False,
+        quote: bool = False,
     ) -> SendResult:
         """Reply with up to five messages, using the event's reply token once.
+
+        ``quote=True`` quotes the message being answered (its quote token goes on the
+        first text or sticker message); events without a message cannot be quoted.
 
         A second reply, or a reply to an event without a token, raises unless
         ``fallback_to_push=True``, which pushes to the chat instead (counts against quota).
@@ -376,6 +390,8 @@ class Context:
         risk a duplicate.
         """
         token = self.event.reply_token_or_none
+        if quote:
+            messages = quoting(messages, self._quote_token())
         if self.event.mode == "standby":
             raise UnsupportedInScopeError(
                 "this chat is in standby mode (another channel handles it): do not reply"

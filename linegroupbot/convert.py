@@ -21,7 +21,10 @@ import orjson
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import events as ev
+from . import flex
 from . import messages as msg
+from ._names import to_camel
+from .actions import ACTION_TYPES
 from .errors import InvalidWebhookBodyError
 
 __all__ = [
@@ -41,12 +44,6 @@ T = TypeVar("T")
 
 converter = cattrs.Converter(detailed_validation=False, forbid_extra_keys=False)
 """The converter shared by every model of linegroupbot (events in, messages out)."""
-
-
-def to_camel(name: str) -> str:
-    """``webhook_event_id`` -> ``webhookEventId``."""
-    first, *rest = name.split("_")
-    return first + "".join(part[:1].upper() + part[1:] for part in rest)
 
 
 def _unstructure_overrides(cls: type[Any]) -> dict[str, Any]:
@@ -455,16 +452,35 @@ register_model(ev.WebhookBody)
 # --- what the bot sends ----------------------------------------------------------------------
 
 for _sent in (
-    msg.PostbackAction,
-    msg.MessageAction,
-    msg.UriAction,
-    msg.DatetimePickerAction,
+    msg.AltUri,
+    *ACTION_TYPES,
+    msg.Emoji,
+    msg.ButtonsTemplate,
+    msg.ConfirmTemplate,
+    msg.CarouselColumn,
+    msg.CarouselTemplate,
+    msg.ImageCarouselColumn,
+    msg.ImageCarouselTemplate,
     msg.QuickReplyItem,
     msg.QuickReply,
     msg.Sender,
     *msg.MESSAGE_TYPES,
 ):
     register_model(_sent, structure=False)
+for _flex in (
+    flex.Bubble,
+    flex.Carousel,
+    flex.Box,
+    flex.Text,
+    flex.Span,
+    flex.Image,
+    flex.Icon,
+    flex.Button,
+    flex.Separator,
+    flex.Filler,
+    flex.Video,
+):
+    converter.register_unstructure_hook(_flex, flex.to_json)
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:

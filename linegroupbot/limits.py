@@ -11,10 +11,12 @@ from __future__ import annotations
 
 __all__ = [
     "MAX_ALT_TEXT",
+    "MAX_CLIPBOARD_TEXT",
     "MAX_LABEL",
     "MAX_MESSAGES",
     "MAX_POSTBACK_DATA",
     "MAX_QUICK_REPLY_ITEMS",
+    "MAX_RICH_MENU_ALIAS",
     "MAX_TEXT_LENGTH",
     "MAX_URL_LENGTH",
 ]
@@ -33,3 +35,7 @@ MAX_POSTBACK_DATA = 300
 """Characters of a postback action's data."""
 MAX_LABEL = 20
 """Characters of an action's label."""
+MAX_CLIPBOARD_TEXT = 1000
+"""Characters a clipboard action copies."""
+MAX_RICH_MENU_ALIAS = 32
+"""Characters of a rich menu alias ID."""

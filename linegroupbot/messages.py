@@ -1,106 +1,98 @@
 """Builders of everything a bot sends, validated before anything goes over the network.
 
-A plain ``str`` anywhere a message is expected means a text message. Templates and
-flex messages take a raw ``dict`` for their body, since their layouts are free-form.
+A plain ``str`` anywhere a message is expected means a text message. Flex messages
+take a typed :mod:`linegroupbot.flex` container (or its raw JSON as a ``dict``, checked
+the same way); template messages take a typed template (or a raw ``dict``). Every action
+lives in :mod:`linegroupbot.actions` and is importable from here too.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from typing import Any, ClassVar, TypeAlias
-from urllib.parse import urlsplit
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, ClassVar, Literal, TypeAlias
 
 import attrs
 
+from . import flex
+from .actions import (
+    QUICK_REPLY_ONLY,
+    Action,
+    AltUri,
+    CameraAction,
+    CameraRollAction,
+    ClipboardAction,
+    DatetimePickerAction,
+    LocationAction,
+    MessageAction,
+    PostbackAction,
+    RichMenuSwitchAction,
+    UriAction,
+    check_action,
+    check_url,
+)
 from .errors import MessageValidationError
 from .limits import (
     MAX_ALT_TEXT,
     MAX_LABEL,
     MAX_MESSAGES,
-    MAX_POSTBACK_DATA,
     MAX_QUICK_REPLY_ITEMS,
     MAX_TEXT_LENGTH,
-    MAX_URL_LENGTH,
 )
 
 __all__ = [
     "MAX_MESSAGES",
     "MAX_TEXT_LENGTH",
     "Action",
+    "AltUri",
     "AudioMessage",
+    "ButtonsTemplate",
+    "CameraAction",
+    "CameraRollAction",
+    "CarouselColumn",
+    "CarouselTemplate",
+    "ClipboardAction",
+    "ConfirmTemplate",
+    "CouponMessage",
     "DatetimePickerAction",
+    "Emoji",
+    "EmojiSubstitution",
     "FlexMessage",
+    "ImageCarouselColumn",
+    "ImageCarouselTemplate",
     "ImageMessage",
     "ImagemapMessage",
+    "LocationAction",
     "LocationMessage",
     "Message",
     "MessageAction",
     "PostbackAction",
     "QuickReply",
     "QuickReplyItem",
+    "RichMenuSwitchAction",
     "Sendable",
     "Sender",
     "StickerMessage",
+    "Template",
     "TemplateMessage",
     "TextMessage",
     "TextMessageV2",
     "UriAction",
     "VideoMessage",
     "buttons",
+    "emoji",
     "mention",
     "normalize",
+    "quoting",
 ]
 
-# --- actions ------------------------------------------------------------------------------
 
 
-@attrs.frozen
-class PostbackAction:
-    """A button that sends a postback event with ``data`` (optionally showing ``display_text``)."""
-
-    label: str
-    data: str
-    display_text: str | None = None
-
-    type: ClassVar[str] = "postback"
+def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    return tuple(value)
 
 
-@attrs.frozen
-class MessageAction:
-    """A button that makes the user send ``text``."""
-
-    label: str
-    text: str
-
-    type: ClassVar[str] = "message"
-
-
-@attrs.frozen
-class UriAction:
-    """A button that opens ``uri``."""
-
-    label: str
-    uri: str
-
-    type: ClassVar[str] = "uri"
-
-
-@attrs.frozen
-class DatetimePickerAction:
-    """A button that opens a date/time picker; ``mode`` is ``date``, ``time`` or ``datetime``."""
-
-    label: str
-    data: str
-    mode: str = "datetime"
-    initial: str | None = None
-    max: str | None = None
-    min: str | None = None
-
-    type: ClassVar[str] = "datetimepicker"
-
-
-Action: TypeAlias = PostbackAction | MessageAction | UriAction | DatetimePickerAction
-"""An action attached to a button or quick reply."""
+# --- quick replies and senders ---------------------------------------------------------------
 
 
 @attrs.frozen
@@ -121,7 +113,7 @@ class QuickReply:
 
     @classmethod
     def of(cls, *actions: Action) -> QuickReply:
-        """Quick reply from actions: ``QuickReply.of(MessageAction("Yes", "yes"), ...)``."""
+        """Quick reply from actions: ``QuickReply.of(MessageAction("Yes", text="yes"), ...)``."""
         return cls(items=tuple(QuickReplyItem(action=a) for a in actions))
 
 
@@ -142,11 +134,25 @@ class _Common:
     sender: Sender | None = None
 
 
+@attrs.frozen
+class Emoji:
+    """A LINE emoji at ``index`` of a :class:`TextMessage`'s text (where a ``$`` stands)."""
+
+    index: int
+    product_id: str
+    emoji_id: str
+
+
 @attrs.frozen(kw_only=True)
 class TextMessage(_Common):
-    """A text message of up to 5,000 characters."""
+    """A text message of up to 5,000 characters.
+
+    ``emojis`` places LINE emojis on ``$`` characters of the text; ``quote_token`` (from
+    an incoming message) quotes that message.
+    """
 
     text: str
+    emojis: tuple[Emoji, ...] | None = None
     quote_token: str | None = None
 
     type: ClassVar[str] = "text"
@@ -156,7 +162,7 @@ class TextMessage(_Common):
 class TextMessageV2(_Common):
     """Text with ``{name}`` placeholders filled by ``substitution`` (mentions, emojis).
 
-    Build mentions with :func:`mention` rather than by hand.
+    Build it with :func:`mention` (members and emojis) rather than by hand.
     """
 
     text: str
@@ -232,24 +238,114 @@ class ImagemapMessage(_Common):
     type: ClassVar[str] = "imagemap"
 
 
+# --- templates ----------------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class ButtonsTemplate:
+    """Text (with an optional title and image) over 1 to 4 action buttons."""
+
+    text: str
+    actions: tuple[Action, ...] = attrs.field(converter=_tuple)
+    title: str | None = None
+    thumbnail_image_url: str | None = None
+    image_aspect_ratio: Literal["rectangle", "square"] | None = None
+    image_size: Literal["cover", "contain"] | None = None
+    image_background_color: str | None = None
+    default_action: Action | None = None
+
+    type: ClassVar[str] = "buttons"
+
+
+@attrs.frozen(kw_only=True)
+class ConfirmTemplate:
+    """A question with exactly two action buttons (yes/no)."""
+
+    text: str
+    actions: tuple[Action, ...] = attrs.field(converter=_tuple)
+
+    type: ClassVar[str] = "confirm"
+
+
+@attrs.frozen(kw_only=True)
+class CarouselColumn:
+    """One column of a :class:`CarouselTemplate`: text, 1 to 3 actions, optional title/image."""
+
+    text: str
+    actions: tuple[Action, ...] = attrs.field(converter=_tuple)
+    title: str | None = None
+    thumbnail_image_url: str | None = None
+    image_background_color: str | None = None
+    default_action: Action | None = None
+
+
+@attrs.frozen(kw_only=True)
+class CarouselTemplate:
+    """Up to 10 columns side by side; every column has the same number of actions."""
+
+    columns: tuple[CarouselColumn, ...] = attrs.field(converter=_tuple)
+    image_aspect_ratio: Literal["rectangle", "square"] | None = None
+    image_size: Literal["cover", "contain"] | None = None
+
+    type: ClassVar[str] = "carousel"
+
+
+@attrs.frozen(kw_only=True)
+class ImageCarouselColumn:
+    """One tappable image of an :class:`ImageCarouselTemplate`."""
+
+    image_url: str
+    action: Action
+
+
+@attrs.frozen(kw_only=True)
+class ImageCarouselTemplate:
+    """Up to 10 tappable images side by side."""
+
+    columns: tuple[ImageCarouselColumn, ...] = attrs.field(converter=_tuple)
+
+    type: ClassVar[str] = "image_carousel"
+
+
+Template: TypeAlias = ButtonsTemplate | ConfirmTemplate | CarouselTemplate | ImageCarouselTemplate
+"""A typed template (a raw ``dict`` is accepted too)."""
+
+
 @attrs.frozen(kw_only=True)
 class TemplateMessage(_Common):
-    """A template message (buttons, confirm, carousel); ``template`` is LINE's JSON shape."""
+    """A template message (buttons, confirm, carousel, image carousel).
+
+    ``template`` is a typed :data:`Template` (checked before sending) or LINE's raw JSON.
+    """
 
     alt_text: str
-    template: dict[str, Any]
+    template: Template | dict[str, Any]
 
     type: ClassVar[str] = "template"
 
 
 @attrs.frozen(kw_only=True)
 class FlexMessage(_Common):
-    """A flex message; ``contents`` is a bubble or carousel as a raw dict."""
+    """A flex message: a :class:`~linegroupbot.flex.Bubble` or
+    :class:`~linegroupbot.flex.Carousel`, or its raw JSON (checked the same way)."""
 
     alt_text: str
-    contents: dict[str, Any]
+    contents: flex.Container | dict[str, Any]
 
     type: ClassVar[str] = "flex"
+
+
+@attrs.frozen(kw_only=True)
+class CouponMessage(_Common):
+    """A coupon made in LINE Official Account Manager or with the coupon API, by its ID.
+
+    ``delivery_tag`` (up to 30 characters) marks the route in LINE's statistics.
+    """
+
+    coupon_id: str
+    delivery_tag: str | None = None
+
+    type: ClassVar[str] = "coupon"
 
 
 Message: TypeAlias = (
@@ -263,6 +359,7 @@ Message: TypeAlias = (
     | ImagemapMessage
     | TemplateMessage
     | FlexMessage
+    | CouponMessage
 )
 """Any message object linegroupbot can send."""
 
@@ -280,30 +377,55 @@ MESSAGE_TYPES: tuple[type[Any], ...] = (
     ImagemapMessage,
     TemplateMessage,
     FlexMessage,
+    CouponMessage,
 )
 
 
 # --- helpers -----------------------------------------------------------------------------------
 
 
-def mention(text: str, /, **members: str) -> TextMessageV2:
-    """Text that tags members: ``mention("Hi {alice}!", alice=user_id)``.
+@attrs.frozen
+class EmojiSubstitution:
+    """A LINE emoji put in a :func:`mention` text: ``emoji("5ac1bfd5040ab15980c9b435", "002")``."""
 
-    Each ``{name}`` placeholder becomes a mention of the given user ID; ``{everyone}``
-    given as ``everyone="all"`` mentions everybody.
+    product_id: str
+    emoji_id: str
+
+
+def emoji(product_id: str, emoji_id: str) -> EmojiSubstitution:
+    """A LINE emoji (product and emoji ID, from LINE's emoji list) for a :func:`mention` text."""
+    return EmojiSubstitution(product_id, emoji_id)
+
+
+_KEY = re.compile(r"^[A-Za-z0-9_]{1,20}$")
+
+
+def mention(text: str, /, **members: str | EmojiSubstitution) -> TextMessageV2:
+    """Text that tags members and shows emojis: ``mention("Hi {alice} {wave}", alice=user_id,
+    wave=emoji(product_id, emoji_id))``.
+
+    Each ``{name}`` placeholder becomes a mention of the given user ID (``"all"``
+    mentions everybody) or the given :func:`emoji`. Names are 1 to 20 letters, digits
+    or underscores, and each must appear in the text.
     """
     substitution: dict[str, Any] = {}
-    for key, user_id in members.items():
+    for key, value in members.items():
         if "{" + key + "}" not in text:
             raise MessageValidationError(
                 f"mention {key!r} has no {{{key}}} placeholder in the text"
             )
-        if user_id == "all":
+        if isinstance(value, EmojiSubstitution):
+            substitution[key] = {
+                "type": "emoji",
+                "productId": value.product_id,
+                "emojiId": value.emoji_id,
+            }
+        elif value == "all":
             substitution[key] = {"type": "mention", "mentionee": {"type": "all"}}
         else:
             substitution[key] = {
                 "type": "mention",
-                "mentionee": {"type": "user", "userId": user_id},
+                "mentionee": {"type": "user", "userId": value},
             }
     return TextMessageV2(text=text, substitution=substitution)
 
@@ -322,44 +444,93 @@ def buttons(
     """
     if not 1 <= len(choices) <= 4:
         raise MessageValidationError("a buttons template takes 1 to 4 choices; use a carousel")
-    template: dict[str, Any] = {
-        "type": "buttons",
-        "text": text,
-        "actions": [
-            {"type": "postback", "label": c[:MAX_LABEL], "data": data_prefix + c, "displayText": c}
-            for c in choices
-        ],
-    }
-    if title is not None:
-        template["title"] = title
+    actions = [PostbackAction(c[:MAX_LABEL], data=data_prefix + c, display_text=c) for c in choices]
+    template = ButtonsTemplate(text=text, actions=actions, title=title)
     return TemplateMessage(alt_text=alt_text or text, template=template)
 
 
-def _check_url(url: str, where: str) -> None:
-    if len(url) > MAX_URL_LENGTH:
-        raise MessageValidationError(
-            f"URL is longer than {MAX_URL_LENGTH} characters", property=where
-        )
-    if urlsplit(url).scheme != "https" or not urlsplit(url).netloc:
-        raise MessageValidationError(
-            f"LINE only fetches HTTPS URLs; got {url[:80]!r}: serve it over https://",
-            property=where,
-        )
+# --- validation --------------------------------------------------------------------------------
 
 
-def _check_action(action: Action, where: str) -> None:
-    if len(action.label) > MAX_LABEL:
-        raise MessageValidationError(
-            f"action label is longer than {MAX_LABEL} characters", property=f"{where}.label"
-        )
-    if isinstance(action, PostbackAction | DatetimePickerAction) and not (
-        0 < len(action.data) <= MAX_POSTBACK_DATA
-    ):
-        raise MessageValidationError(
-            f"postback data must be 1 to {MAX_POSTBACK_DATA} characters", property=f"{where}.data"
-        )
-    if isinstance(action, UriAction):
-        _check_url(action.uri, f"{where}.uri")
+def _fail(where: str, problem: str) -> MessageValidationError:
+    return MessageValidationError(f"{where}: {problem}", property=where)
+
+
+def _check_text(text: str, where: str, limit: int) -> None:
+    if not text:
+        raise _fail(where, "required")
+    if len(text) > limit:
+        raise _fail(where, f"{len(text)} characters; LINE allows {limit} here")
+
+
+def _check_template(template: Template, where: str) -> None:
+    if isinstance(template, ButtonsTemplate):
+        with_image = template.thumbnail_image_url is not None or template.title is not None
+        _check_text(template.text, f"{where}.text", 60 if with_image else 160)
+        if template.title is not None and len(template.title) > 40:
+            raise _fail(f"{where}.title", "longer than 40 characters")
+        if not 1 <= len(template.actions) <= 4:
+            raise _fail(f"{where}.actions", "a buttons template takes 1 to 4 actions")
+        _check_actions(template.actions, f"{where}.actions")
+        if template.default_action is not None:
+            check_action(template.default_action, f"{where}.defaultAction", label_required=False)
+    elif isinstance(template, ConfirmTemplate):
+        _check_text(template.text, f"{where}.text", 240)
+        if len(template.actions) != 2:
+            raise _fail(f"{where}.actions", "a confirm template takes exactly 2 actions")
+        _check_actions(template.actions, f"{where}.actions")
+    elif isinstance(template, CarouselTemplate):
+        if not 1 <= len(template.columns) <= 10:
+            raise _fail(f"{where}.columns", "a carousel takes 1 to 10 columns")
+        counts = {len(column.actions) for column in template.columns}
+        if len(counts) > 1:
+            raise _fail(f"{where}.columns", "every column must have the same number of actions")
+        for index, column in enumerate(template.columns):
+            at = f"{where}.columns[{index}]"
+            with_image = column.thumbnail_image_url is not None or column.title is not None
+            _check_text(column.text, f"{at}.text", 60 if with_image else 120)
+            if not 1 <= len(column.actions) <= 3:
+                raise _fail(f"{at}.actions", "a carousel column takes 1 to 3 actions")
+            _check_actions(column.actions, f"{at}.actions")
+            if column.default_action is not None:
+                check_action(column.default_action, f"{at}.defaultAction", label_required=False)
+    else:
+        if not 1 <= len(template.columns) <= 10:
+            raise _fail(f"{where}.columns", "an image carousel takes 1 to 10 columns")
+        for index, image in enumerate(template.columns):
+            at = f"{where}.columns[{index}].action"
+            check_action(image.action, at, label_required=False)
+            _check_not_quick_only(image.action, at)
+
+
+def _check_not_quick_only(action: Action, where: str) -> None:
+    if isinstance(action, QUICK_REPLY_ONLY):
+        raise _fail(f"{where}.type", f"{action.type} actions exist only on quick-reply buttons")
+
+
+def _check_actions(actions: Sequence[Action], where: str) -> None:
+    for index, action in enumerate(actions):
+        check_action(action, f"{where}[{index}]")
+        _check_not_quick_only(action, f"{where}[{index}]")
+
+
+def _typed_template(template: Template | Mapping[str, Any], where: str) -> Template:
+    if isinstance(template, Mapping):
+        parsed: Template = flex.parse_as(Template, template, where)
+        return parsed
+    return template
+
+
+def _check_substitution(message: TextMessageV2, where: str) -> None:
+    for key, value in message.substitution.items():
+        at = f"{where}.substitution.{key}"
+        if not _KEY.match(key):
+            raise _fail(at, "names are 1 to 20 letters, digits or underscores")
+        kind = value.get("type") if isinstance(value, Mapping) else None
+        if kind not in ("mention", "emoji"):
+            raise _fail(f"{at}.type", "must be 'mention' or 'emoji'")
+    if len(message.substitution) > 100:
+        raise _fail(f"{where}.substitution", "at most 100 substitutions")
 
 
 def _check(message: Message, where: str) -> None:
@@ -372,21 +543,49 @@ def _check(message: Message, where: str) -> None:
                 "split it into several messages",
                 property=f"{where}.text",
             )
+        if isinstance(message, TextMessageV2):
+            _check_substitution(message, where)
+        elif message.emojis is not None:
+            if len(message.emojis) > 20:
+                raise _fail(f"{where}.emojis", "at most 20 emojis")
+            for index, placed in enumerate(message.emojis):
+                if message.text[placed.index : placed.index + 1] != "$":
+                    raise _fail(
+                        f"{where}.emojis[{index}].index",
+                        f"the text has no '$' at {placed.index} for the emoji to replace",
+                    )
     elif isinstance(message, ImageMessage | VideoMessage):
-        _check_url(message.original_content_url, f"{where}.originalContentUrl")
-        _check_url(message.preview_image_url, f"{where}.previewImageUrl")
+        check_url(message.original_content_url, f"{where}.originalContentUrl")
+        check_url(message.preview_image_url, f"{where}.previewImageUrl")
     elif isinstance(message, AudioMessage):
-        _check_url(message.original_content_url, f"{where}.originalContentUrl")
+        check_url(message.original_content_url, f"{where}.originalContentUrl")
     elif isinstance(message, ImagemapMessage):
-        _check_url(message.base_url, f"{where}.baseUrl")
+        check_url(message.base_url, f"{where}.baseUrl")
     elif isinstance(message, StickerMessage) and not (message.package_id and message.sticker_id):
         raise MessageValidationError("a sticker needs a package and sticker id", property=where)
+    elif isinstance(message, CouponMessage):
+        if not message.coupon_id:
+            raise _fail(f"{where}.couponId", "required")
+        if message.delivery_tag is not None and len(message.delivery_tag) > 30:
+            raise _fail(f"{where}.deliveryTag", "longer than 30 characters")
     if isinstance(message, TemplateMessage | FlexMessage | ImagemapMessage) and not (
         0 < len(message.alt_text) <= MAX_ALT_TEXT
     ):
         raise MessageValidationError(
             f"alt text must be 1 to {MAX_ALT_TEXT} characters", property=f"{where}.altText"
         )
+    if isinstance(message, FlexMessage):
+        if isinstance(message.contents, Mapping):
+            flex.from_json(message.contents, path=f"{where}.contents")
+        else:
+            flex.validate(message.contents, path=f"{where}.contents")
+    elif isinstance(message, TemplateMessage):
+        _check_template(_typed_template(message.template, f"{where}.template"), f"{where}.template")
+    if message.sender is not None:
+        if message.sender.name is not None and not 0 < len(message.sender.name) <= 20:
+            raise _fail(f"{where}.sender.name", "must be 1 to 20 characters")
+        if message.sender.icon_url is not None:
+            check_url(message.sender.icon_url, f"{where}.sender.iconUrl")
     if message.quick_reply is not None:
         items = message.quick_reply.items
         if not 0 < len(items) <= MAX_QUICK_REPLY_ITEMS:
@@ -395,7 +594,10 @@ def _check(message: Message, where: str) -> None:
                 property=f"{where}.quickReply.items",
             )
         for i, item in enumerate(items):
-            _check_action(item.action, f"{where}.quickReply.items[{i}].action")
+            at = f"{where}.quickReply.items[{i}]"
+            check_action(item.action, f"{at}.action")
+            if item.image_url is not None:
+                check_url(item.image_url, f"{at}.imageUrl")
 
 
 def normalize(messages: Sendable | Iterable[Sendable]) -> tuple[Message, ...]:
@@ -430,3 +632,25 @@ def normalize(messages: Sendable | Iterable[Sendable]) -> tuple[Message, ...]:
     for index, message in enumerate(result):
         _check(message, f"messages[{index}]")
     return tuple(result)
+
+
+QUOTABLE: tuple[type[Any], ...] = (TextMessage, TextMessageV2, StickerMessage)
+"""Messages LINE lets quote another message (text, textV2 and sticker)."""
+
+
+def quoting(messages: Sendable | Iterable[Sendable], quote_token: str) -> tuple[Message, ...]:
+    """:func:`normalize` ``messages`` with ``quote_token`` on the first text or sticker message.
+
+    Raises :class:`MessageValidationError` when none of them can quote (LINE quotes only
+    from text, textV2 and sticker messages).
+    """
+    result = list(normalize(messages))
+    for index, message in enumerate(result):
+        if isinstance(message, QUOTABLE):
+            result[index] = attrs.evolve(message, quote_token=quote_token)
+            return tuple(result)
+    raise MessageValidationError(
+        "quote=True needs a text or sticker message to carry the quote: LINE cannot quote "
+        f"from {', '.join(m.type for m in result)} messages",
+        property="messages",
+    )

@@ -153,6 +153,11 @@ PUBLIC_MODULES = [
     "linegroupbot.stores",
     "linegroupbot.worker",
     "linegroupbot.templates",
+    "linegroupbot.flex",
+    "linegroupbot.actions",
+    "linegroupbot.channel",
+    "linegroupbot.tokens",
+    "linegroupbot.channel_cli",
     "linegroupbot.emulator",
     "linegroupbot.testing",
 ]

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from linegroupbot import convert, messages
 from linegroupbot.errors import MessageValidationError
+
+from .spec_schema import check
 
 
 def test_plain_strings_become_text_messages() -> None:
@@ -85,7 +89,7 @@ def test_mention_builds_text_v2_substitution() -> None:
 
 def test_buttons_template() -> None:
     message = messages.buttons("Lunch?", ["Yes", "No"], data_prefix="vote:", title="Poll")
-    assert message.template["actions"][0] == {
+    assert convert.unstructure(message)["template"]["actions"][0] == {
         "type": "postback",
         "label": "Yes",
         "data": "vote:Yes",
@@ -163,3 +167,248 @@ def test_builders_and_emulator_judge_by_one_table_of_limits() -> None:
     too_long = [{"type": "text", "text": "x" * (limits.MAX_TEXT_LENGTH + 1)}]
     [problem] = validate_messages(too_long)
     assert problem["message"] == f"Length must be between 0 and {limits.MAX_TEXT_LENGTH}"
+def test_every_quick_reply_action_makes_lines_json() -> None:
+    from linegroupbot.actions import (
+        AltUri,
+        CameraAction,
+        CameraRollAction,
+        ClipboardAction,
+        DatetimePickerAction,
+        LocationAction,
+        MessageAction,
+        PostbackAction,
+        RichMenuSwitchAction,
+        UriAction,
+    )
+
+    quick = messages.QuickReply.of(
+        CameraAction("Camera"),
+        CameraRollAction("Photos"),
+        LocationAction("Where"),
+        ClipboardAction("Copy code", clipboard_text="LUNCH-42"),
+        RichMenuSwitchAction("Menu B", rich_menu_alias_id="menu-b", data="menu:b"),
+        DatetimePickerAction("When", data="when", mode="time", initial="12:00"),
+        PostbackAction("Vote", data="vote", input_option="openKeyboard", fill_in_text="I vote "),
+        MessageAction("Yes", text="yes"),
+        UriAction("Site", uri="https://example.com", alt_uri=AltUri(desktop="https://example.org")),
+    )
+    (message,) = messages.normalize(messages.TextMessage(text="pick", quick_reply=quick))
+    sent = convert.unstructure(message)
+    check(sent, "Message")
+    assert [item["action"] for item in sent["quickReply"]["items"]] == [
+        {"type": "camera", "label": "Camera"},
+        {"type": "cameraRoll", "label": "Photos"},
+        {"type": "location", "label": "Where"},
+        {"type": "clipboard", "label": "Copy code", "clipboardText": "LUNCH-42"},
+        {
+            "type": "richmenuswitch",
+            "label": "Menu B",
+            "richMenuAliasId": "menu-b",
+            "data": "menu:b",
+        },
+        {
+            "type": "datetimepicker",
+            "label": "When",
+            "data": "when",
+            "mode": "time",
+            "initial": "12:00",
+        },
+        {
+            "type": "postback",
+            "label": "Vote",
+            "data": "vote",
+            "inputOption": "openKeyboard",
+            "fillInText": "I vote ",
+        },
+        {"type": "message", "label": "Yes", "text": "yes"},
+        {
+            "type": "uri",
+            "label": "Site",
+            "uri": "https://example.com",
+            "altUri": {"desktop": "https://example.org"},
+        },
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "match"),
+    [
+        (messages.CameraAction(), r"items\[0\]\.action\.label: required"),
+        (messages.ClipboardAction("c", clipboard_text=""), "clipboardText: must be 1 to 1000"),
+        (
+            messages.RichMenuSwitchAction("m", rich_menu_alias_id="x" * 33, data="d"),
+            "richMenuAliasId",
+        ),
+        (messages.UriAction("u", uri="javascript:alert(1)"), "http"),
+        (messages.MessageAction("m", text=""), r"action\.text: required"),
+        (
+            messages.DatetimePickerAction("d", data="d", mode="date", initial="2026-12-01T10:00"),
+            r"action\.initial: '2026-12-01T10:00' is not YYYY-MM-DD",
+        ),
+        (messages.PostbackAction("p", data="d", display_text="x" * 301), "displayText"),
+        (messages.MessageAction("m", text="x" * 301), r"action\.text: longer than 300"),
+    ],
+)
+def test_bad_actions_name_their_path(action: messages.Action, match: str) -> None:
+    quick = messages.QuickReply.of(action)
+    with pytest.raises(MessageValidationError, match=match):
+        messages.normalize(messages.TextMessage(text="x", quick_reply=quick))
+
+
+def test_typed_templates_make_lines_json() -> None:
+    confirm = messages.TemplateMessage(
+        alt_text="Sure?",
+        template=messages.ConfirmTemplate(
+            text="Sure?",
+            actions=[
+                messages.PostbackAction("Yes", data="sure:yes"),
+                messages.MessageAction("No", text="no"),
+            ],
+        ),
+    )
+    carousel = messages.TemplateMessage(
+        alt_text="Menu",
+        template=messages.CarouselTemplate(
+            columns=[
+                messages.CarouselColumn(
+                    text=f"Dish {n}",
+                    title=f"#{n}",
+                    thumbnail_image_url=f"https://cdn.example.com/{n}.png",
+                    actions=[messages.PostbackAction("Order", data=f"order:{n}")],
+                    default_action=messages.UriAction(uri="https://example.com"),
+                )
+                for n in (1, 2)
+            ],
+            image_aspect_ratio="square",
+        ),
+    )
+    images = messages.TemplateMessage(
+        alt_text="Pick",
+        template=messages.ImageCarouselTemplate(
+            columns=[
+                messages.ImageCarouselColumn(
+                    image_url="https://cdn.example.com/a.png",
+                    action=messages.PostbackAction("A", data="pick:a"),
+                )
+            ]
+        ),
+    )
+    sent = convert.unstructure(list(messages.normalize([confirm, carousel, images])))
+    for message in sent:
+        check(message, "Message")
+    assert sent[0]["template"] == {
+        "type": "confirm",
+        "text": "Sure?",
+        "actions": [
+            {"type": "postback", "label": "Yes", "data": "sure:yes"},
+            {"type": "message", "label": "No", "text": "no"},
+        ],
+    }
+    assert sent[1]["template"]["columns"][1] == {
+        "text": "Dish 2",
+        "title": "#2",
+        "thumbnailImageUrl": "https://cdn.example.com/2.png",
+        "actions": [{"type": "postback", "label": "Order", "data": "order:2"}],
+        "defaultAction": {"type": "uri", "uri": "https://example.com"},
+    }
+    assert sent[1]["template"]["imageAspectRatio"] == "square"
+    assert sent[2]["template"]["type"] == "image_carousel"
+
+
+@pytest.mark.parametrize(
+    ("template", "match"),
+    [
+        (
+            messages.ConfirmTemplate(text="?", actions=[messages.MessageAction("a", text="a")]),
+            r"template\.actions: a confirm template takes exactly 2",
+        ),
+        (
+            messages.ButtonsTemplate(text="?", actions=[messages.CameraAction("c")]),
+            r"template\.actions\[0\]\.type: camera actions exist only on quick-reply",
+        ),
+        (
+            messages.CarouselTemplate(
+                columns=[
+                    messages.CarouselColumn(
+                        text="a", actions=[messages.MessageAction("a", text="a")]
+                    ),
+                    messages.CarouselColumn(
+                        text="b",
+                        actions=[
+                            messages.MessageAction("a", text="a"),
+                            messages.MessageAction("b", text="b"),
+                        ],
+                    ),
+                ]
+            ),
+            "same number of actions",
+        ),
+        (
+            {"type": "buttons", "text": "?", "actions": [{"type": "message", "label": "a"}]},
+            r"template\.actions\[0\]\.text: required",
+        ),
+        (
+            {
+                "type": "buttons",
+                "text": "x" * 161,
+                "actions": [{"type": "message", "label": "a", "text": "a"}],
+            },
+            r"template\.text: 161 characters",
+        ),
+    ],
+)
+def test_bad_templates_name_their_path(template: Any, match: str) -> None:
+    with pytest.raises(MessageValidationError, match=match):
+        messages.normalize(messages.TemplateMessage(alt_text="t", template=template))
+
+
+def test_mention_puts_emojis_next_to_mentions() -> None:
+    message = messages.mention(
+        "{wave} hi {alice}, lunch with {everyone}?",
+        wave=messages.emoji("5ac1bfd5040ab15980c9b435", "002"),
+        alice="U" + "a" * 32,
+        everyone="all",
+    )
+    (sent,) = convert.unstructure(list(messages.normalize(message)))
+    check(sent, "Message")
+    assert sent["substitution"] == {
+        "wave": {"type": "emoji", "productId": "5ac1bfd5040ab15980c9b435", "emojiId": "002"},
+        "alice": {"type": "mention", "mentionee": {"type": "user", "userId": "U" + "a" * 32}},
+        "everyone": {"type": "mention", "mentionee": {"type": "all"}},
+    }
+    bad = messages.TextMessageV2(text="{a-b}", substitution={"a-b": {"type": "emoji"}})
+    with pytest.raises(MessageValidationError, match=r"substitution\.a-b: names are"):
+        messages.normalize(bad)
+
+
+def test_text_emojis_must_sit_on_a_dollar_sign() -> None:
+    ok = messages.TextMessage(
+        text="$ lunch", emojis=(messages.Emoji(0, "5ac1bfd5040ab15980c9b435", "001"),)
+    )
+    (sent,) = convert.unstructure(list(messages.normalize(ok)))
+    check(sent, "Message")
+    assert sent["emojis"] == [
+        {"index": 0, "productId": "5ac1bfd5040ab15980c9b435", "emojiId": "001"}
+    ]
+    bad = messages.TextMessage(text="lunch", emojis=(messages.Emoji(2, "p", "e"),))
+    with pytest.raises(MessageValidationError, match=r"emojis\[0\]\.index"):
+        messages.normalize(bad)
+
+
+def test_coupon_messages() -> None:
+    (sent,) = convert.unstructure(
+        list(messages.normalize(messages.CouponMessage(coupon_id="CP1", delivery_tag="group")))
+    )
+    check(sent, "Message")
+    assert sent == {"type": "coupon", "couponId": "CP1", "deliveryTag": "group"}
+    with pytest.raises(MessageValidationError, match="deliveryTag"):
+        messages.normalize(messages.CouponMessage(coupon_id="CP1", delivery_tag="x" * 31))
+
+
+def test_sender_is_checked() -> None:
+    sender = messages.Sender(name="x" * 21, icon_url="https://cdn.example.com/i.png")
+    with pytest.raises(MessageValidationError, match=r"sender\.name"):
+        messages.normalize(messages.TextMessage(text="x", sender=sender))
+    sender = messages.Sender(name="Chef", icon_url="http://cdn.example.com/i.png")
+    with pytest.raises(MessageValidationError, match=r"sender\.iconUrl"):
+        messages.normalize(messages.TextMessage(text="x", sender=sender))

@@ -17,6 +17,7 @@ import attrs
 import orjson
 from aiohttp import web
 
+from . import channel
 from .validation import validate_messages
 from .world import ApiCall, Chat
 
@@ -110,7 +111,7 @@ async def api_middleware(request: web.Request, handler: Handler) -> web.StreamRe
             _drop(request)
             return web.Response(status=500)
         response = _fault_response(fault)
-    elif request.headers.get("Authorization") != f"Bearer {emulator.settings.access_token}":
+    elif not channel.authorized(emulator, request.headers.get("Authorization")):
         response = _error(
             401,
             "Authentication failed. Confirm that the access token in the authorization header"
@@ -583,3 +584,4 @@ def add_routes(app: web.Application) -> None:
         app.router.add_get(f"/v2/bot/{kind}/{{chat_id}}/members/ids", member_ids(kind))
         app.router.add_post(f"/v2/bot/{kind}/{{chat_id}}/leave", leave(kind))
     app.router.add_get("/v2/bot/message/{message_id}/content", content)
+    channel.add_routes(app)
