@@ -87,7 +87,6 @@ __all__ = [
 ]
 
 
-
 def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     return tuple(value)
 

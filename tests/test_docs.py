@@ -392,6 +392,8 @@ async def test_timeouts_snippet_cancels_the_hung_handler_and_lets_report_finish(
     assert ready["text"] == "report ready"
     assert echo["text"] == "still here?"
     assert "hang" in letter.error
+
+
 async def test_plugin_event_snippet_handles_its_own_event_type() -> None:
     async with connect(_snippet_bot("plugin_event.py")) as line:
         group = await line.create_group("G", ["Alice"])

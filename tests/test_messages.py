@@ -167,6 +167,8 @@ def test_builders_and_emulator_judge_by_one_table_of_limits() -> None:
     too_long = [{"type": "text", "text": "x" * (limits.MAX_TEXT_LENGTH + 1)}]
     [problem] = validate_messages(too_long)
     assert problem["message"] == f"Length must be between 0 and {limits.MAX_TEXT_LENGTH}"
+
+
 def test_every_quick_reply_action_makes_lines_json() -> None:
     from linegroupbot.actions import (
         AltUri,
