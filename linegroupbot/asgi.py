@@ -23,6 +23,7 @@ from typing import Any, cast
 import orjson
 import structlog
 from aiohttp import web
+from multidict import CIMultiDict
 
 from .bot import DEFAULT_RUN_STORE, Bot
 from .runtime import Role, Runtime
@@ -163,10 +164,10 @@ class _Request:
     """The part of an aiohttp request that :meth:`WebhookServer.handle` reads, from ASGI."""
 
     def __init__(self, scope: Scope, receive: Receive) -> None:
-        self.headers = {
-            name.decode("latin-1").lower(): value.decode("latin-1")
+        self.headers: CIMultiDict[str] = CIMultiDict(
+            (name.decode("latin-1"), value.decode("latin-1"))
             for name, value in scope.get("headers", [])
-        }
+        )
         length = self.headers.get("content-length")
         self.content_length = int(length) if length and length.isdigit() else None
         client = scope.get("client")

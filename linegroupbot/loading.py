@@ -107,11 +107,11 @@ def _pick(module: ModuleType, location: str, attr: str, kind: type[T]) -> T:
     found = getattr(module, attr, None)
     if isinstance(found, kind):
         return found
-    what = "missing" if found is None else f"of type {type(found).__name__}"
+    what = "" if found is None else f" ({attr!r} is of type {type(found).__name__})"
     others = _instances(module, kind)
     hint = f"; it has {', '.join(others)}" if others else ""
     raise ConfigurationError(
-        f"{location} has no {kind.__name__} named {attr!r} ({attr!r} is {what}){hint}: "
+        f"{location} has no {kind.__name__} named {attr!r}{what}{hint}: "
         f"write {location}:NAME for the {kind.__name__} it defines"
     )
 

@@ -525,7 +525,7 @@ def test_include_and_load_bot_follow_one_set_of_rules(tmp_path: Any) -> None:
         make_bot().include(f"{tmp_path / 'extra.py'}:other")
     with pytest.raises(ConfigurationError, match="no such file"):
         make_bot().include(f"{tmp_path / 'missing.py'}:router")
-    with pytest.raises(ConfigurationError, match="no Bot named 'bot'"):
+    with pytest.raises(ConfigurationError, match="json has no Bot: make one"):
         load_bot("json")  # a module without ":ATTR", as include takes
 
 

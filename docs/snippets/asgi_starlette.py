@@ -13,8 +13,7 @@ bot = Bot()
 
 @bot.on_message(message_type="text")
 async def echo(ctx: Context) -> None:
-    assert ctx.text is not None
-    await ctx.reply(ctx.text)
+    await ctx.reply(ctx.text or "")
 
 
 async def index(request: Request) -> PlainTextResponse:

@@ -9,8 +9,7 @@ bot = Bot(store="sqlite:///linegroupbot.db")  # accepted events survive a restar
 
 @bot.on_message(message_type="text")
 async def echo(ctx: Context) -> None:
-    assert ctx.text is not None
-    await ctx.reply(ctx.text)
+    await ctx.reply(ctx.text or "")
 
 
 async def index(request: web.Request) -> web.Response:
