@@ -32,7 +32,7 @@ import attrs
 import orjson
 
 from ._names import to_camel
-from .actions import ACTION_TYPES, Action, check_action, check_url
+from .actions import ACTION_TYPES, QUICK_REPLY_ONLY, Action, check_action, check_url
 from .errors import MessageValidationError
 
 __all__ = [
@@ -619,6 +619,10 @@ def _check_actions(obj: Any, path: str) -> None:
     action = getattr(obj, "action", None)
     if action is not None:
         check_action(action, f"{path}.action", label_required=isinstance(obj, Button))
+        if isinstance(action, QUICK_REPLY_ONLY):
+            raise _fail(
+                f"{path}.action.type", f"{action.type} actions exist only on quick-reply buttons"
+            )
 
 
 def _check_box(box: Box, path: str) -> None:

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from linegroupbot import convert, flex, messages
-from linegroupbot.actions import MessageAction, PostbackAction, UriAction
+from linegroupbot.actions import CameraAction, MessageAction, PostbackAction, UriAction
 from linegroupbot.errors import MessageValidationError
 
 from .spec_schema import check
@@ -213,6 +213,11 @@ def test_raw_dict_contents_are_checked_like_typed_ones() -> None:
             flex.Box.vertical(flex.Button(PostbackAction("x" * 21, data="d"))),
             "contents.body.contents[0].action.label",
             "20",
+        ),
+        (
+            flex.Box.vertical(flex.Button(CameraAction("Photo"))),
+            "contents.body.contents[0].action.type",
+            "only on quick-reply buttons",
         ),
         (
             flex.Box.vertical(flex.Text("a", flex=-1)),
