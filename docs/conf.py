@@ -35,4 +35,3 @@ intersphinx_mapping = {
     "attrs": ("https://www.attrs.org/en/stable", "_inventories/attrs.inv"),
     "structlog": ("https://www.structlog.org/en/stable", "_inventories/structlog.inv"),
 }
-
