@@ -284,6 +284,8 @@ linegroupbot run app.py:bot --host 0.0.0.0 --port 8000 --log-format json
 
 Variables already set in the environment win over `.env`. The bot keeps accepted events in
 `linegroupbot.db` (SQLite) until they are handled, so a restart loses nothing.
+`linegroupbot check app.py:bot` shows the settings the bot will use (secrets only as set or not)
+and its handlers with their filters: the first thing to run when a handler does not fire.
 
 As a container (the image keeps its store in the `/data` volume):
 
