@@ -78,17 +78,9 @@ def test_a_handler_error_nobody_waited_for_fails_at_teardown(pytester: pytest.Py
     result = _run(
         pytester,
         """
-import asyncio
-
 async def test_boom_and_leave(line):
     group = await line.create_group("G", ["Alice"])
-    await line.say(group, "Alice", "/boom")
-    await line.say(group, "Alice", "/ok")
-    for _ in range(400):  # watch without the emulator's waits: /ok is handled after /boom
-        if line.bot_messages(group):
-            break
-        await asyncio.sleep(0.05)
-    assert line.bot_messages(group)
+    await line.say(group, "Alice", "/boom")  # and ends before the bot handled it
 """,
     )
     result.assert_outcomes(passed=1, errors=1)  # the test body passed; its teardown did not
