@@ -80,7 +80,7 @@ def test_a_handler_error_nobody_waited_for_fails_at_teardown(pytester: pytest.Py
         """
 async def test_boom_and_leave(line):
     group = await line.create_group("G", ["Alice"])
-    await line.say(group, "Alice", "/boom")
+    await line.say(group, "Alice", "/boom")  # and ends before the bot handled it
 """,
     )
     result.assert_outcomes(passed=1, errors=1)  # the test body passed; its teardown did not

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -112,6 +113,11 @@ async def connect(
     try:
         async with attach(bot, emulator):
             yield emulator
+            if remove is not None and not emulator.handler_errors and bot.runtime is not None:
+                # Events the test sent but never waited for: let them run, so a handler that
+                # fails on one fails the test (bounded: a stuck handler ends the wait).
+                with contextlib.suppress(TimeoutError):
+                    await bot.runtime.wait_idle(timeout=5.0)
     finally:
         if remove is not None:
             remove()
