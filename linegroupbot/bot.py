@@ -418,26 +418,16 @@ class Bot(Router):
             except asyncio.CancelledError:
                 ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
                 raise
-            except TimeoutError as error:
-                if not scope.expired():
-                    ctx.log.error(
-                        "handler_failed",
-                        handler=ctx.handler_name,
-                        attempt=attempt,
-                        error=repr(error),
-                        exc_info=error,
-                    )
-                    raise
-                ctx.log.error(
-                    "handler_timed_out",
-                    handler=ctx.handler_name or budget.handler,
-                    timeout=budget.seconds,
-                    attempt=attempt,
-                )
-                raise HandlerTimeoutError(
-                    ctx.handler_name or budget.handler, budget.seconds or 0.0
-                ) from None
             except Exception as error:
+                if isinstance(error, TimeoutError) and scope.expired():
+                    handler = ctx.handler_name or budget.handler
+                    ctx.log.error(
+                        "handler_timed_out",
+                        handler=handler,
+                        timeout=budget.seconds,
+                        attempt=attempt,
+                    )
+                    raise HandlerTimeoutError(handler, budget.seconds or 0.0) from None
                 ctx.log.error(
                     "handler_failed",
                     handler=ctx.handler_name,
