@@ -419,25 +419,29 @@ class Bot(Router):
                 ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
                 raise
             except Exception as error:
+                failure: Exception = error
                 if isinstance(error, TimeoutError) and scope.expired():
                     handler = ctx.handler_name or budget.handler
+                    failure = HandlerTimeoutError(handler, budget.seconds or 0.0)
                     ctx.log.error(
                         "handler_timed_out",
                         handler=handler,
                         timeout=budget.seconds,
                         attempt=attempt,
                     )
-                    raise HandlerTimeoutError(handler, budget.seconds or 0.0) from None
-                ctx.log.error(
-                    "handler_failed",
-                    handler=ctx.handler_name,
-                    attempt=attempt,
-                    error=repr(error),
-                    exc_info=error,
-                )
+                else:
+                    ctx.log.error(
+                        "handler_failed",
+                        handler=ctx.handler_name,
+                        attempt=attempt,
+                        error=repr(error),
+                        exc_info=error,
+                    )
                 for observer in list(self._failure_observers):
-                    observer(ctx, error)
-                raise
+                    observer(ctx, failure)
+                if failure is error:
+                    raise
+                raise failure from None
             finally:
                 reset_budget(budget_token)
             if not handled:
