@@ -436,7 +436,44 @@ def _check_handlers(bot: Any) -> Iterator[str]:
     yield from walk(bot, 1)
 
 
-_CHECKS: list[Callable[[Any], Iterable[str]]] = [_check_settings, _check_handlers]
+def _check_account(bot: Any) -> Iterator[str]:
+    """Ask LINE who the bot is: proves the token (or the channel ID and secret) works."""
+    from .client import RetryPolicy
+    from .errors import LineApiError, LineConnectionError, LineGroupBotError
+
+    has_token = bot._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
+    if not has_token and not getattr(bot, "issues_tokens", False):
+        return
+    yield "LINE account"
+
+    async def ask() -> Any:
+        bot.retry = RetryPolicy(attempts=2, total_timeout=10.0)
+        try:
+            return await bot.client.bot_info()
+        finally:
+            await bot.client.close()
+
+    try:
+        info = asyncio.run(ask())
+    except LineApiError as error:
+        what = "refused the access token" if error.status == 401 else f"answered {error.status}"
+        yield f"  problem: LINE {what}: {error.message}"
+        return
+    except LineConnectionError as error:
+        yield f"  problem: LINE could not be reached: {error}"
+        return
+    except LineGroupBotError as error:
+        yield f"  problem: {error}"
+        return
+    yield f"  token works     {info.display_name} ({info.basic_id}), user ID {info.user_id}"
+    if info.chat_mode == "chat":
+        yield (
+            "  chat mode       on: people may answer in LINE Official Account Manager too "
+            "(webhooks still arrive)"
+        )
+
+
+_CHECKS: list[Callable[[Any], Iterable[str]]] = [_check_settings, _check_handlers, _check_account]
 """What ``linegroupbot check`` prints, section by section: add a function to add a section."""
 
 
@@ -446,9 +483,13 @@ def _cmd_check(args: argparse.Namespace) -> int:
     bot = load_bot(args.target)
     source = f" (settings: the environment, then {env_file})" if env_file else ""
     print(f"{args.target}: {bot!r}{source}")
+    problems = 0
     for check in _CHECKS:
+        if args.offline and check is _check_account:
+            continue
         for line in check(bot):
             print(line)
+            problems += line.lstrip().startswith("problem:")
     missing = [
         variable
         for variable, value in (
@@ -463,7 +504,7 @@ def _cmd_check(args: argparse.Namespace) -> int:
     if missing:
         print(f"problem: {' and '.join(missing)} not set, so `run` would refuse to start")
         return 1
-    return 0
+    return 1 if problems else 0
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
@@ -603,6 +644,9 @@ def _parser() -> argparse.ArgumentParser:
         "check", help="load a bot and list its settings, plugins, routers and handlers"
     )
     check.add_argument("target", help="MODULE_OR_FILE:ATTR, e.g. app.py:bot")
+    check.add_argument(
+        "--offline", action="store_true", help="do not ask LINE whether the token works"
+    )
     env_args(check)
     check.set_defaults(func=_cmd_check)
 

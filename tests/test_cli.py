@@ -441,7 +441,9 @@ def test_check_lists_settings_plugins_routers_and_handlers_with_secrets_hidden(
         "LINE_CHANNEL_ACCESS_TOKEN": "t0ken-value-456789",
         "LINEGROUPBOT_STORE": "redis://:hunter2@127.0.0.1:6379/0",
     }
-    result = _cli_env("check", str(ROOT / "examples/multimodule/app.py:bot"), cwd=tmp_path, env=env)
+    result = _cli_env(
+        "check", str(ROOT / "examples/multimodule/app.py:bot"), "--offline", cwd=tmp_path, env=env
+    )
     assert result.returncode == 0, result.stderr
     out = result.stdout
     for secret in ("s3cr3t-value-123", "t0ken-value-456789", "hunter2"):
@@ -544,3 +546,39 @@ def test_dev_on_a_busy_emulator_port_says_which_and_what_to_pass(tmp_path: Path)
     line = _one_line_error(result)
     assert f"port {port} on 127.0.0.1 is already in use" in line
     assert f"--port {port + 1}" in line
+
+
+async def test_check_asks_line_who_the_bot_is(tmp_path: Path) -> None:
+    async with Emulator(bot_name="Lunch Bot") as emulator:
+        env = {
+            **{k: v for k, v in os.environ.items() if not k.startswith("LINE_")},
+            "LINE_CHANNEL_SECRET": emulator.settings.channel_secret,
+            "LINE_CHANNEL_ACCESS_TOKEN": emulator.settings.access_token,
+            "LINE_API_BASE_URL": emulator.url,
+        }
+
+        async def check(**changes: str) -> tuple[int, str]:
+            process = await asyncio.create_subprocess_exec(
+                sys.executable,
+                "-m",
+                "linegroupbot",
+                "check",
+                str(ROOT / "examples/echo.py"),
+                "--no-env-file",
+                cwd=tmp_path,
+                env={**env, **changes},
+                stdout=asyncio.subprocess.PIPE,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+            out, _ = await asyncio.wait_for(process.communicate(), 60)
+            assert process.returncode is not None
+            return process.returncode, out.decode()
+
+        code, out = await check()
+        assert code == 0, out
+        assert "token works     Lunch Bot (@" in out
+        assert emulator.calls_to("/v2/bot/info")
+        code, out = await check(LINE_CHANNEL_ACCESS_TOKEN="not-the-token")
+    assert code == 1
+    assert "problem: LINE refused the access token" in out
+    assert "not-the-token" not in out
