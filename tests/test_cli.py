@@ -484,7 +484,7 @@ def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
 
     def check(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "linegroupbot", "check", bot, *args],
+            [sys.executable, "-m", "linegroupbot", "check", bot, "--offline", *args],
             cwd=tmp_path,
             env={**base, **env},
             capture_output=True,
