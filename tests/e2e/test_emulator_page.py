@@ -549,6 +549,8 @@ async def test_every_kind_of_bot_message_is_drawn_and_acts(line: Emulator, ui: P
         1
     )
     await page.locator("[data-testid=datetime-input]").fill("12:30")
+    await line.say(group, alice, "a live update while picking")  # keeps the picked time
+    await expect(page.locator("[data-testid=datetime-input]")).to_have_value("12:30")
     await page.locator("[data-testid=action-button]", has_text="Pick a time").click()
     await expect(bots.filter(has_text="postback when at 12:30")).to_have_count(1)
     [picked] = [e for e in delivered(line, "postback") if e["postback"]["data"] == "when"]
