@@ -692,3 +692,15 @@ async def test_calls_can_be_looked_up_by_chat(world: tuple[Emulator, Receiver]) 
     [to_alice] = emu.calls_to("/v2/bot/message/push", chat=alice)
     assert to_alice.json["to"] == alice.user_id
     assert len(emu.calls_to("/v2/bot/message/push")) == 2
+
+
+async def test_the_control_api_asks_who_acts(
+    world: tuple[Emulator, Receiver], http: aiohttp.ClientSession
+) -> None:
+    emu, receiver = world
+    group = await emu.create_group("G", ["Alice"])
+    status, body = await control(emu, http, f"/_emulator/chats/{group.chat_id}/say", {"text": "x"})
+    assert status == 400
+    assert "needs the user" in body["error"]
+    assert receiver.types() == ["join"]
+    assert [u.display_name for u in emu.world.users.values()] == ["Alice"]

@@ -103,6 +103,9 @@ async def create_room(request: web.Request) -> web.StreamResponse:
     return _ok(attrs.asdict(chat))
 
 
+_NO_SPEAKER = frozenset({"invite-bot", "remove-bot"})
+
+
 async def chat_action(request: web.Request) -> web.StreamResponse:
     """``POST /_emulator/chats/{chat_id}/{action}``: what a member does in a chat."""
     emulator = _emulator(request)
@@ -111,6 +114,8 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
     try:
         chat = emulator.world.chat(request.match_info["chat_id"])
         user = body.get("user")
+        if action not in _NO_SPEAKER and not (user or body.get("users")):
+            return _bad(f"{action} needs the user who does it: {{'user': name or ID}}")
         if action == "say":
             text = str(body.get("text") or "")
             if not text.strip():

@@ -626,7 +626,7 @@ async def test_errors_are_shown_in_the_page_and_keep_the_draft(line: Emulator, u
     await box.press("Enter")
     error = page.locator("[data-testid=error]")
     await expect(error).to_be_visible()
-    await expect(error).to_contain_text("say who")
+    await expect(error).to_contain_text("needs the user")
     await expect(box).to_have_value("is anyone here?")
     await page.click("[data-testid=add-user]")  # no name typed
     await expect(error).to_contain_text("name first")
