@@ -862,3 +862,19 @@ async def test_a_narrow_window_keeps_the_chat_and_folds_the_side_panel(
         page.clean()
     finally:
         await context.close()
+
+
+def test_the_page_benchmark_runs_and_reports_a_ratio() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "bench_emulator_page.py", "--messages", "20", "--repeat", "1"],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "x faster" in result.stdout
