@@ -878,3 +878,27 @@ def test_the_page_benchmark_runs_and_reports_a_ratio() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "x faster" in result.stdout
+
+
+async def test_other_chats_show_how_many_messages_are_unread(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    here = await line.create_group("Here", ["Alice"])
+    there = await line.create_group("There", ["Bob"])
+    await line.say(there, "Bob", "old news")  # said before the page opened: read
+    await ui.open()
+    await ui.chat(here)
+    badge = page.locator(f"[data-chat-id='{there.chat_id}'] [data-testid=unread]")
+    await expect(badge).to_have_count(0)
+    await line.say(there, "Bob", "psst")  # and the bot echoes it: two unread
+    await line.wait_for_bot_messages(there)
+    await expect(badge).to_have_text("2")
+    await line.say(here, "Alice", "meanwhile here")
+    await expect(
+        page.locator(f"[data-chat-id='{here.chat_id}'] [data-testid=unread]")
+    ).to_have_count(0)
+    await ui.shot("unread")
+    await ui.chat(there)
+    await expect(badge).to_have_count(0)
+    ui.clean()
