@@ -704,3 +704,20 @@ async def test_the_control_api_asks_who_acts(
     assert "needs the user" in body["error"]
     assert receiver.types() == ["join"]
     assert [u.display_name for u in emu.world.users.values()] == ["Alice"]
+
+
+async def test_redeliver_sends_the_same_events_marked_as_redelivered(
+    world: tuple[Emulator, Receiver], http: aiohttp.ClientSession
+) -> None:
+    emu, receiver = world
+    group = await emu.create_group("G", ["Alice"])
+    await emu.say(group, "Alice", "hi")
+    first = emu.world.deliveries[-1]
+    again = await emu.redeliver(first)
+    assert again is not None
+    assert (again.event_ids, again.attempt, again.is_redelivery) == (first.event_ids, 2, True)
+    assert receiver.events()[-1]["deliveryContext"] == {"isRedelivery": True}
+    status, _ = await control(emu, http, f"/_emulator/deliveries/{first.seq}/redeliver")
+    assert status == 200
+    assert (await control(emu, http, "/_emulator/deliveries/999999/redeliver"))[0] == 404
+    assert len(receiver.raw) == 4

@@ -17,6 +17,7 @@ from types import TracebackType
 from typing import Any
 
 import attrs
+import orjson
 from aiohttp import web
 
 from . import api, control
@@ -527,6 +528,22 @@ class Emulator:
         event = self.edit_event(chat, user, message_id, text, timestamp=timestamp)
         await self._send(self._chat(chat), [event])
         return event
+
+    async def redeliver(self, delivery: Delivery | int) -> Delivery | None:
+        """Send a past delivery's events again, marked ``isRedelivery`` as LINE marks them.
+
+        What LINE does when the bot did not answer 2xx; here on demand, to test that the bot
+        handles each ``webhookEventId`` once. ``delivery`` is a :class:`Delivery` or its ``seq``.
+        """
+        seq = delivery if isinstance(delivery, int) else delivery.seq
+        found = next((d for d in self.world.deliveries if d.seq == seq), None)
+        if found is None:
+            raise KeyError(f"no delivery {seq}")
+        events = orjson.loads(found.body)["events"]
+        for event in events:
+            event["deliveryContext"] = {"isRedelivery": True}
+        self.changed()
+        return await self.sender.deliver(events, attempt=found.attempt + 1)
 
     async def deliver(self, events: list[dict[str, Any]]) -> Delivery | None:
         """Send already built events to the bot, in the order given, in one webhook."""

@@ -69,6 +69,18 @@ async def deliveries(request: web.Request) -> web.StreamResponse:
     return _ok({"deliveries": [attrs.asdict(d) for d in _emulator(request).world.deliveries]})
 
 
+async def redeliver(request: web.Request) -> web.StreamResponse:
+    """``POST /_emulator/deliveries/{seq}/redeliver``: send a delivery's events again."""
+    emulator = _emulator(request)
+    try:
+        delivery = await emulator.redeliver(int(request.match_info["seq"]))
+    except (KeyError, ValueError):
+        return _bad("no such delivery", 404)
+    if delivery is None:
+        return _bad("the emulator has no webhook URL to send to", 409)
+    return _ok(attrs.asdict(delivery))
+
+
 async def add_user(request: web.Request) -> web.StreamResponse:
     """``{"name", "consented"?, "friend"?}``: add a user."""
     body = await _body(request)
@@ -336,6 +348,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/calls", calls)
     app.router.add_get("/_emulator/deliveries", deliveries)
     app.router.add_get("/_emulator/ws", live)
+    app.router.add_post("/_emulator/deliveries/{seq}/redeliver", redeliver)
     app.router.add_post("/_emulator/users", add_user)
     app.router.add_post("/_emulator/groups", create_group)
     app.router.add_post("/_emulator/rooms", create_room)

@@ -902,3 +902,33 @@ async def test_other_chats_show_how_many_messages_are_unread(line: Emulator, ui:
     await ui.chat(there)
     await expect(badge).to_have_count(0)
     ui.clean()
+
+
+async def test_a_delivery_can_be_sent_again_as_a_redelivery(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.create_group("Again", ["Alice"])
+    await line.say(group, "Alice", "only once please")
+    await line.wait_for_bot_messages(group)
+    await ui.open()
+    await ui.chat(group)
+    await page.click("[data-testid=tab-inspector]")
+    deliveries = page.locator("[data-testid=delivery]")
+    await deliveries.first.locator("summary").click()
+    await deliveries.first.locator("[data-testid=redeliver]").click()
+    await expect(deliveries).to_have_count(3)
+    await expect(deliveries.first).to_contain_text("redelivery #2")
+    again = line.world.deliveries[-1]
+    first = orjson.loads(line.world.deliveries[-2].body)["events"][0]
+    [event] = orjson.loads(again.body)["events"]
+    assert event["webhookEventId"] == first["webhookEventId"]
+    assert event["deliveryContext"] == {"isRedelivery": True}
+    assert again.status == 200
+    # The bot handles each event once: no second echo (by the time a later message is
+    # answered, the chat's earlier events are done).
+    await line.say(group, "Alice", "after")
+    await line.wait_for_bot_messages(group)
+    texts = [m.get("text") for m in line.bot_messages(group, since=0)]
+    assert texts.count("only once please") == 1
+    ui.clean()
