@@ -721,3 +721,17 @@ async def test_redeliver_sends_the_same_events_marked_as_redelivered(
     assert status == 200
     assert (await control(emu, http, "/_emulator/deliveries/999999/redeliver"))[0] == 404
     assert len(receiver.raw) == 4
+
+
+async def test_members_can_quote_the_bots_messages(
+    world: tuple[Emulator, Receiver], http: aiohttp.ClientSession
+) -> None:
+    emu, receiver = world
+    group = await emu.create_group("G", ["Alice"])
+    status, answer = await call(
+        emu, http, "POST", "/v2/bot/message/push", {"to": group.chat_id, "messages": TEXT}
+    )
+    assert status == 200
+    [sent] = answer["sentMessages"]
+    await emu.say(group, "Alice", "about that", quote=sent["id"])
+    assert receiver.events()[-1]["message"]["quotedMessageId"] == sent["id"]
