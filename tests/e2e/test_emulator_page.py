@@ -932,3 +932,147 @@ async def test_a_delivery_can_be_sent_again_as_a_redelivery(line: Emulator, ui: 
     texts = [m.get("text") for m in line.bot_messages(group, since=0)]
     assert texts.count("only once please") == 1
     ui.clean()
+
+
+CAFE = {
+    "type": "flex",
+    "altText": "Brown Cafe",
+    "contents": {
+        "type": "bubble",
+        "hero": {
+            "type": "image",
+            "url": "https://example.com/cafe.jpg",
+            "size": "full",
+            "aspectRatio": "20:13",
+            "aspectMode": "cover",
+        },
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {"type": "text", "text": "Brown Cafe", "weight": "bold", "size": "xl"},
+                {
+                    "type": "box",
+                    "layout": "baseline",
+                    "margin": "md",
+                    "contents": [
+                        {"type": "icon", "size": "sm", "url": "https://example.com/star.png"},
+                        {"type": "icon", "size": "sm", "url": "https://example.com/star.png"},
+                        {
+                            "type": "text",
+                            "text": "4.0",
+                            "size": "sm",
+                            "color": "#999999",
+                            "margin": "md",
+                            "flex": 0,
+                        },
+                    ],
+                },
+                {
+                    "type": "box",
+                    "layout": "vertical",
+                    "margin": "lg",
+                    "spacing": "sm",
+                    "contents": [
+                        {
+                            "type": "box",
+                            "layout": "baseline",
+                            "spacing": "sm",
+                            "contents": [
+                                {
+                                    "type": "text",
+                                    "text": "Place",
+                                    "color": "#aaaaaa",
+                                    "size": "sm",
+                                    "flex": 1,
+                                },
+                                {
+                                    "type": "text",
+                                    "text": "Miraina Tower, 4-1-6 Shinjuku, Tokyo",
+                                    "wrap": True,
+                                    "color": "#666666",
+                                    "size": "sm",
+                                    "flex": 5,
+                                },
+                            ],
+                        },
+                        {
+                            "type": "box",
+                            "layout": "baseline",
+                            "spacing": "sm",
+                            "contents": [
+                                {
+                                    "type": "text",
+                                    "text": "Time",
+                                    "color": "#aaaaaa",
+                                    "size": "sm",
+                                    "flex": 1,
+                                },
+                                {
+                                    "type": "text",
+                                    "text": "10:00 - 23:00",
+                                    "wrap": True,
+                                    "color": "#666666",
+                                    "size": "sm",
+                                    "flex": 5,
+                                },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        },
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "link",
+                    "height": "sm",
+                    "action": {"type": "uri", "label": "CALL", "uri": "https://example.com"},
+                },
+                {
+                    "type": "button",
+                    "style": "link",
+                    "height": "sm",
+                    "action": {"type": "uri", "label": "WEBSITE", "uri": "https://example.com"},
+                },
+                {"type": "box", "layout": "vertical", "contents": [], "margin": "sm"},
+            ],
+            "flex": 0,
+        },
+    },
+}
+
+
+async def test_flex_rows_share_their_width_as_line_lays_them_out(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.create_group("Cafe", ["Alice"], invite_bot=False)
+    group.bot_in = True
+    async with client(line) as api:
+        await api.push_raw(group.chat_id, [CAFE])
+    await ui.open()
+    await ui.chat(group)
+    bubble = page.locator("[data-testid=flex-bubble]")
+    rating = bubble.locator("[data-testid=flex-text]", has_text="4.0")
+    await expect(rating).to_be_visible()
+    box = await rating.bounding_box()
+    assert box is not None
+    assert box["width"] > 10  # flex 0: as wide as its text, not squeezed to nothing
+    place = await bubble.locator("[data-testid=flex-text]", has_text="Place").bounding_box()
+    where = await bubble.locator("[data-testid=flex-text]", has_text="Miraina").bounding_box()
+    assert place is not None
+    assert where is not None
+    assert abs(place["y"] - where["y"]) < 4  # one baseline row
+    assert where["width"] > 3 * place["width"]  # flex 5 against flex 1
+    hero = await bubble.locator("[data-testid=flex-hero]").bounding_box()
+    assert hero is not None
+    assert (
+        abs(hero["width"] / hero["height"] - 20 / 13) < 0.1
+    )  # the image's aspect ratio, even unloaded
+    await ui.shot("cafe")
+    ui.clean()
