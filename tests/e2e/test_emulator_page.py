@@ -691,6 +691,12 @@ async def test_controls_have_names_for_screen_readers(line: Emulator, ui: Page) 
               .map((n) => n.outerHTML.slice(0, 80))"""
     )
     assert unnamed == []
+    # The first Tab offers a way past the chat list and the timeline to the message box.
+    await page.locator("body").focus()
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.dataset.testid") == "skip-to-composer"
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.dataset.testid") == "composer-text"
     # The composer is reachable from the keyboard, in reading order.
     await page.focus("[data-testid=speaker]")
     await page.keyboard.press("Tab")
