@@ -735,3 +735,13 @@ async def test_members_can_quote_the_bots_messages(
     [sent] = answer["sentMessages"]
     await emu.say(group, "Alice", "about that", quote=sent["id"])
     assert receiver.events()[-1]["message"]["quotedMessageId"] == sent["id"]
+
+
+async def test_one_to_one_chats_have_no_mentions(world: tuple[Emulator, Receiver]) -> None:
+    emu, receiver = world
+    alice = emu.add_user("Alice", friend=True)
+    event = await emu.say(alice, alice, "@Bot @All hello")
+    assert "mention" not in event["message"]
+    with pytest.raises(ValueError, match="no mentions in 1:1"):
+        await emu.say(alice, alice, "@Bot", mentions=[{"index": 0, "length": 4, "user": "Bot"}])
+    assert receiver.types() == ["message"]

@@ -417,6 +417,8 @@ class Emulator:
     def _explicit_mentions(
         self, chat: Chat, text: str, given: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
+        if given and chat.kind == "user":
+            raise ValueError("LINE has no mentions in 1:1 chats, only in groups and rooms")
         mentionees: list[dict[str, Any]] = []
         for item in sorted(given, key=lambda m: int(m.get("index", -1))):
             index, length = int(item.get("index", -1)), int(item.get("length", 0))
