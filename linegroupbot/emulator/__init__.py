@@ -1,9 +1,12 @@
 """A local stand-in for the LINE platform: the Messaging API, webhooks and a browser chat.
 
 ``Emulator`` serves the endpoints a group bot calls (rejecting what LINE rejects, with
-LINE's error shapes and headers), keeps a small world of users, groups and rooms, and
-sends the bot the signed webhooks LINE would send when members act. Tests script it
-directly; people use its web page at ``/``.
+LINE's error shapes and headers: used reply tokens, unknown quote tokens, rooms nobody has
+spoken in, message objects over LINE's limits, per-endpoint rate limits), keeps a small world
+of users, groups and rooms, and sends the bot the signed webhooks LINE would send when members
+act. Tests script it directly (every helper takes a ``Chat``, an ID or a name; a ``User``
+stands for their 1:1 chat); people use its web page at ``/``, a group chat with an inspector
+of every webhook and API call.
 """
 
 from __future__ import annotations
