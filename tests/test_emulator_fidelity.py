@@ -692,3 +692,56 @@ async def test_calls_can_be_looked_up_by_chat(world: tuple[Emulator, Receiver]) 
     [to_alice] = emu.calls_to("/v2/bot/message/push", chat=alice)
     assert to_alice.json["to"] == alice.user_id
     assert len(emu.calls_to("/v2/bot/message/push")) == 2
+
+
+async def test_the_control_api_asks_who_acts(
+    world: tuple[Emulator, Receiver], http: aiohttp.ClientSession
+) -> None:
+    emu, receiver = world
+    group = await emu.create_group("G", ["Alice"])
+    status, body = await control(emu, http, f"/_emulator/chats/{group.chat_id}/say", {"text": "x"})
+    assert status == 400
+    assert "needs the user" in body["error"]
+    assert receiver.types() == ["join"]
+    assert [u.display_name for u in emu.world.users.values()] == ["Alice"]
+
+
+async def test_redeliver_sends_the_same_events_marked_as_redelivered(
+    world: tuple[Emulator, Receiver], http: aiohttp.ClientSession
+) -> None:
+    emu, receiver = world
+    group = await emu.create_group("G", ["Alice"])
+    await emu.say(group, "Alice", "hi")
+    first = emu.world.deliveries[-1]
+    again = await emu.redeliver(first)
+    assert again is not None
+    assert (again.event_ids, again.attempt, again.is_redelivery) == (first.event_ids, 2, True)
+    assert receiver.events()[-1]["deliveryContext"] == {"isRedelivery": True}
+    status, _ = await control(emu, http, f"/_emulator/deliveries/{first.seq}/redeliver")
+    assert status == 200
+    assert (await control(emu, http, "/_emulator/deliveries/999999/redeliver"))[0] == 404
+    assert len(receiver.raw) == 4
+
+
+async def test_members_can_quote_the_bots_messages(
+    world: tuple[Emulator, Receiver], http: aiohttp.ClientSession
+) -> None:
+    emu, receiver = world
+    group = await emu.create_group("G", ["Alice"])
+    status, answer = await call(
+        emu, http, "POST", "/v2/bot/message/push", {"to": group.chat_id, "messages": TEXT}
+    )
+    assert status == 200
+    [sent] = answer["sentMessages"]
+    await emu.say(group, "Alice", "about that", quote=sent["id"])
+    assert receiver.events()[-1]["message"]["quotedMessageId"] == sent["id"]
+
+
+async def test_one_to_one_chats_have_no_mentions(world: tuple[Emulator, Receiver]) -> None:
+    emu, receiver = world
+    alice = emu.add_user("Alice", friend=True)
+    event = await emu.say(alice, alice, "@Bot @All hello")
+    assert "mention" not in event["message"]
+    with pytest.raises(ValueError, match="no mentions in 1:1"):
+        await emu.say(alice, alice, "@Bot", mentions=[{"index": 0, "length": 4, "user": "Bot"}])
+    assert receiver.types() == ["message"]

@@ -1,9 +1,12 @@
 """A local stand-in for the LINE platform: the Messaging API, webhooks and a browser chat.
 
 ``Emulator`` serves the endpoints a group bot calls (rejecting what LINE rejects, with
-LINE's error shapes and headers), keeps a small world of users, groups and rooms, and
-sends the bot the signed webhooks LINE would send when members act. Tests script it
-directly; people use its web page at ``/``.
+LINE's error shapes and headers: used reply tokens, unknown quote tokens, rooms nobody has
+spoken in, message objects over LINE's limits, per-endpoint rate limits), keeps a small world
+of users, groups and rooms, and sends the bot the signed webhooks LINE would send when members
+act. Tests script it directly (every helper takes a ``Chat``, an ID or a name; a ``User``
+stands for their 1:1 chat); people use its web page at ``/``, a group chat with an inspector
+of every webhook and API call.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 import attrs
+import orjson
 from aiohttp import web
 
 from . import api, control
@@ -416,6 +420,8 @@ class Emulator:
     def _explicit_mentions(
         self, chat: Chat, text: str, given: list[dict[str, Any]]
     ) -> dict[str, Any] | None:
+        if given and chat.kind == "user":
+            raise ValueError("LINE has no mentions in 1:1 chats, only in groups and rooms")
         mentionees: list[dict[str, Any]] = []
         for item in sorted(given, key=lambda m: int(m.get("index", -1))):
             index, length = int(item.get("index", -1)), int(item.get("length", 0))
@@ -527,6 +533,22 @@ class Emulator:
         event = self.edit_event(chat, user, message_id, text, timestamp=timestamp)
         await self._send(self._chat(chat), [event])
         return event
+
+    async def redeliver(self, delivery: Delivery | int) -> Delivery | None:
+        """Send a past delivery's events again, marked ``isRedelivery`` as LINE marks them.
+
+        What LINE does when the bot did not answer 2xx; here on demand, to test that the bot
+        handles each ``webhookEventId`` once. ``delivery`` is a :class:`Delivery` or its ``seq``.
+        """
+        seq = delivery if isinstance(delivery, int) else delivery.seq
+        found = next((d for d in self.world.deliveries if d.seq == seq), None)
+        if found is None:
+            raise KeyError(f"no delivery {seq}")
+        events = orjson.loads(found.body)["events"]
+        for event in events:
+            event["deliveryContext"] = {"isRedelivery": True}
+        self.changed()
+        return await self.sender.deliver(events, attempt=found.attempt + 1)
 
     async def deliver(self, events: list[dict[str, Any]]) -> Delivery | None:
         """Send already built events to the bot, in the order given, in one webhook."""

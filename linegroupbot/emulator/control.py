@@ -69,6 +69,18 @@ async def deliveries(request: web.Request) -> web.StreamResponse:
     return _ok({"deliveries": [attrs.asdict(d) for d in _emulator(request).world.deliveries]})
 
 
+async def redeliver(request: web.Request) -> web.StreamResponse:
+    """``POST /_emulator/deliveries/{seq}/redeliver``: send a delivery's events again."""
+    emulator = _emulator(request)
+    try:
+        delivery = await emulator.redeliver(int(request.match_info["seq"]))
+    except (KeyError, ValueError):
+        return _bad("no such delivery", 404)
+    if delivery is None:
+        return _bad("the emulator has no webhook URL to send to", 409)
+    return _ok(attrs.asdict(delivery))
+
+
 async def add_user(request: web.Request) -> web.StreamResponse:
     """``{"name", "consented"?, "friend"?}``: add a user."""
     body = await _body(request)
@@ -103,6 +115,9 @@ async def create_room(request: web.Request) -> web.StreamResponse:
     return _ok(attrs.asdict(chat))
 
 
+_NO_SPEAKER = frozenset({"invite-bot", "remove-bot"})
+
+
 async def chat_action(request: web.Request) -> web.StreamResponse:
     """``POST /_emulator/chats/{chat_id}/{action}``: what a member does in a chat."""
     emulator = _emulator(request)
@@ -111,6 +126,8 @@ async def chat_action(request: web.Request) -> web.StreamResponse:
     try:
         chat = emulator.world.chat(request.match_info["chat_id"])
         user = body.get("user")
+        if action not in _NO_SPEAKER and not (user or body.get("users")):
+            return _bad(f"{action} needs the user who does it: {{'user': name or ID}}")
         if action == "say":
             text = str(body.get("text") or "")
             if not text.strip():
@@ -331,6 +348,7 @@ def add_routes(app: web.Application) -> None:
     app.router.add_get("/_emulator/calls", calls)
     app.router.add_get("/_emulator/deliveries", deliveries)
     app.router.add_get("/_emulator/ws", live)
+    app.router.add_post("/_emulator/deliveries/{seq}/redeliver", redeliver)
     app.router.add_post("/_emulator/users", add_user)
     app.router.add_post("/_emulator/groups", create_group)
     app.router.add_post("/_emulator/rooms", create_room)

@@ -56,11 +56,11 @@ class WebhookSender:
             await self._session.close()
             self._session = None
 
-    async def deliver(self, events: list[dict[str, Any]]) -> Delivery | None:
+    async def deliver(self, events: list[dict[str, Any]], *, attempt: int = 1) -> Delivery | None:
         """POST ``events`` in one request; schedule a redelivery if the bot fails it."""
         if not events or self.webhook_url is None:
             return None
-        return await self._post(events, attempt=1)
+        return await self._post(events, attempt=attempt)
 
     async def _post(self, events: list[dict[str, Any]], attempt: int) -> Delivery:
         body = orjson.dumps({"destination": self.world.bot_user_id, "events": events})

@@ -299,7 +299,12 @@ class World:
         return event
 
     def mentions_in(self, chat: Chat, text: str) -> dict[str, Any] | None:
-        """Mention metadata for ``@Name`` of members, ``@<bot name>`` and ``@All``."""
+        """Mention metadata for ``@Name`` of members, ``@<bot name>`` and ``@All``.
+
+        Only in groups and rooms: LINE has no mentions in 1:1 chats.
+        """
+        if chat.kind == "user":
+            return None
         mentionees: list[dict[str, Any]] = []
         names = [(self.bot_name, self.bot_user_id, True)]
         names += [(self.users[m].display_name, m, False) for m in chat.members]

@@ -549,6 +549,8 @@ async def test_every_kind_of_bot_message_is_drawn_and_acts(line: Emulator, ui: P
         1
     )
     await page.locator("[data-testid=datetime-input]").fill("12:30")
+    await line.say(group, alice, "a live update while picking")  # keeps the picked time
+    await expect(page.locator("[data-testid=datetime-input]")).to_have_value("12:30")
     await page.locator("[data-testid=action-button]", has_text="Pick a time").click()
     await expect(bots.filter(has_text="postback when at 12:30")).to_have_count(1)
     [picked] = [e for e in delivered(line, "postback") if e["postback"]["data"] == "when"]
@@ -624,7 +626,7 @@ async def test_errors_are_shown_in_the_page_and_keep_the_draft(line: Emulator, u
     await box.press("Enter")
     error = page.locator("[data-testid=error]")
     await expect(error).to_be_visible()
-    await expect(error).to_contain_text("say who")
+    await expect(error).to_contain_text("needs the user")
     await expect(box).to_have_value("is anyone here?")
     await page.click("[data-testid=add-user]")  # no name typed
     await expect(error).to_contain_text("name first")
@@ -689,6 +691,12 @@ async def test_controls_have_names_for_screen_readers(line: Emulator, ui: Page) 
               .map((n) => n.outerHTML.slice(0, 80))"""
     )
     assert unnamed == []
+    # The first Tab offers a way past the chat list and the timeline to the message box.
+    await page.locator("body").focus()
+    await page.keyboard.press("Tab")
+    assert await page.evaluate("document.activeElement.dataset.testid") == "skip-to-composer"
+    await page.keyboard.press("Enter")
+    assert await page.evaluate("document.activeElement.dataset.testid") == "composer-text"
     # The composer is reachable from the keyboard, in reading order.
     await page.focus("[data-testid=speaker]")
     await page.keyboard.press("Tab")
@@ -861,3 +869,217 @@ async def test_a_narrow_window_keeps_the_chat_and_folds_the_side_panel(
         page.clean()
     finally:
         await context.close()
+
+
+def test_the_page_benchmark_runs_and_reports_a_ratio() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "bench_emulator_page.py", "--messages", "20", "--repeat", "1"],
+        cwd=ROOT / "benchmarks",
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "x faster" in result.stdout
+
+
+async def test_other_chats_show_how_many_messages_are_unread(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    here = await line.create_group("Here", ["Alice"])
+    there = await line.create_group("There", ["Bob"])
+    await line.say(there, "Bob", "old news")  # said before the page opened: read
+    await ui.open()
+    await ui.chat(here)
+    badge = page.locator(f"[data-chat-id='{there.chat_id}'] [data-testid=unread]")
+    await expect(badge).to_have_count(0)
+    await line.say(there, "Bob", "psst")  # and the bot echoes it: two unread
+    await line.wait_for_bot_messages(there)
+    await expect(badge).to_have_text("2")
+    await line.say(here, "Alice", "meanwhile here")
+    await expect(
+        page.locator(f"[data-chat-id='{here.chat_id}'] [data-testid=unread]")
+    ).to_have_count(0)
+    await ui.shot("unread")
+    await ui.chat(there)
+    await expect(badge).to_have_count(0)
+    ui.clean()
+
+
+async def test_a_delivery_can_be_sent_again_as_a_redelivery(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.create_group("Again", ["Alice"])
+    await line.say(group, "Alice", "only once please")
+    await line.wait_for_bot_messages(group)
+    await ui.open()
+    await ui.chat(group)
+    await page.click("[data-testid=tab-inspector]")
+    deliveries = page.locator("[data-testid=delivery]")
+    await deliveries.first.locator("summary").click()
+    await deliveries.first.locator("[data-testid=redeliver]").click()
+    await expect(deliveries).to_have_count(3)
+    await expect(deliveries.first).to_contain_text("redelivery #2")
+    again = line.world.deliveries[-1]
+    first = orjson.loads(line.world.deliveries[-2].body)["events"][0]
+    [event] = orjson.loads(again.body)["events"]
+    assert event["webhookEventId"] == first["webhookEventId"]
+    assert event["deliveryContext"] == {"isRedelivery": True}
+    assert again.status == 200
+    # The bot handles each event once: no second echo (by the time a later message is
+    # answered, the chat's earlier events are done).
+    await line.say(group, "Alice", "after")
+    await line.wait_for_bot_messages(group)
+    texts = [m.get("text") for m in line.bot_messages(group, since=0)]
+    assert texts.count("only once please") == 1
+    ui.clean()
+
+
+CAFE = {
+    "type": "flex",
+    "altText": "Brown Cafe",
+    "contents": {
+        "type": "bubble",
+        "hero": {
+            "type": "image",
+            "url": "https://example.com/cafe.jpg",
+            "size": "full",
+            "aspectRatio": "20:13",
+            "aspectMode": "cover",
+        },
+        "body": {
+            "type": "box",
+            "layout": "vertical",
+            "contents": [
+                {"type": "text", "text": "Brown Cafe", "weight": "bold", "size": "xl"},
+                {
+                    "type": "box",
+                    "layout": "baseline",
+                    "margin": "md",
+                    "contents": [
+                        {"type": "icon", "size": "sm", "url": "https://example.com/star.png"},
+                        {"type": "icon", "size": "sm", "url": "https://example.com/star.png"},
+                        {
+                            "type": "text",
+                            "text": "4.0",
+                            "size": "sm",
+                            "color": "#999999",
+                            "margin": "md",
+                            "flex": 0,
+                        },
+                    ],
+                },
+                {
+                    "type": "box",
+                    "layout": "vertical",
+                    "margin": "lg",
+                    "spacing": "sm",
+                    "contents": [
+                        {
+                            "type": "box",
+                            "layout": "baseline",
+                            "spacing": "sm",
+                            "contents": [
+                                {
+                                    "type": "text",
+                                    "text": "Place",
+                                    "color": "#aaaaaa",
+                                    "size": "sm",
+                                    "flex": 1,
+                                },
+                                {
+                                    "type": "text",
+                                    "text": "Miraina Tower, 4-1-6 Shinjuku, Tokyo",
+                                    "wrap": True,
+                                    "color": "#666666",
+                                    "size": "sm",
+                                    "flex": 5,
+                                },
+                            ],
+                        },
+                        {
+                            "type": "box",
+                            "layout": "baseline",
+                            "spacing": "sm",
+                            "contents": [
+                                {
+                                    "type": "text",
+                                    "text": "Time",
+                                    "color": "#aaaaaa",
+                                    "size": "sm",
+                                    "flex": 1,
+                                },
+                                {
+                                    "type": "text",
+                                    "text": "10:00 - 23:00",
+                                    "wrap": True,
+                                    "color": "#666666",
+                                    "size": "sm",
+                                    "flex": 5,
+                                },
+                            ],
+                        },
+                    ],
+                },
+            ],
+        },
+        "footer": {
+            "type": "box",
+            "layout": "vertical",
+            "spacing": "sm",
+            "contents": [
+                {
+                    "type": "button",
+                    "style": "link",
+                    "height": "sm",
+                    "action": {"type": "uri", "label": "CALL", "uri": "https://example.com"},
+                },
+                {
+                    "type": "button",
+                    "style": "link",
+                    "height": "sm",
+                    "action": {"type": "uri", "label": "WEBSITE", "uri": "https://example.com"},
+                },
+                {"type": "box", "layout": "vertical", "contents": [], "margin": "sm"},
+            ],
+            "flex": 0,
+        },
+    },
+}
+
+
+async def test_flex_rows_share_their_width_as_line_lays_them_out(line: Emulator, ui: Page) -> None:
+    from playwright.async_api import expect
+
+    page = ui.page
+    group = await line.create_group("Cafe", ["Alice"], invite_bot=False)
+    group.bot_in = True
+    async with client(line) as api:
+        await api.push_raw(group.chat_id, [CAFE])
+    await ui.open()
+    await ui.chat(group)
+    bubble = page.locator("[data-testid=flex-bubble]")
+    rating = bubble.locator("[data-testid=flex-text]", has_text="4.0")
+    await expect(rating).to_be_visible()
+    box = await rating.bounding_box()
+    assert box is not None
+    assert box["width"] > 10  # flex 0: as wide as its text, not squeezed to nothing
+    place = await bubble.locator("[data-testid=flex-text]", has_text="Place").bounding_box()
+    where = await bubble.locator("[data-testid=flex-text]", has_text="Miraina").bounding_box()
+    assert place is not None
+    assert where is not None
+    assert abs(place["y"] - where["y"]) < 4  # one baseline row
+    assert where["width"] > 3 * place["width"]  # flex 5 against flex 1
+    hero = await bubble.locator("[data-testid=flex-hero]").bounding_box()
+    assert hero is not None
+    assert (
+        abs(hero["width"] / hero["height"] - 20 / 13) < 0.1
+    )  # the image's aspect ratio, even unloaded
+    await ui.shot("cafe")
+    ui.clean()
