@@ -28,7 +28,7 @@ from .context import Context, ExtKey, context_class
 from .errors import ConfigurationError, HandlerTimeoutError, LineGroupBotError, StoreError
 from .loading import load_object
 from .logging import redact
-from .messages import Sendable
+from .messages import Messages
 from .routing import Router
 from .runtime import Role, Runtime
 from .schedule import ScheduledPush, When, cancel, pending, schedule
@@ -364,7 +364,7 @@ class Bot(Router):
         self,
         chat_id: str,
         when: When,
-        *messages: Sendable,
+        *messages: Messages,
         notification_disabled: bool = False,
         max_lateness: float | dt.timedelta | None = None,
     ) -> ScheduledPush:

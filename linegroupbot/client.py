@@ -39,7 +39,7 @@ from .errors import (
     UnsupportedInScopeError,
     api_error_for_status,
 )
-from .messages import Sendable, normalize
+from .messages import Messages, normalize
 from .tokens import DEFAULT_REFRESH_MARGIN, ChannelTokens
 
 __all__ = [
@@ -618,8 +618,7 @@ class LineClient:
     async def reply(
         self,
         reply_token: str,
-        messages: Sendable | Iterable[Sendable],
-        *,
+        *messages: Messages,
         notification_disabled: bool = False,
     ) -> SendResult:
         """Answer an event with its single-use reply token (free of quota).
@@ -639,8 +638,7 @@ class LineClient:
     async def push(
         self,
         to: str,
-        messages: Sendable | Iterable[Sendable],
-        *,
+        *messages: Messages,
         notification_disabled: bool = False,
         retry_key: str | None = None,
     ) -> SendResult:
@@ -682,8 +680,7 @@ class LineClient:
     async def multicast(
         self,
         user_ids: Iterable[str],
-        messages: Sendable | Iterable[Sendable],
-        *,
+        *messages: Messages,
         notification_disabled: bool = False,
         retry_key: str | None = None,
     ) -> SendResult:
@@ -718,8 +715,7 @@ class LineClient:
 
     async def broadcast(
         self,
-        messages: Sendable | Iterable[Sendable],
-        *,
+        *messages: Messages,
         notification_disabled: bool = False,
         retry_key: str | None = None,
     ) -> SendResult:
@@ -741,8 +737,7 @@ class LineClient:
 
     async def narrowcast(
         self,
-        messages: Sendable | Iterable[Sendable],
-        *,
+        *messages: Messages,
         recipient: Mapping[str, Any] | None = None,
         filter: Mapping[str, Any] | None = None,
         limit: Mapping[str, Any] | None = None,

@@ -28,7 +28,7 @@ from .errors import (
     StoreError,
     UnsupportedInScopeError,
 )
-from .messages import Sendable, normalize, quoting
+from .messages import Messages, normalize, quoting
 from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
@@ -307,7 +307,7 @@ class Context:
     async def push_later(
         self,
         when: When,
-        *messages: Sendable,
+        *messages: Messages,
         notification_disabled: bool = False,
         max_lateness: float | dt.timedelta | None = None,
     ) -> ScheduledPush:
@@ -372,7 +372,7 @@ class Context:
 
     async def reply(
         self,
-        *messages: Sendable,
+        *messages: Messages,
         fallback_to_push: bool = False,
         notification_disabled: bool = False,
         quote: bool = False,
@@ -441,11 +441,11 @@ class Context:
             ) from error
 
     async def push_to_chat(
-        self, *messages: Sendable, notification_disabled: bool = False
+        self, *messages: Messages, notification_disabled: bool = False
     ) -> SendResult:
         """Push up to five messages to the group, room or user this event came from."""
         return await self.client.push(
-            self._chat("push_to_chat()"), messages, notification_disabled=notification_disabled
+            self._chat("push_to_chat()"), *messages, notification_disabled=notification_disabled
         )
 
     async def member_profile(self, user_id: str | None = None) -> Profile:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import Any, ClassVar, Literal, TypeAlias, cast
 
 import attrs
 
@@ -66,6 +66,7 @@ __all__ = [
     "LocationMessage",
     "Message",
     "MessageAction",
+    "Messages",
     "PostbackAction",
     "QuickReply",
     "QuickReplyItem",
@@ -599,27 +600,38 @@ def _check(message: Message, where: str) -> None:
                 check_url(item.image_url, f"{at}.imageUrl")
 
 
-def normalize(messages: Sendable | Iterable[Sendable]) -> tuple[Message, ...]:
+Messages: TypeAlias = "Sendable | Iterable[Sendable]"
+"""What every send takes, as each of its positional arguments: a ``str`` (one text message), a
+message object, or an iterable of them. ``ctx.reply("a", "b")``, ``ctx.reply(["a", "b"])``,
+``client.push(to, "a", "b")`` and ``client.push(to, ["a", "b"])`` all send two messages."""
+
+
+def _one(item: Any) -> Message:
+    if isinstance(item, str):
+        return TextMessage(text=item)
+    if isinstance(item, MESSAGE_TYPES):
+        return item  # type: ignore[no-any-return]
+    raise MessageValidationError(
+        f"cannot send {type(item).__name__}: pass a str or a linegroupbot.messages object"
+    )
+
+
+def normalize(messages: Messages | Iterable[Messages]) -> tuple[Message, ...]:
     """Turn ``str`` into :class:`TextMessage` and validate 1 to 5 messages as LINE would.
 
-    A bare ``str`` (or message) is one message, never a sequence of characters. Raises
+    A bare ``str`` (or message) is one message, never a sequence of characters; an
+    iterable's items are messages, and iterables inside it are opened once more (so the
+    varargs of a send may mix single messages and lists). Raises
     :class:`MessageValidationError` naming the offending property.
     """
-    items: Iterable[Any] = (
-        messages
-        if isinstance(messages, Iterable) and not isinstance(messages, str)
-        else (messages,)
-    )
+    single = isinstance(messages, str | bytes | dict) or not isinstance(messages, Iterable)
+    items: Iterable[Any] = (messages,) if single else cast(Iterable[Any], messages)
     result: list[Message] = []
     for item in items:
-        if isinstance(item, str):
-            result.append(TextMessage(text=item))
-        elif isinstance(item, MESSAGE_TYPES):
-            result.append(item)
+        if isinstance(item, Iterable) and not isinstance(item, str | bytes | dict):
+            result.extend(_one(inner) for inner in item)
         else:
-            raise MessageValidationError(
-                f"cannot send {type(item).__name__}: pass a str or a linegroupbot.messages object"
-            )
+            result.append(_one(item))
     if not result:
         raise MessageValidationError("no messages given: pass at least one")
     if len(result) > MAX_MESSAGES:
@@ -637,7 +649,7 @@ QUOTABLE: tuple[type[Any], ...] = (TextMessage, TextMessageV2, StickerMessage)
 """Messages LINE lets quote another message (text, textV2 and sticker)."""
 
 
-def quoting(messages: Sendable | Iterable[Sendable], quote_token: str) -> tuple[Message, ...]:
+def quoting(messages: Messages | Iterable[Messages], quote_token: str) -> tuple[Message, ...]:
     """:func:`normalize` ``messages`` with ``quote_token`` on the first text or sticker message.
 
     Raises :class:`MessageValidationError` when none of them can quote (LINE quotes only

@@ -31,7 +31,7 @@ from .errors import (
     RateLimitError,
     describe_error,
 )
-from .messages import Sendable, normalize
+from .messages import Messages, normalize
 from .stores.protocol import ScheduledRecord, Store
 
 if TYPE_CHECKING:
@@ -109,7 +109,7 @@ async def schedule(
     store: Store,
     chat_id: str,
     when: When,
-    messages: Iterable[Sendable],
+    messages: Iterable[Messages],
     *,
     notification_disabled: bool = False,
     max_lateness: float | dt.timedelta | None = None,
