@@ -73,6 +73,7 @@ def test_push_benchmark_runs_at_both_concurrencies(tmp_path: Path) -> None:
 def test_import_benchmark_runs() -> None:
     out = _run("bench_import.py", "--repeat", "1")
     assert "import linegroupbot is" in out
+    assert "from linegroupbot import Bot is" in out
 
 
 def test_memory_benchmark_runs(tmp_path: Path) -> None:
