@@ -82,7 +82,67 @@ def _init_only_stores(cls: type[Any]) -> bool:
     names = {f.name for f in fields}
     if slots - {"__weakref__"} != names:
         return False  # e.g. a cached-hash slot that __init__ also sets
-    return all(isinstance(getattr(cls, n, None), types.MemberDescriptorType) for n in names)
+    return all(isinstance(_slot_of(cls, n), types.MemberDescriptorType) for n in names)
+
+
+def _slot_of(cls: type[Any], name: str) -> Any:
+    """The member descriptor of slot ``name`` (under a :class:`_LazyField` if lazy)."""
+    value = getattr(cls, name, None)
+    return value.slot if isinstance(value, _LazyField) else value
+
+
+class _LazyField:
+    """A slot of a frozen model whose JSON is structured on first read, then kept.
+
+    Rarely read parts of frequent events (a text message's mentions and emojis) are
+    several objects each; parsing stores their decoded JSON (a ``dict`` or ``list``,
+    never a model) in the slot, and the first read (by the bot, ``==``, ``repr``,
+    ``hash`` or unstructuring) builds the model. Values of other types are models
+    already (built by ``__init__`` or at parse time) and are returned as they are.
+    """
+
+    __slots__ = ("hook", "name", "slot", "tp")
+
+    def __init__(self, slot: Any, name: str, tp: Any) -> None:
+        self.slot = slot
+        self.name = name
+        self.tp = tp
+        self.hook: Callable[[Any, Any], Any] | None = None
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.slot.__get__(obj, owner)
+        if value.__class__ is dict or value.__class__ is list:
+            hook = self.hook
+            if hook is None:
+                hook = self.hook = converter.get_structure_hook(self.tp)
+            value = hook(value, self.tp)
+            self.slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.slot.__delete__(obj)
+
+
+def _lazy_fields(cls: type[Any], *names: str) -> None:
+    """Structure the named optional fields of ``cls`` on first read (see :class:`_LazyField`).
+
+    Call before :func:`register_model` of ``cls``; each field must default to ``None``.
+    """
+    attrs.resolve_types(cls)
+    fields = attrs.fields_dict(cls)
+    for name in names:
+        field = fields[name]
+        if field.default is not None or not _is_optional(field.type):
+            raise TypeError(f"{cls.__name__}.{name}: only optional fields can be lazy")
+        slot = cls.__dict__[name]
+        if not isinstance(slot, types.MemberDescriptorType):
+            raise TypeError(f"{cls.__name__}.{name} is not a slot")
+        setattr(cls, name, _LazyField(slot, name, _without_none(field.type)))
 
 
 def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
@@ -108,7 +168,19 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             continue
         var, key, tp = f"v{index}", repr(to_camel(field.name)), field.type
         inner = tp
-        if field.default is None and _is_optional(tp):
+        if isinstance(cls.__dict__.get(field.name), _LazyField):
+            # Kept as decoded JSON until first read; anything but an object or an array
+            # is structured now, so that a malformed value still fails the parse.
+            namespace[f"h{index}"] = converter.get_structure_hook(_without_none(tp))
+            namespace[f"t{index}"] = _without_none(tp)
+            body.append(f"    {var} = o.get({key})")
+            body.append(
+                f"    if {var} is not None and {var}.__class__ is not dict "
+                f"and {var}.__class__ is not list:"
+            )
+            body.append(f"        {var} = h{index}({var}, t{index})")
+            inner = None
+        elif field.default is None and _is_optional(tp):
             inner = _without_none(tp)
             body.append(f"    {var} = o.get({key})")
             guard = f"{var} is not None and "
@@ -155,7 +227,7 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
         namespace["__new"] = object.__new__
         body.append("    obj = __new(__cl)")
         for index, field in enumerate(attrs.fields(cls)):
-            namespace[f"set{index}"] = getattr(cls, field.name).__set__
+            namespace[f"set{index}"] = _slot_of(cls, field.name).__set__
             body.append(f"    set{index}(obj, v{index})")
         body.append("    return obj")
     else:
@@ -349,6 +421,8 @@ _structure_mentionee = _dispatcher(
 converter.register_structure_hook(ev.Mentionee, _structure_mentionee)
 register_model(ev.Mention)
 register_model(ev.Members)
+# Most text messages are read for their text; mentions and emojis are built when read.
+_lazy_fields(ev.TextMessageContent, "mention", "emojis")
 _structure_message = _dispatcher(
     "message",
     (

@@ -1,0 +1,86 @@
+"""What the framework does to be fast stays correct: lazy fields, lazy imports, bounded caches."""
+
+from __future__ import annotations
+
+import pickle
+import subprocess
+import sys
+
+import attrs
+import pytest
+
+from linegroupbot import InvalidWebhookBodyError
+from linegroupbot import events as ev
+from linegroupbot.convert import structure_body, structure_event, unstructure
+from tests import payloads
+
+
+def _slot(obj: object, name: str) -> object:
+    """The raw slot value, past the lazy descriptor."""
+    return type(obj).__dict__[name].slot.__get__(obj, type(obj))
+
+
+def test_mentions_and_emojis_are_built_on_first_read() -> None:
+    event = structure_event(payloads.event("message_text"))
+    assert isinstance(event, ev.MessageEvent)
+    message = event.message
+    assert isinstance(message, ev.TextMessageContent)
+    assert isinstance(_slot(message, "mention"), dict)  # not built yet
+    assert isinstance(_slot(message, "emojis"), list)
+    assert message.mentions_bot is True
+    assert isinstance(_slot(message, "mention"), ev.Mention)  # built once, then kept
+    assert message.mention is message.mention
+    assert message.emojis == (ev.Emoji(6, 6, "5ac1bfd5", "001"),)
+
+
+def test_lazy_fields_compare_hash_repr_and_unstructure_like_built_ones() -> None:
+    raw = payloads.event("message_text")
+    lazy = structure_event(raw).message
+    built = structure_event(raw).message
+    assert isinstance(built, ev.TextMessageContent)
+    _ = (built.mention, built.emojis)
+    assert lazy == built
+    assert hash(lazy) == hash(structure_event(raw).message)
+    fresh = structure_event(raw).message
+    assert "mentionees=(UserMentionee(" in repr(fresh)
+    assert unstructure(structure_event(raw).message) == raw["message"]
+    again = structure_event(raw).message
+    assert pickle.loads(pickle.dumps(again)) == built  # noqa: S301 (our own bytes)
+    assert attrs.evolve(structure_event(raw).message, text="x").mention == built.mention
+
+
+def test_a_model_made_by_hand_keeps_its_values() -> None:
+    mention = ev.Mention((ev.AllMentionee(0, 4),))
+    message = ev.TextMessageContent("1", "@All hi", mention=mention)
+    assert message.mention is mention
+    assert message.mentions_all is True
+    assert message.emojis is None
+
+
+def test_a_malformed_mention_still_fails_the_parse() -> None:
+    raw = payloads.event("message_text")
+    raw["message"]["mention"] = "not an object"
+    with pytest.raises(InvalidWebhookBodyError, match=r"events\[0\]"):
+        structure_body(payloads.body(raw))
+
+
+def test_import_linegroupbot_loads_names_on_first_use() -> None:
+    code = (
+        "import sys, linegroupbot\n"
+        "assert 'linegroupbot.bot' not in sys.modules, 'eager'\n"
+        "assert 'aiohttp' not in sys.modules, 'eager aiohttp'\n"
+        "from linegroupbot import Bot, events\n"
+        "assert Bot.__module__ == 'linegroupbot.bot'\n"
+        "assert events.MessageEvent.__name__ == 'MessageEvent'\n"
+        "assert set(linegroupbot.__all__) <= set(dir(linegroupbot))\n"
+        "try:\n"
+        "    linegroupbot.NoSuchName\n"
+        "except AttributeError as error:\n"
+        "    assert 'NoSuchName' in str(error)\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
