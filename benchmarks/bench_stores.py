@@ -38,7 +38,8 @@ process's CPU time per request (handling included), "redis us/req" the
 redis-server's (from /proc, Linux only), "client CPU" the load generator's CPU time
 over wall time: near 100% means the client, not the server, sets the pace (so the
 bare ceiling is a ceiling of this harness, not of aiohttp).
-Every loop is bounded in count and every wait in time.
+Every loop is bounded in count and every wait in time. ``BENCH_PROFILE=/tmp/prof``
+in the environment writes each server's cProfile statistics to ``/tmp/prof.<kind>.<pid>``.
 """
 
 from __future__ import annotations
@@ -647,7 +648,19 @@ def main() -> None:
     args = parser.parse_args()
     if args.serve:
         _common.pin(1)
-        _common.run(_serve(args.serve, args.store, args.role), args.loop)
+        profile = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server into it
+        if not profile:
+            _common.run(_serve(args.serve, args.store, args.role), args.loop)
+            return
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: preemption is not ours
+        profiler.enable()
+        try:
+            _common.run(_serve(args.serve, args.store, args.role), args.loop)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(f"{profile}.{args.serve}.{os.getpid()}")
     else:
         _common.pin(0)
         asyncio.run(_run(args))

@@ -5,14 +5,17 @@ from __future__ import annotations
 import pickle
 import subprocess
 import sys
+from typing import Any
 
 import attrs
 import pytest
 
-from linegroupbot import InvalidWebhookBodyError
+from linegroupbot import Bot, Context, InvalidWebhookBodyError
 from linegroupbot import events as ev
 from linegroupbot.convert import structure_body, structure_event, unstructure
+from linegroupbot.stores import MemoryStore
 from tests import payloads
+from tests.helpers import SECRET, TOKEN, signed
 
 
 def _slot(obj: object, name: str) -> object:
@@ -84,3 +87,43 @@ def test_import_linegroupbot_loads_names_on_first_use() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
     )
     assert result.returncode == 0, result.stderr
+
+
+async def test_per_chat_structures_stay_bounded_over_many_chats(aiohttp_client: Any) -> None:
+    # Counted, not timed: 600 events over 300 chats and 600 senders leave no per-chat
+    # entry behind in the worker, and the dedupe records stop at their bound.
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", track_rosters=False)
+    handled: list[str] = []
+
+    @bot.on_message
+    async def record(ctx: Context) -> None:
+        handled.append(ctx.chat_id or "")
+
+    client = await aiohttp_client(bot.create_app())
+    runtime = bot.runtime
+    assert runtime is not None
+    store = runtime.store
+    assert isinstance(store, MemoryStore)
+    store.dedupe.max_entries = 100
+    for n in range(60):
+        batch = []
+        for i in range(10):
+            seq = n * 10 + i
+            source = {"type": "group", "groupId": f"C{seq % 300:032x}", "userId": f"U{seq:032x}"}
+            batch.append(
+                payloads.event("message_text", webhookEventId=f"01BOUND{seq:019d}", source=source)
+            )
+        data, headers = signed(*batch)
+        response = await client.post("/callback", data=data, headers=headers)
+        assert response.status == 200
+    await runtime.wait_idle(timeout=30)
+    assert len(handled) == 600
+    assert len(set(handled)) == 300
+    worker = runtime.worker
+    assert worker is not None
+    assert worker._chats == {}  # one queue per busy chat, dropped when drained
+    assert worker._current == {}
+    assert worker._since == {}
+    assert len(worker._ids) == 0
+    assert len(store.dedupe) <= 100
+    assert store.depth == 0
