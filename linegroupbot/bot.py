@@ -15,6 +15,7 @@ import structlog
 from aiohttp import web
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
+from . import _deadlines
 from . import events as ev
 from .client import LineClient, RetryPolicy, begin_retry_keys, clean_token, end_retry_keys
 from .context import Context, ExtKey
@@ -355,12 +356,25 @@ class Bot(Router):
                 if not ctx.is_latest_edit and self.skip_stale_edits:
                     ctx.log.info("edit_stale_skipped", message_id=event.message.id)
                     return
-            scope = asyncio.timeout(self.handler_timeout)
-            budget = Budget(scope, self.handler_timeout)
+            # Long budgets (the default 60 s) are watched by one timer a second instead
+            # of one timer per event (see _deadlines); short ones get their own timer.
+            seconds = self.handler_timeout
+            watched = seconds is not None and seconds > _deadlines.WATCH_AFTER
+            scope = asyncio.timeout(None if watched else seconds)
+            budget = Budget(scope, seconds)
             budget_token = set_budget(budget)
             try:
                 async with scope:
-                    handled = await self.dispatch(ctx)
+                    if watched:
+                        assert seconds is not None
+                        watch = _deadlines.deadlines()
+                        key = watch.watch(scope, budget, seconds)
+                        try:
+                            handled = await self.dispatch(ctx)
+                        finally:
+                            watch.unwatch(key)
+                    else:
+                        handled = await self.dispatch(ctx)
             except asyncio.CancelledError:
                 ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import pickle
 import subprocess
 import sys
@@ -10,7 +11,14 @@ from typing import Any
 import attrs
 import pytest
 
-from linegroupbot import Bot, Context, InvalidWebhookBodyError
+from linegroupbot import (
+    Bot,
+    Context,
+    HandlerTimeoutError,
+    InvalidWebhookBodyError,
+    _deadlines,
+    handler_timeout,
+)
 from linegroupbot import events as ev
 from linegroupbot.convert import structure_body, structure_event, unstructure
 from linegroupbot.stores import MemoryStore
@@ -127,3 +135,73 @@ async def test_per_chat_structures_stay_bounded_over_many_chats(aiohttp_client: 
     assert len(worker._ids) == 0
     assert len(store.dedupe) <= 100
     assert store.depth == 0
+
+
+@pytest.fixture
+def quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Watch budgets longer than 0.1 s, looking every 0.05 s (instead of 2 s and 1 s)."""
+    monkeypatch.setattr(_deadlines, "WATCH_AFTER", 0.1)
+    monkeypatch.setattr(_deadlines, "PERIOD", 0.05)
+
+
+def _text_event(text: str) -> ev.Event:
+    raw = payloads.event("message_text")
+    raw["message"] = {"type": "text", "id": "1", "text": text}
+    return structure_event(raw)
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_a_watched_budget_still_cancels_a_hung_handler() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", handler_timeout=0.3)
+    cancelled = asyncio.Event()
+
+    @bot.on_message(text="hang")
+    async def hang(ctx: Context) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    with pytest.raises(HandlerTimeoutError, match=r"0\.3 s"):
+        await asyncio.wait_for(bot.process(_text_event("hang")), 10)
+    assert cancelled.is_set()
+    assert len(_deadlines.deadlines()) == 0
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_a_handlers_own_budget_replaces_a_watched_one() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", handler_timeout=0.2)
+    finished: list[str] = []
+
+    @bot.on_message(text="unlimited")
+    @handler_timeout(None)
+    async def unlimited(ctx: Context) -> None:
+        await asyncio.sleep(0.5)  # past the bot's budget: not cancelled
+        finished.append("unlimited")
+
+    @bot.on_message(text="short")
+    @handler_timeout(0.1)
+    async def short(ctx: Context) -> None:
+        await asyncio.sleep(5)
+        finished.append("short")
+
+    await asyncio.wait_for(bot.process(_text_event("unlimited")), 10)
+    with pytest.raises(HandlerTimeoutError, match=r"0\.1 s"):
+        await asyncio.wait_for(bot.process(_text_event("short")), 10)
+    assert finished == ["unlimited"]
+
+
+async def test_default_budgets_leave_nothing_watched_after_the_events() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9")  # 60 s: watched
+    seen: list[str] = []
+
+    @bot.on_message
+    async def record(ctx: Context) -> None:
+        seen.append(ctx.text or "")
+        assert len(_deadlines.deadlines()) == 1  # this event's budget, while it runs
+
+    for n in range(50):
+        await bot.process(_text_event(f"m{n}"))
+    assert len(seen) == 50
+    assert len(_deadlines.deadlines()) == 0
