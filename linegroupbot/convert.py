@@ -91,6 +91,60 @@ def _slot_of(cls: type[Any], name: str) -> Any:
     return value.slot if isinstance(value, _LazyField) else value
 
 
+class _LazyStructure:
+    """The structure hook of a built-in model, generated on its first use.
+
+    Generating every model's function at import costs more than the rest of the import;
+    most bots receive a handful of event types. Generated hooks that call this one
+    resolve it once (:func:`_resolved`), so a nested model costs no extra call.
+    """
+
+    __slots__ = ("cls", "fn")
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.cls = cls
+        self.fn: Callable[..., Any] | None = None
+
+    def materialize(self) -> Callable[..., Any]:
+        """The generated function (made and registered on the first call)."""
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = make_structure_fn(self.cls)
+            converter.register_structure_hook(self.cls, fn)
+        return fn
+
+    def __call__(self, obj: Any, _: Any = None) -> Any:
+        return self.materialize()(obj)
+
+
+class _LazyUnstructure:
+    """The unstructure hook of a built-in model, generated on its first use."""
+
+    __slots__ = ("cls", "fn", "tag")
+
+    def __init__(self, cls: type[Any], tag: str | None) -> None:
+        self.cls = cls
+        self.tag = tag
+        self.fn: Callable[[Any], Any] | None = None
+
+    def __call__(self, obj: Any) -> Any:
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = _unstructure_fn(self.cls, self.tag)
+            converter.register_unstructure_hook(self.cls, fn)
+        return fn(obj)
+
+
+def _hook(tp: Any) -> Callable[..., Any]:
+    """The converter's structure hook for ``tp``, generated now if it was left for later."""
+    hook: Callable[..., Any] = _resolved(converter.get_structure_hook(tp))
+    return hook
+
+
+def _resolved(hook: Any) -> Any:
+    return hook.materialize() if isinstance(hook, _LazyStructure) else hook
+
+
 class _LazyField:
     """A slot of a frozen model whose JSON is structured on first read, then kept.
 
@@ -116,7 +170,7 @@ class _LazyField:
         if value.__class__ is dict or value.__class__ is list:
             hook = self.hook
             if hook is None:
-                hook = self.hook = converter.get_structure_hook(self.tp)
+                hook = self.hook = _hook(self.tp)
             value = hook(value, self.tp)
             self.slot.__set__(obj, value)
         return value
@@ -171,7 +225,7 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
         if isinstance(cls.__dict__.get(field.name), _LazyField):
             # Kept as decoded JSON until first read; anything but an object or an array
             # is structured now, so that a malformed value still fails the parse.
-            namespace[f"h{index}"] = converter.get_structure_hook(_without_none(tp))
+            namespace[f"h{index}"] = _hook(_without_none(tp))
             namespace[f"t{index}"] = _without_none(tp)
             body.append(f"    {var} = o.get({key})")
             body.append(
@@ -200,7 +254,7 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             body.append(f"        {var} = {default_expr}")
             body.append("    else:")
             body.append(f"        {var} = h{index}({var}, t{index})")
-            namespace[f"h{index}"] = converter.get_structure_hook(tp)
+            namespace[f"h{index}"] = _hook(tp)
             namespace[f"t{index}"] = tp
             inner = None
         if inner in _SCALARS:
@@ -208,7 +262,7 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             body.append(f"    if {guard}{var}.__class__ is not s{index}:")
             body.append(f"        {var} = s{index}({var})")
         elif inner is not None:
-            namespace[f"h{index}"] = converter.get_structure_hook(inner)
+            namespace[f"h{index}"] = _hook(inner)
             namespace[f"t{index}"] = inner
             if guard:
                 body.append(f"    if {var} is not None:")
@@ -249,20 +303,36 @@ def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bo
     no ``type`` field) is written as ``"type"`` when unstructuring. Plugin authors
     can register their own models the same way.
     """
-    if structure:
-        converter.register_structure_hook(cls, make_structure_fn(cls))
-    base = make_dict_unstructure_fn(cls, converter, **_unstructure_overrides(cls))
+    _register(cls, type_tag=type_tag, structure=structure, lazy=False)
+
+
+def _register(
+    cls: type[Any], *, type_tag: str | None = None, structure: bool = True, lazy: bool = True
+) -> None:
+    """:func:`register_model`; ``lazy`` (the built-in models) generates on first use."""
     tag = type_tag
     if tag is None and not _has_type_field(cls):
         tag = getattr(cls, "type", None)
-    if tag is None:
-        converter.register_unstructure_hook(cls, base)
+    if lazy:
+        if structure:
+            converter.register_structure_hook(cls, _LazyStructure(cls))
+        converter.register_unstructure_hook(cls, _LazyUnstructure(cls, tag))
         return
+    if structure:
+        converter.register_structure_hook(cls, make_structure_fn(cls))
+    converter.register_unstructure_hook(cls, _unstructure_fn(cls, tag))
+
+
+def _unstructure_fn(cls: type[Any], tag: str | None) -> Callable[[Any], Any]:
+    """cattrs' generated unstructure function for ``cls``, with ``"type": tag`` if tagged."""
+    base = make_dict_unstructure_fn(cls, converter, **_unstructure_overrides(cls))
+    if tag is None:
+        return base
 
     def unstructure_tagged(obj: Any, _tag: str = tag, _base: Callable[[Any], Any] = base) -> Any:
         return {"type": _tag, **_base(obj)}
 
-    converter.register_unstructure_hook(cls, unstructure_tagged)
+    return unstructure_tagged
 
 
 # --- fast generic hooks (registered before any model hook is generated) -----------------------
@@ -291,7 +361,7 @@ def _optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
             return inner_type(value)
 
         return structure_optional_scalar
-    inner = converter.get_structure_hook(inner_type)
+    inner = _hook(inner_type)
 
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner(value, inner_type)
@@ -306,7 +376,7 @@ def _is_homogeneous_tuple(tp: Any) -> bool:
 
 def _tuple_factory(tp: Any) -> Callable[[Any, Any], Any]:
     item_type = typing.get_args(tp)[0]
-    item = converter.get_structure_hook(item_type)
+    item = _hook(item_type)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         if value.__class__ is not list and not isinstance(value, list | tuple):
@@ -340,8 +410,8 @@ def _dispatcher(
     """A structure hook that picks a class by the JSON ``type`` field."""
     kinds = {cls.type: cls for cls in classes}
     for cls in kinds.values():
-        register_model(cls)
-    # Hooks made by make_structure_fn take the object alone.
+        _register(cls)
+    # Hooks made by make_structure_fn take the object alone; each is made on first use.
     table: dict[str, Callable[..., Any]] = {
         tag: converter.get_structure_hook(cls) for tag, cls in kinds.items()
     }
@@ -354,6 +424,8 @@ def _dispatcher(
         hook = table.get(tag)
         if hook is None:
             return unknown(obj)
+        if hook.__class__ is _LazyStructure:
+            hook = table[tag] = hook.materialize()
         return hook(obj)
 
     return structure_tagged
@@ -405,8 +477,8 @@ for _cls in (
     ev.ChatControl,
     ev.PnpDelivery,
 ):
-    register_model(_cls)
-register_model(ev.DeliveryContext)
+    _register(_cls)
+_register(ev.DeliveryContext)
 converter.register_structure_hook(ev.DeliveryContext, _structure_delivery)
 
 
@@ -419,8 +491,8 @@ _structure_mentionee = _dispatcher(
     "mentionee", (ev.UserMentionee, ev.AllMentionee), _unknown_mentionee
 )
 converter.register_structure_hook(ev.Mentionee, _structure_mentionee)
-register_model(ev.Mention)
-register_model(ev.Members)
+_register(ev.Mention)
+_register(ev.Members)
 # Most text messages are read for their text; mentions and emojis are built when read.
 _lazy_fields(ev.TextMessageContent, "mention", "emojis")
 _structure_message = _dispatcher(
@@ -445,7 +517,7 @@ def _unstructure_raw(obj: Any) -> dict[str, Any]:
 
 converter.register_unstructure_hook(ev.UnknownSource, _unstructure_raw)
 converter.register_unstructure_hook(ev.UnknownMessageContent, _unstructure_raw)
-register_model(ev.UnknownMentionee)
+_register(ev.UnknownMentionee)
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -488,7 +560,7 @@ def _unstructure_event(obj: ev.Event) -> Any:
 
 
 converter.register_unstructure_hook(ev.Event, _unstructure_event)
-register_model(ev.WebhookBody)
+_register(ev.WebhookBody)
 
 
 # --- what the bot sends ----------------------------------------------------------------------
@@ -503,7 +575,7 @@ for _sent in (
     msg.Sender,
     *msg.MESSAGE_TYPES,
 ):
-    register_model(_sent, structure=False)
+    _register(_sent, structure=False)
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:
