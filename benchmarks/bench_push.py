@@ -204,7 +204,7 @@ def main() -> None:
     )
     parser.add_argument("--repeat", type=int, default=7, help="interleaved rounds")
     parser.add_argument(
-        "--number", type=int, default=5, help=f"pushes per round, x{REQUESTS_PER_NUMBER}"
+        "--number", type=int, default=3, help=f"pushes per round, x{REQUESTS_PER_NUMBER}"
     )
     parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop", "both"])
     parser.add_argument("--json", help="merge the figures into this JSON file (for report.py)")

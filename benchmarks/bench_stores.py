@@ -167,8 +167,26 @@ def _linegroupbot_app(store: str, role: str) -> tuple[web.Application, Any]:
         runtime = Runtime(bot, store=store, role="receiver")
         app = runtime.create_app()
     assert runtime is not None
+    dedupe = getattr(runtime.store, "dedupe", None)
+    bound = os.environ.get("BENCH_DEDUPE_ENTRIES")  # bench_memory.py: a smaller bound
+    if bound and dedupe is not None:
+        dedupe.max_entries = int(bound)
+
+    def sizes() -> dict[str, int]:
+        """How many entries the bounded structures hold (bench_memory.py reports them)."""
+        worker = runtime.worker
+        return {
+            "dedupe": len(dedupe) if dedupe is not None else -1,
+            "roster_seen": len(bot._roster_seen),
+            "worker_chats": len(worker._chats) if worker is not None else -1,
+        }
 
     async def idle() -> dict[str, Any]:
+        report = await _idle_report()
+        report["sizes"] = sizes()
+        return report
+
+    async def _idle_report() -> dict[str, Any]:
         worker = runtime.worker
         received = runtime.receiver.received if runtime.receiver is not None else 0
         if worker is None:

@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from xml.etree import ElementTree
 
 import pytest
 
@@ -81,3 +82,26 @@ def test_memory_benchmark_runs(tmp_path: Path) -> None:
     out = _run("bench_memory.py", "--events", "200", "--json", str(figures))
     assert "growth from the first tenth" in out
     assert len(json.loads(figures.read_text())["memory/asyncio"]["samples"]) == 10
+
+
+def test_report_draws_the_table_and_the_plot_from_the_figures(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    _run("bench_webhook.py", "--repeat", "1", "--number", "2", "--json", str(figures))
+    _run("bench_import.py", "--repeat", "1", "--json", str(figures))
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import report
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    page = tmp_path / "page.md"
+    page.write_text(f"# Title\n\n{report.START}\nold\n{report.END}\n\nafter\n")
+    image = tmp_path / "plot.svg"
+    report.write_page(json.loads(figures.read_text()), page, image)
+    text = page.read_text()
+    assert "old" not in text
+    assert text.endswith("after\n")
+    assert "| verify + parse, 10 events: x the SDK |" in text
+    assert "| from linegroupbot import Bot: x import aiohttp |" in text
+    root = ElementTree.fromstring(image.read_text())  # noqa: S314 (our own file)
+    labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
+    assert "verify + parse, 1 event: x the SDK" in labels
