@@ -73,6 +73,12 @@ _log = structlog.get_logger("linegroupbot.client")
 _bound_log: tuple[tuple[Any, ...], Any] | None = None
 
 
+def _random_uuid() -> str:
+    """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it, in a third the time."""
+    h = os.urandom(16).hex()
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+
+
 def _call_log() -> Any:
     """``_log`` bound once per structlog configuration (binding costs ~10 us per call).
 
@@ -81,17 +87,15 @@ def _call_log() -> Any:
     """
     global _bound_log
     config = structlog.get_config()
-    key = (
-        config["processors"],
-        config["wrapper_class"],
-        config["logger_factory"],
-        config["context_class"],
-    )
+    processors, wrapper = config["processors"], config["wrapper_class"]
+    factory, context = config["logger_factory"], config["context_class"]
     cached = _bound_log
-    if cached is not None and all(a is b for a, b in zip(cached[0], key, strict=True)):
-        return cached[1]
+    if cached is not None:
+        old = cached[0]
+        if old[0] is processors and old[1] is wrapper and old[2] is factory and old[3] is context:
+            return cached[1]
     log = _log.bind()
-    _bound_log = (key, log)
+    _bound_log = ((processors, wrapper, factory, context), log)
     return log
 
 
@@ -447,7 +451,7 @@ class LineClient:
         elif retry_key:
             keys = _retry_keys.get()
             repeated = keys is not None
-            key = keys.next() if keys is not None else str(uuid.uuid4())
+            key = keys.next() if keys is not None else _random_uuid()
         if key is not None:
             headers["X-Line-Retry-Key"] = key
         policy = self.retry

@@ -6,6 +6,7 @@ import asyncio
 import pickle
 import subprocess
 import sys
+import uuid
 from typing import Any
 
 import attrs
@@ -208,3 +209,15 @@ async def test_default_budgets_leave_nothing_watched_after_the_events() -> None:
         await bot.process(_text_event(f"m{n}"))
     assert len(seen) == 50
     assert len(_deadlines.deadlines()) == 0
+
+
+def test_fresh_retry_keys_are_random_version_4_uuids() -> None:
+    from linegroupbot.client import _random_uuid
+
+    keys = {_random_uuid() for _ in range(2000)}
+    assert len(keys) == 2000
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert str(parsed) == key  # lower-case, hyphenated, as str(uuid.uuid4()) writes it
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
