@@ -252,9 +252,12 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             body.append(f"    {var} = o.get({key}, _MISSING)")
             body.append(f"    if {var} is _MISSING:")
             body.append(f"        {var} = {default_expr}")
-            body.append("    else:")
-            body.append(f"        {var} = h{index}({var}, t{index})")
             namespace[f"h{index}"] = _hook(tp)
+            if namespace[f"h{index}"] is _lenient_mode:  # a str already is the common case
+                body.append(f"    elif {var}.__class__ is not str:")
+            else:
+                body.append("    else:")
+            body.append(f"        {var} = h{index}({var}, t{index})")
             namespace[f"t{index}"] = tp
             inner = None
         if inner in _SCALARS:
@@ -594,7 +597,31 @@ def structure_body(obj: Any) -> ev.WebhookBody:
             parsed.append(_structure_event(raw))
     except (InvalidWebhookBodyError, KeyError, TypeError, ValueError, AttributeError) as error:
         raise _body_error(len(parsed), raw_events[len(parsed)], error) from None
-    return ev.WebhookBody(tuple(parsed), destination)
+    return _new_body(tuple(parsed), destination)
+
+
+def _body_maker() -> Callable[[tuple[ev.Event, ...], str | None], ev.WebhookBody]:
+    """``WebhookBody(events, destination)``, filling the two slots directly when that is all
+    ``__init__`` does (it is on every request's path)."""
+    cls = ev.WebhookBody
+    if [f.name for f in attrs.fields(cls)] != ["events", "destination"] or not _init_only_stores(
+        cls
+    ):
+        return cls
+    new = object.__new__
+    set_events = _slot_of(cls, "events").__set__
+    set_destination = _slot_of(cls, "destination").__set__
+
+    def make(events: tuple[ev.Event, ...], destination: str | None) -> ev.WebhookBody:
+        body: ev.WebhookBody = new(cls)
+        set_events(body, events)
+        set_destination(body, destination)
+        return body
+
+    return make
+
+
+_new_body = _body_maker()
 
 
 def _body_error(index: int, raw: Any, error: Exception) -> InvalidWebhookBodyError:
