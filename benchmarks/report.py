@@ -194,7 +194,7 @@ def svg(data: dict[str, Any]) -> str:
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="12">',
         f'<rect width="{width}" height="{height}" fill="white"/>',
-        f'<text x="10" y="20" font-size="14" font-weight="bold">'
+        '<text x="10" y="20" font-size="14" font-weight="bold">'
         "Measured figure as a share of its target (100% = met; ratios from one run)</text>",
     ]
     x100 = left + plot_w / scale_max
