@@ -38,7 +38,8 @@ process's CPU time per request (handling included), "redis us/req" the
 redis-server's (from /proc, Linux only), "client CPU" the load generator's CPU time
 over wall time: near 100% means the client, not the server, sets the pace (so the
 bare ceiling is a ceiling of this harness, not of aiohttp).
-Every loop is bounded in count and every wait in time.
+Every loop is bounded in count and every wait in time. ``BENCH_PROFILE=/tmp/prof``
+in the environment writes each server's cProfile statistics to ``/tmp/prof.<kind>.<pid>``.
 """
 
 from __future__ import annotations
@@ -61,6 +62,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import _common
 import aiohttp
 from aiohttp import web
 from bench_webhook import BOT, SECRET, _events, _sign
@@ -86,7 +88,12 @@ TARGETS = {  # contender: minimum ratio to bare aiohttp (requests/s, 10-event bo
     "linegroupbot redis": 0.3,
     "linegroupbot redis receiver": 0.3,
 }
-SDK_TARGET = 3.0
+SDK_TARGETS = {  # contender: minimum ratio to the SDK pattern (requests/s, 10-event body)
+    "linegroupbot memory://": 6.0,
+    "linegroupbot sqlite": 3.0,
+    "linegroupbot redis": 3.0,
+    "linegroupbot redis receiver": 3.0,
+}
 
 
 # --- the servers (run in subprocesses) --------------------------------------------------------
@@ -160,8 +167,26 @@ def _linegroupbot_app(store: str, role: str) -> tuple[web.Application, Any]:
         runtime = Runtime(bot, store=store, role="receiver")
         app = runtime.create_app()
     assert runtime is not None
+    dedupe = getattr(runtime.store, "dedupe", None)
+    bound = os.environ.get("BENCH_DEDUPE_ENTRIES")  # bench_memory.py: a smaller bound
+    if bound and dedupe is not None:
+        dedupe.max_entries = int(bound)
+
+    def sizes() -> dict[str, int]:
+        """How many entries the bounded structures hold (bench_memory.py reports them)."""
+        worker = runtime.worker
+        return {
+            "dedupe": len(dedupe) if dedupe is not None else -1,
+            "roster_seen": len(bot._roster_seen),
+            "worker_chats": len(worker._chats) if worker is not None else -1,
+        }
 
     async def idle() -> dict[str, Any]:
+        report = await _idle_report()
+        report["sizes"] = sizes()
+        return report
+
+    async def _idle_report() -> dict[str, Any]:
         worker = runtime.worker
         received = runtime.receiver.received if runtime.receiver is not None else 0
         if worker is None:
@@ -446,25 +471,36 @@ async def _start_server(contender: Contender, log: Path) -> None:
     )
 
 
-def _contenders(tmp: Path, redis_port: int | None) -> list[Contender]:
-    lgb = ["--serve", "linegroupbot", "--store"]
-    out = [Contender(BARE, ["--serve", "bare"], expects_handled=False)]
-    if importlib.util.find_spec("linebot") is None:
+def _contenders(tmp: Path, redis_port: int | None, only: set[str], loop: str) -> list[Contender]:
+    """The selected contenders, their servers on ``loop`` (named with it unless asyncio)."""
+    suffix = "" if loop == "asyncio" else f" [{loop}]"
+    lgb = ["--loop", loop, "--serve", "linegroupbot", "--store"]
+    out = []
+    if "bare" in only:
+        out.append(Contender(BARE + suffix, ["--loop", loop, "--serve", "bare"], False))
+    if "sdk" not in only:
+        pass
+    elif importlib.util.find_spec("linebot") is None:
         print("line-bot-sdk not installed: pip install -e '.[bench]' to compare with it")
     else:
-        out.append(Contender(SDK, ["--serve", "sdk"], expects_handled=True))
-    out.append(Contender("linegroupbot memory://", [*lgb, "memory://"], expects_handled=True))
-    sqlite = f"sqlite:///{tmp}/bench.db"
-    out.append(Contender("linegroupbot sqlite", [*lgb, sqlite], expects_handled=True))
+        out.append(Contender(SDK + suffix, ["--loop", loop, "--serve", "sdk"], True))
+    if "memory" in only:
+        out.append(Contender("linegroupbot memory://" + suffix, [*lgb, "memory://"], True))
+    if "sqlite" in only:
+        sqlite = f"sqlite:///{tmp}/bench-{loop}.db"
+        out.append(Contender("linegroupbot sqlite" + suffix, [*lgb, sqlite], True))
     if redis_port is not None:
         base = f"redis://{HOST}:{redis_port}"
-        out.append(
-            Contender("linegroupbot redis", [*lgb, f"{base}/0"], expects_handled=True, redis=True)
-        )
-        receiver = [*lgb, f"{base}/1", "--role", "receiver"]
-        out.append(
-            Contender("linegroupbot redis receiver", receiver, expects_handled=False, redis=True)
-        )
+        db = 0 if loop == "asyncio" else 2
+        if "redis" in only:
+            out.append(
+                Contender("linegroupbot redis" + suffix, [*lgb, f"{base}/{db}"], True, redis=True)
+            )
+        if "receiver" in only:
+            receiver = [*lgb, f"{base}/{db + 1}", "--role", "receiver"]
+            out.append(
+                Contender("linegroupbot redis receiver" + suffix, receiver, False, redis=True)
+            )
     return out
 
 
@@ -475,7 +511,9 @@ def _fmt(value: float | None, spec: str, width: int) -> str:
     return f"{value:{width}{spec}}" if value is not None else f"{'-':>{width}}"
 
 
-def _report(results: Results, contenders: list[Contender], size: int, rounds: str) -> None:
+def _report(
+    results: Results, contenders: list[Contender], size: int, rounds: str
+) -> dict[str, Any]:
     print(f"\n{size} event(s) per request; median of {rounds}")
     print(
         f"  {'contender':30s} {'req/s':>8s} {'ev/s':>8s} {'p50 ms':>7s} {'p99 ms':>7s} "
@@ -502,21 +540,47 @@ def _report(results: Results, contenders: list[Contender], size: int, rounds: st
                 f"  ! {c.name}: {unhandled} of {total} events were never handled (they stay "
                 f"queued, nothing in flight, no progress for {STALL_AFTER:g} s): no handled ev/s"
             )
-    bare = results.median(BARE, size, "rps")
-    sdk = results.median(SDK, size, "rps")
-    print("  requests/s ratios" + (" (headline)" if size == max(SIZES) else "") + ":")
+    print(
+        "  requests/s ratios, median (min-max) of per-round ratios"
+        + (" (headline)" if size == max(SIZES) else "")
+        + ":"
+    )
+    summary: dict[str, Any] = {}
     for c in contenders:
-        if c.name not in TARGETS:
+        base_name, _, loop = c.name.partition(" [")
+        suffix = f" [{loop}" if loop else ""
+        rps = _rates(results, c.name, size)
+        summary[c.name] = {
+            "rps": _common.median(rps),
+            "p50_ms": results.median(c.name, size, "p50"),
+            "p99_ms": results.median(c.name, size, "p99"),
+            "handled_eps": results.median(c.name, size, "handled_eps"),
+            "server_us_per_request": results.median(c.name, size, "server_us"),
+        }
+        bare = _rates(results, BARE + suffix, size)
+        sdk = _rates(results, SDK + suffix, size)
+        if base_name == SDK and bare:
+            ratio = _common.ratios(rps, bare)
+            summary[c.name]["vs_bare"] = _common.median(ratio)
+            print(f"    {c.name:30s} {_common.spread(ratio):>17s}x bare aiohttp")
+        if base_name not in TARGETS:
             continue
-        rps = results.median(c.name, size, "rps")
-        assert rps is not None
-        assert bare is not None
-        line = f"    {c.name:30s} {rps / bare:5.2f}x bare aiohttp (target >= {TARGETS[c.name]}x)"
-        if sdk is not None:
-            line += f"   {rps / sdk:5.2f}x the SDK pattern (target >= {SDK_TARGET:g}x)"
+        line = f"    {c.name:30s}"
+        if bare:
+            ratio = _common.ratios(rps, bare)
+            summary[c.name]["vs_bare"] = _common.median(ratio)
+            line += f" {_common.spread(ratio):>17s}x bare aiohttp (target >= {TARGETS[base_name]}x)"
+        if sdk:
+            ratio = _common.ratios(rps, sdk)
+            summary[c.name]["vs_sdk"] = _common.median(ratio)
+            target = SDK_TARGETS[base_name]
+            line += f"  {_common.spread(ratio):>17s}x the SDK pattern (target >= {target:g}x)"
         print(line)
-    if sdk is not None and bare is not None:
-        print(f"    {SDK:30s} {sdk / bare:5.2f}x bare aiohttp")
+    return summary
+
+
+def _rates(results: Results, name: str, size: int) -> list[float]:
+    return [s.rps for s in results.samples.get((name, size), [])]
 
 
 # --- main -------------------------------------------------------------------------------------
@@ -530,11 +594,15 @@ async def _run(args: argparse.Namespace) -> None:
         redis_port: int | None = None
         contenders: list[Contender] = []
         try:
-            if shutil.which("redis-server") is None:
+            only = set(args.only.split(","))
+            if not only & {"redis", "receiver"}:
+                pass
+            elif shutil.which("redis-server") is None:
                 print("redis-server not on PATH: skipping the Redis store")
             else:
                 redis_proc, redis_port = await _start_redis(tmp)
-            contenders = _contenders(tmp, redis_port)
+            loops = _common.loops_from(args.loop)
+            contenders = [c for loop in loops for c in _contenders(tmp, redis_port, only, loop)]
             started = await asyncio.gather(
                 *(_start_server(c, tmp / f"server-{i}.log") for i, c in enumerate(contenders)),
                 return_exceptions=True,  # let every start finish, so that finally stops all
@@ -559,8 +627,10 @@ async def _run(args: argparse.Namespace) -> None:
                 f"Webhook servers on {HOST}, one subprocess each; client: aiohttp, "
                 f"{CONCURRENCY} requests in flight, {count} requests per round"
             )
-            for size in SIZES:
-                _report(results, contenders, size, f"{args.repeat} round(s)")
+            with _common.results_file(args.json) as out:
+                for size in SIZES:
+                    rounds = f"{args.repeat} round(s)"
+                    out[f"app/{size}"] = _report(results, contenders, size, rounds)
         finally:
             await asyncio.gather(
                 *(_stop(c.proc, close_stdin=True) for c in contenders), return_exceptions=True
@@ -576,6 +646,18 @@ def main() -> None:
     parser.add_argument(
         "--number", type=int, default=10, help=f"requests per round, x{REQUESTS_PER_NUMBER}"
     )
+    parser.add_argument(
+        "--only",
+        default="bare,sdk,memory,sqlite,redis,receiver",
+        help="contenders to run, comma-separated (bare,sdk,memory,sqlite,redis,receiver)",
+    )
+    parser.add_argument(
+        "--loop",
+        default="asyncio",
+        choices=["asyncio", "uvloop", "both"],
+        help="event loop of the servers (both: every contender on each, ratios within a loop)",
+    )
+    parser.add_argument("--json", help="merge the figures into this JSON file (for report.py)")
     parser.add_argument("--serve", choices=["bare", "sdk", "linegroupbot"], help=argparse.SUPPRESS)
     parser.add_argument("--store", default="memory://", help=argparse.SUPPRESS)
     parser.add_argument(
@@ -583,8 +665,22 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.serve:
-        asyncio.run(_serve(args.serve, args.store, args.role))
+        _common.pin(1)
+        profile = os.environ.get("BENCH_PROFILE")  # a path: cProfile the server into it
+        if not profile:
+            _common.run(_serve(args.serve, args.store, args.role), args.loop)
+            return
+        import cProfile
+
+        profiler = cProfile.Profile(time.process_time)  # CPU time: preemption is not ours
+        profiler.enable()
+        try:
+            _common.run(_serve(args.serve, args.store, args.role), args.loop)
+        finally:
+            profiler.disable()
+            profiler.dump_stats(f"{profile}.{args.serve}.{os.getpid()}")
     else:
+        _common.pin(0)
         asyncio.run(_run(args))
 
 

@@ -80,7 +80,121 @@ def _init_only_stores(cls: type[Any]) -> bool:
     names = {f.name for f in fields}
     if slots - {"__weakref__"} != names:
         return False  # e.g. a cached-hash slot that __init__ also sets
-    return all(isinstance(getattr(cls, n, None), types.MemberDescriptorType) for n in names)
+    return all(isinstance(_slot_of(cls, n), types.MemberDescriptorType) for n in names)
+
+
+def _slot_of(cls: type[Any], name: str) -> Any:
+    """The member descriptor of slot ``name`` (under a :class:`_LazyField` if lazy)."""
+    value = getattr(cls, name, None)
+    return value.slot if isinstance(value, _LazyField) else value
+
+
+class _LazyStructure:
+    """The structure hook of a built-in model, generated on its first use.
+
+    Generating every model's function at import costs more than the rest of the import;
+    most bots receive a handful of event types. Generated hooks that call this one
+    resolve it once (:func:`_resolved`), so a nested model costs no extra call.
+    """
+
+    __slots__ = ("cls", "fn")
+
+    def __init__(self, cls: type[Any]) -> None:
+        self.cls = cls
+        self.fn: Callable[..., Any] | None = None
+
+    def materialize(self) -> Callable[..., Any]:
+        """The generated function (made and registered on the first call)."""
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = make_structure_fn(self.cls)
+            converter.register_structure_hook(self.cls, fn)
+        return fn
+
+    def __call__(self, obj: Any, _: Any = None) -> Any:
+        return self.materialize()(obj)
+
+
+class _LazyUnstructure:
+    """The unstructure hook of a built-in model, generated on its first use."""
+
+    __slots__ = ("cls", "fn", "tag")
+
+    def __init__(self, cls: type[Any], tag: str | None) -> None:
+        self.cls = cls
+        self.tag = tag
+        self.fn: Callable[[Any], Any] | None = None
+
+    def __call__(self, obj: Any) -> Any:
+        fn = self.fn
+        if fn is None:
+            fn = self.fn = _unstructure_fn(self.cls, self.tag)
+            converter.register_unstructure_hook(self.cls, fn)
+        return fn(obj)
+
+
+def _hook(tp: Any) -> Callable[..., Any]:
+    """The converter's structure hook for ``tp``, generated now if it was left for later."""
+    hook: Callable[..., Any] = _resolved(converter.get_structure_hook(tp))
+    return hook
+
+
+def _resolved(hook: Any) -> Any:
+    return hook.materialize() if isinstance(hook, _LazyStructure) else hook
+
+
+class _LazyField:
+    """A slot of a frozen model whose JSON is structured on first read, then kept.
+
+    Rarely read parts of frequent events (a text message's mentions and emojis) are
+    several objects each; parsing stores their decoded JSON (a ``dict`` or ``list``,
+    never a model) in the slot, and the first read (by the bot, ``==``, ``repr``,
+    ``hash`` or unstructuring) builds the model. Values of other types are models
+    already (built by ``__init__`` or at parse time) and are returned as they are.
+    """
+
+    __slots__ = ("hook", "name", "slot", "tp")
+
+    def __init__(self, slot: Any, name: str, tp: Any) -> None:
+        self.slot = slot
+        self.name = name
+        self.tp = tp
+        self.hook: Callable[[Any, Any], Any] | None = None
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return self
+        value = self.slot.__get__(obj, owner)
+        if value.__class__ is dict or value.__class__ is list:
+            hook = self.hook
+            if hook is None:
+                hook = self.hook = _hook(self.tp)
+            value = hook(value, self.tp)
+            self.slot.__set__(obj, value)
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        self.slot.__set__(obj, value)
+
+    def __delete__(self, obj: Any) -> None:
+        self.slot.__delete__(obj)
+
+
+def _lazy_fields(cls: type[Any], *names: str) -> None:
+    """Structure the named optional fields of ``cls`` on first read (see :class:`_LazyField`).
+
+    Call before :func:`register_model` of ``cls``; each field must default to ``None``.
+    """
+    attrs.resolve_types(cls)
+    fields = attrs.fields_dict(cls)
+    for name in names:
+        field = fields[name]
+        if field.default is not None or not _is_optional(field.type):
+            raise TypeError(f"{cls.__name__}.{name}: only optional fields can be lazy")
+        slot = cls.__dict__[name]
+        if not isinstance(slot, types.MemberDescriptorType):
+            raise TypeError(f"{cls.__name__}.{name} is not a slot")
+        setattr(cls, name, _LazyField(slot, name, _without_none(field.type)))
 
 
 def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
@@ -106,7 +220,19 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             continue
         var, key, tp = f"v{index}", repr(to_camel(field.name)), field.type
         inner = tp
-        if field.default is None and _is_optional(tp):
+        if isinstance(cls.__dict__.get(field.name), _LazyField):
+            # Kept as decoded JSON until first read; anything but an object or an array
+            # is structured now, so that a malformed value still fails the parse.
+            namespace[f"h{index}"] = _hook(_without_none(tp))
+            namespace[f"t{index}"] = _without_none(tp)
+            body.append(f"    {var} = o.get({key})")
+            body.append(
+                f"    if {var} is not None and {var}.__class__ is not dict "
+                f"and {var}.__class__ is not list:"
+            )
+            body.append(f"        {var} = h{index}({var}, t{index})")
+            inner = None
+        elif field.default is None and _is_optional(tp):
             inner = _without_none(tp)
             body.append(f"    {var} = o.get({key})")
             guard = f"{var} is not None and "
@@ -124,9 +250,12 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             body.append(f"    {var} = o.get({key}, _MISSING)")
             body.append(f"    if {var} is _MISSING:")
             body.append(f"        {var} = {default_expr}")
-            body.append("    else:")
+            namespace[f"h{index}"] = _hook(tp)
+            if namespace[f"h{index}"] is _lenient_mode:  # a str already is the common case
+                body.append(f"    elif {var}.__class__ is not str:")
+            else:
+                body.append("    else:")
             body.append(f"        {var} = h{index}({var}, t{index})")
-            namespace[f"h{index}"] = converter.get_structure_hook(tp)
             namespace[f"t{index}"] = tp
             inner = None
         if inner in _SCALARS:
@@ -134,7 +263,7 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
             body.append(f"    if {guard}{var}.__class__ is not s{index}:")
             body.append(f"        {var} = s{index}({var})")
         elif inner is not None:
-            namespace[f"h{index}"] = converter.get_structure_hook(inner)
+            namespace[f"h{index}"] = _hook(inner)
             namespace[f"t{index}"] = inner
             if guard:
                 body.append(f"    if {var} is not None:")
@@ -153,7 +282,7 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
         namespace["__new"] = object.__new__
         body.append("    obj = __new(__cl)")
         for index, field in enumerate(attrs.fields(cls)):
-            namespace[f"set{index}"] = getattr(cls, field.name).__set__
+            namespace[f"set{index}"] = _slot_of(cls, field.name).__set__
             body.append(f"    set{index}(obj, v{index})")
         body.append("    return obj")
     else:
@@ -175,20 +304,36 @@ def register_model(cls: type[Any], *, type_tag: str | None = None, structure: bo
     no ``type`` field) is written as ``"type"`` when unstructuring. Plugin authors
     can register their own models the same way.
     """
-    if structure:
-        converter.register_structure_hook(cls, make_structure_fn(cls))
-    base = make_dict_unstructure_fn(cls, converter, **_unstructure_overrides(cls))
+    _register(cls, type_tag=type_tag, structure=structure, lazy=False)
+
+
+def _register(
+    cls: type[Any], *, type_tag: str | None = None, structure: bool = True, lazy: bool = True
+) -> None:
+    """:func:`register_model`; ``lazy`` (the built-in models) generates on first use."""
     tag = type_tag
     if tag is None and not _has_type_field(cls):
         tag = getattr(cls, "type", None)
-    if tag is None:
-        converter.register_unstructure_hook(cls, base)
+    if lazy:
+        if structure:
+            converter.register_structure_hook(cls, _LazyStructure(cls))
+        converter.register_unstructure_hook(cls, _LazyUnstructure(cls, tag))
         return
+    if structure:
+        converter.register_structure_hook(cls, make_structure_fn(cls))
+    converter.register_unstructure_hook(cls, _unstructure_fn(cls, tag))
+
+
+def _unstructure_fn(cls: type[Any], tag: str | None) -> Callable[[Any], Any]:
+    """cattrs' generated unstructure function for ``cls``, with ``"type": tag`` if tagged."""
+    base = make_dict_unstructure_fn(cls, converter, **_unstructure_overrides(cls))
+    if tag is None:
+        return base
 
     def unstructure_tagged(obj: Any, _tag: str = tag, _base: Callable[[Any], Any] = base) -> Any:
         return {"type": _tag, **_base(obj)}
 
-    converter.register_unstructure_hook(cls, unstructure_tagged)
+    return unstructure_tagged
 
 
 # --- fast generic hooks (registered before any model hook is generated) -----------------------
@@ -217,7 +362,7 @@ def _optional_factory(tp: Any) -> Callable[[Any, Any], Any]:
             return inner_type(value)
 
         return structure_optional_scalar
-    inner = converter.get_structure_hook(inner_type)
+    inner = _hook(inner_type)
 
     def structure_optional(value: Any, _: Any) -> Any:
         return None if value is None else inner(value, inner_type)
@@ -232,7 +377,7 @@ def _is_homogeneous_tuple(tp: Any) -> bool:
 
 def _tuple_factory(tp: Any) -> Callable[[Any, Any], Any]:
     item_type = typing.get_args(tp)[0]
-    item = converter.get_structure_hook(item_type)
+    item = _hook(item_type)
 
     def structure_tuple(value: Any, _: Any) -> tuple[Any, ...]:
         if value.__class__ is not list and not isinstance(value, list | tuple):
@@ -268,8 +413,8 @@ def _dispatcher(
     it fills and keeps reading, so types added to it later are picked too)."""
     kinds = {cls.type: cls for cls in classes}
     for cls in kinds.values():
-        register_model(cls)
-    # Hooks made by make_structure_fn take the object alone.
+        _register(cls)
+    # Hooks made by make_structure_fn take the object alone; each is made on first use.
     table = {} if table is None else table
     table.update({tag: converter.get_structure_hook(cls) for tag, cls in kinds.items()})
 
@@ -281,6 +426,8 @@ def _dispatcher(
         hook = table.get(tag)
         if hook is None:
             return unknown(obj)
+        if hook.__class__ is _LazyStructure:
+            hook = table[tag] = hook.materialize()
         return hook(obj)
 
     return structure_tagged
@@ -332,8 +479,8 @@ for _cls in (
     ev.ChatControl,
     ev.PnpDelivery,
 ):
-    register_model(_cls)
-register_model(ev.DeliveryContext)
+    _register(_cls)
+_register(ev.DeliveryContext)
 converter.register_structure_hook(ev.DeliveryContext, _structure_delivery)
 
 
@@ -346,8 +493,10 @@ _structure_mentionee = _dispatcher(
     "mentionee", (ev.UserMentionee, ev.AllMentionee), _unknown_mentionee
 )
 converter.register_structure_hook(ev.Mentionee, _structure_mentionee)
-register_model(ev.Mention)
-register_model(ev.Members)
+_register(ev.Mention)
+_register(ev.Members)
+# Most text messages are read for their text; mentions and emojis are built when read.
+_lazy_fields(ev.TextMessageContent, "mention", "emojis")
 _structure_message = _dispatcher(
     "message",
     (
@@ -370,7 +519,7 @@ def _unstructure_raw(obj: Any) -> dict[str, Any]:
 
 converter.register_unstructure_hook(ev.UnknownSource, _unstructure_raw)
 converter.register_unstructure_hook(ev.UnknownMessageContent, _unstructure_raw)
-register_model(ev.UnknownMentionee)
+_register(ev.UnknownMentionee)
 
 
 # --- events ----------------------------------------------------------------------------------
@@ -446,7 +595,7 @@ def _unstructure_event(obj: ev.Event) -> Any:
 
 
 converter.register_unstructure_hook(ev.Event, _unstructure_event)
-register_model(ev.WebhookBody)
+_register(ev.WebhookBody)
 
 
 # --- what the bot sends ----------------------------------------------------------------------
@@ -466,7 +615,7 @@ for _sent in (
     msg.Sender,
     *msg.MESSAGE_TYPES,
 ):
-    register_model(_sent, structure=False)
+    _register(_sent, structure=False)
 for _flex in (
     flex.Bubble,
     flex.Carousel,
@@ -499,7 +648,31 @@ def structure_body(obj: Any) -> ev.WebhookBody:
             parsed.append(_structure_event(raw))
     except (InvalidWebhookBodyError, KeyError, TypeError, ValueError, AttributeError) as error:
         raise _body_error(len(parsed), raw_events[len(parsed)], error) from None
-    return ev.WebhookBody(tuple(parsed), destination)
+    return _new_body(tuple(parsed), destination)
+
+
+def _body_maker() -> Callable[[tuple[ev.Event, ...], str | None], ev.WebhookBody]:
+    """``WebhookBody(events, destination)``, filling the two slots directly when that is all
+    ``__init__`` does (it is on every request's path)."""
+    cls = ev.WebhookBody
+    if [f.name for f in attrs.fields(cls)] != ["events", "destination"] or not _init_only_stores(
+        cls
+    ):
+        return cls
+    new = object.__new__
+    set_events = _slot_of(cls, "events").__set__
+    set_destination = _slot_of(cls, "destination").__set__
+
+    def make(events: tuple[ev.Event, ...], destination: str | None) -> ev.WebhookBody:
+        body: ev.WebhookBody = new(cls)
+        set_events(body, events)
+        set_destination(body, destination)
+        return body
+
+    return make
+
+
+_new_body = _body_maker()
 
 
 def _body_error(index: int, raw: Any, error: Exception) -> InvalidWebhookBodyError:

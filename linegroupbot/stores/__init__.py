@@ -5,6 +5,11 @@ Pick a backend with one URL (:func:`open_store`): ``memory://`` (this process on
 ``redis://host:6379/0`` (any number of receivers and workers).
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from .memory import MemoryDedupeStore, MemoryStore
 from .protocol import (
     ANY_VERSION,
@@ -17,9 +22,24 @@ from .protocol import (
     Store,
     shard_of,
 )
-from .redis import RedisDedupeStore, RedisStore
-from .sqlite import SqliteStore
 from .url import DEFAULT_SHARDS, open_store, redact_url
+
+if TYPE_CHECKING:
+    from .redis import RedisDedupeStore, RedisStore
+    from .sqlite import SqliteStore
+
+_LAZY = {"RedisDedupeStore": ".redis", "RedisStore": ".redis", "SqliteStore": ".sqlite"}
+"""Backends imported on first use: a bot on one backend does not load the others."""
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = [
     "ANY_VERSION",

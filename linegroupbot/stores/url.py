@@ -8,7 +8,6 @@ from urllib.parse import parse_qs, parse_qsl, urlencode, urlsplit, urlunsplit
 from ..errors import StoreError
 from .memory import MemoryStore
 from .protocol import Store
-from .sqlite import SqliteStore
 
 __all__ = ["DEFAULT_SHARDS", "open_store", "redact_url"]
 
@@ -77,6 +76,8 @@ def open_store(url: str, *, shards: int | None = None) -> Store:
         path = (
             os.path.expanduser(parts.path[1:]) if parts.path[1:].startswith("~") else parts.path[1:]
         )
+        from .sqlite import SqliteStore  # imported when used: sqlite3 and its thread pool
+
         return SqliteStore(path, shards=count, synchronous=synchronous, url=shown)
     if scheme in {"redis", "rediss", "unix"}:
         from .redis import RedisStore

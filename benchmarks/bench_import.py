@@ -1,0 +1,64 @@
+"""Import time: ``import linegroupbot`` vs ``import aiohttp`` (and the SDK), in fresh interpreters.
+
+Run: ``python benchmarks/bench_import.py``.
+
+Each sample is a new ``python -c`` process that times only the import statement (the
+interpreter's own start-up is left out); the contenders alternate, sample by sample, so a
+busy machine slows them alike. Medians with min-max are printed, and ratios to aiohttp.
+
+``import linegroupbot`` loads its names on first use (PEP 562), so it costs almost
+nothing by itself; ``from linegroupbot import Bot`` is what a bot's module does, and it
+imports aiohttp, attrs, cattrs and structlog (which imports rich when rich is installed):
+that is the figure to read against aiohttp.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import subprocess
+import sys
+
+import _common
+
+TARGET = 1.5
+PROBE = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+
+
+def _sample(statement: str) -> float:
+    result = subprocess.run(  # noqa: S603 (this interpreter, our own probe)
+        [sys.executable, "-c", PROBE.format(statement=statement)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    return float(result.stdout.strip()) * 1e3
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--repeat", type=int, default=15, help="samples per module")
+    parser.add_argument("--json", help="merge the figures into this JSON file (for report.py)")
+    args = parser.parse_args()
+    statements = ["import aiohttp", "import linegroupbot", "from linegroupbot import Bot"]
+    if importlib.util.find_spec("linebot") is not None:
+        statements.append("import linebot.v3.webhooks")
+    contenders = {s: (lambda s=s: _sample(s)) for s in statements}
+    for fn in contenders.values():
+        fn()  # warm the file system cache and the bytecode caches
+    times = _common.timed_rounds(contenders, args.repeat)
+    print(f"import time, ms; median (min-max) of {args.repeat} fresh interpreters each")
+    for statement, values in times.items():
+        print(f"  {statement:30s} {_common.spread(values):>22s} ms")
+    summary: dict[str, float] = {s: _common.median(v) for s, v in times.items()}
+    for statement in ("import linegroupbot", "from linegroupbot import Bot"):
+        ratio = _common.ratios(times[statement], times["import aiohttp"])
+        summary[f"{statement} / import aiohttp"] = _common.median(ratio)
+        print(f"  {statement} is {_common.spread(ratio)}x import aiohttp (target <= {TARGET}x)")
+    with _common.results_file(args.json) as results:
+        results["import"] = summary
+
+
+if __name__ == "__main__":
+    main()

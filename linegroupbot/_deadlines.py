@@ -1,0 +1,84 @@
+"""Long handler budgets expired by one timer a second instead of one timer per event.
+
+``asyncio.timeout(60)`` puts a timer in the event loop's heap for every event and takes
+it out again when the handler returns, which is a large share of handling a short event.
+A budget longer than :data:`WATCH_AFTER` seconds is instead entered unarmed
+(``asyncio.timeout(None)``) and watched here: while any is watched, one timer runs every
+:data:`PERIOD` seconds and arms, at once, the scopes whose deadline has passed. Such a
+budget ends up to :data:`PERIOD` late, which is nothing against budgets of seconds.
+Shorter budgets keep their own timers.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import weakref
+from typing import Any
+
+__all__ = ["PERIOD", "WATCH_AFTER", "Deadlines", "deadlines"]
+
+WATCH_AFTER = 2.0
+"""Budgets of more seconds than this are watched (shorter ones get their own timer)."""
+PERIOD = 1.0
+"""Seconds between two looks at the watched budgets."""
+
+
+_per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def deadlines() -> Deadlines:
+    """The watched budgets of the running event loop."""
+    loop = asyncio.get_running_loop()
+    found = _per_loop.get(loop)
+    if found is None:
+        found = _per_loop[loop] = Deadlines(loop)
+    return found
+
+
+class Deadlines:
+    """The watched budgets of one event loop."""
+
+    __slots__ = ("_ids", "_items", "_loop", "_timer")
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._items: dict[int, tuple[asyncio.Timeout, Any, float | None, float]] = {}
+        self._ids = itertools.count()
+        self._loop = loop
+        self._timer: asyncio.TimerHandle | None = None
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def watch(self, scope: asyncio.Timeout, budget: Any, seconds: float) -> int:
+        """Expire the entered, unarmed ``scope`` after ``seconds``; returns a key for unwatch.
+
+        ``budget`` is the event's :class:`~linegroupbot.timeouts.Budget`: when the chosen
+        handler brings its own budget (``budget.seconds`` changes, or the scope gets a
+        timer of its own), this deadline no longer applies.
+        """
+        loop = self._loop
+        key = next(self._ids)
+        self._items[key] = (scope, budget, budget.seconds, loop.time() + seconds)
+        if self._timer is None:
+            self._timer = loop.call_later(PERIOD, self._sweep)
+        return key
+
+    def unwatch(self, key: int) -> None:
+        """The handling ended: forget its deadline."""
+        self._items.pop(key, None)
+
+    def _sweep(self) -> None:
+        self._timer = None
+        loop = self._loop
+        now = loop.time()
+        for key, (scope, budget, seconds, deadline) in list(self._items.items()):
+            if now < deadline:
+                continue
+            del self._items[key]
+            if budget.seconds == seconds and scope.when() is None:
+                scope.reschedule(now)  # expires at once: the task is cancelled
+        if self._items:
+            self._timer = loop.call_later(PERIOD, self._sweep)

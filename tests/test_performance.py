@@ -1,0 +1,223 @@
+"""What the framework does to be fast stays correct: lazy fields, lazy imports, bounded caches."""
+
+from __future__ import annotations
+
+import asyncio
+import pickle
+import subprocess
+import sys
+import uuid
+from typing import Any
+
+import attrs
+import pytest
+
+from linegroupbot import (
+    Bot,
+    Context,
+    HandlerTimeoutError,
+    InvalidWebhookBodyError,
+    _deadlines,
+    handler_timeout,
+)
+from linegroupbot import events as ev
+from linegroupbot.convert import structure_body, structure_event, unstructure
+from linegroupbot.stores import MemoryStore
+from tests import payloads
+from tests.helpers import SECRET, TOKEN, signed
+
+
+def _slot(obj: object, name: str) -> object:
+    """The raw slot value, past the lazy descriptor."""
+    return type(obj).__dict__[name].slot.__get__(obj, type(obj))
+
+
+def test_mentions_and_emojis_are_built_on_first_read() -> None:
+    event = structure_event(payloads.event("message_text"))
+    assert isinstance(event, ev.MessageEvent)
+    message = event.message
+    assert isinstance(message, ev.TextMessageContent)
+    assert isinstance(_slot(message, "mention"), dict)  # not built yet
+    assert isinstance(_slot(message, "emojis"), list)
+    assert message.mentions_bot is True
+    assert isinstance(_slot(message, "mention"), ev.Mention)  # built once, then kept
+    assert message.mention is message.mention
+    assert message.emojis == (ev.Emoji(6, 6, "5ac1bfd5", "001"),)
+
+
+def test_lazy_fields_compare_hash_repr_and_unstructure_like_built_ones() -> None:
+    raw = payloads.event("message_text")
+    lazy = structure_event(raw).message
+    built = structure_event(raw).message
+    assert isinstance(built, ev.TextMessageContent)
+    _ = (built.mention, built.emojis)
+    assert lazy == built
+    assert hash(lazy) == hash(structure_event(raw).message)
+    fresh = structure_event(raw).message
+    assert "mentionees=(UserMentionee(" in repr(fresh)
+    assert unstructure(structure_event(raw).message) == raw["message"]
+    again = structure_event(raw).message
+    assert pickle.loads(pickle.dumps(again)) == built  # noqa: S301 (our own bytes)
+    assert attrs.evolve(structure_event(raw).message, text="x").mention == built.mention
+
+
+def test_a_model_made_by_hand_keeps_its_values() -> None:
+    mention = ev.Mention((ev.AllMentionee(0, 4),))
+    message = ev.TextMessageContent("1", "@All hi", mention=mention)
+    assert message.mention is mention
+    assert message.mentions_all is True
+    assert message.emojis is None
+
+
+def test_a_malformed_mention_still_fails_the_parse() -> None:
+    raw = payloads.event("message_text")
+    raw["message"]["mention"] = "not an object"
+    with pytest.raises(InvalidWebhookBodyError, match=r"events\[0\]"):
+        structure_body(payloads.body(raw))
+
+
+def test_import_linegroupbot_loads_names_on_first_use() -> None:
+    code = (
+        "import sys, linegroupbot\n"
+        "assert 'linegroupbot.bot' not in sys.modules, 'eager'\n"
+        "assert 'aiohttp' not in sys.modules, 'eager aiohttp'\n"
+        "from linegroupbot import Bot, events\n"
+        "assert Bot.__module__ == 'linegroupbot.bot'\n"
+        "assert 'linegroupbot.stores.sqlite' not in sys.modules, 'eager sqlite'\n"
+        "assert 'linegroupbot.stores.redis' not in sys.modules, 'eager redis'\n"
+        "from linegroupbot.stores import SqliteStore, RedisStore\n"
+        "assert events.MessageEvent.__name__ == 'MessageEvent'\n"
+        "assert set(linegroupbot.__all__) <= set(dir(linegroupbot))\n"
+        "try:\n"
+        "    linegroupbot.NoSuchName\n"
+        "except AttributeError as error:\n"
+        "    assert 'NoSuchName' in str(error)\n"
+        "else:\n"
+        "    raise SystemExit('no AttributeError')\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+async def test_per_chat_structures_stay_bounded_over_many_chats(aiohttp_client: Any) -> None:
+    # Counted, not timed: 600 events over 300 chats and 600 senders leave no per-chat
+    # entry behind in the worker, and the dedupe records stop at their bound.
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", track_rosters=False)
+    handled: list[str] = []
+
+    @bot.on_message
+    async def record(ctx: Context) -> None:
+        handled.append(ctx.chat_id or "")
+
+    client = await aiohttp_client(bot.create_app())
+    runtime = bot.runtime
+    assert runtime is not None
+    store = runtime.store
+    assert isinstance(store, MemoryStore)
+    store.dedupe.max_entries = 100
+    for n in range(60):
+        batch = []
+        for i in range(10):
+            seq = n * 10 + i
+            source = {"type": "group", "groupId": f"C{seq % 300:032x}", "userId": f"U{seq:032x}"}
+            batch.append(
+                payloads.event("message_text", webhookEventId=f"01BOUND{seq:019d}", source=source)
+            )
+        data, headers = signed(*batch)
+        response = await client.post("/callback", data=data, headers=headers)
+        assert response.status == 200
+    await runtime.wait_idle(timeout=30)
+    assert len(handled) == 600
+    assert len(set(handled)) == 300
+    worker = runtime.worker
+    assert worker is not None
+    assert worker._chats == {}  # one queue per busy chat, dropped when drained
+    assert worker._current == {}
+    assert worker._since == {}
+    assert len(worker._ids) == 0
+    assert len(store.dedupe) <= 100
+    assert store.depth == 0
+
+
+@pytest.fixture
+def quick_watch(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Watch budgets longer than 0.1 s, looking every 0.05 s (instead of 2 s and 1 s)."""
+    monkeypatch.setattr(_deadlines, "WATCH_AFTER", 0.1)
+    monkeypatch.setattr(_deadlines, "PERIOD", 0.05)
+
+
+def _text_event(text: str) -> ev.Event:
+    raw = payloads.event("message_text")
+    raw["message"] = {"type": "text", "id": "1", "text": text}
+    return structure_event(raw)
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_a_watched_budget_still_cancels_a_hung_handler() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", handler_timeout=0.3)
+    cancelled = asyncio.Event()
+
+    @bot.on_message(text="hang")
+    async def hang(ctx: Context) -> None:
+        try:
+            await asyncio.Event().wait()
+        except asyncio.CancelledError:
+            cancelled.set()
+            raise
+
+    with pytest.raises(HandlerTimeoutError, match=r"0\.3 s"):
+        await asyncio.wait_for(bot.process(_text_event("hang")), 10)
+    assert cancelled.is_set()
+    assert len(_deadlines.deadlines()) == 0
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_a_handlers_own_budget_replaces_a_watched_one() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", handler_timeout=0.2)
+    finished: list[str] = []
+
+    @bot.on_message(text="unlimited")
+    @handler_timeout(None)
+    async def unlimited(ctx: Context) -> None:
+        await asyncio.sleep(0.5)  # past the bot's budget: not cancelled
+        finished.append("unlimited")
+
+    @bot.on_message(text="short")
+    @handler_timeout(0.1)
+    async def short(ctx: Context) -> None:
+        await asyncio.sleep(5)
+        finished.append("short")
+
+    await asyncio.wait_for(bot.process(_text_event("unlimited")), 10)
+    with pytest.raises(HandlerTimeoutError, match=r"0\.1 s"):
+        await asyncio.wait_for(bot.process(_text_event("short")), 10)
+    assert finished == ["unlimited"]
+
+
+async def test_default_budgets_leave_nothing_watched_after_the_events() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9")  # 60 s: watched
+    seen: list[str] = []
+
+    @bot.on_message
+    async def record(ctx: Context) -> None:
+        seen.append(ctx.text or "")
+        assert len(_deadlines.deadlines()) == 1  # this event's budget, while it runs
+
+    for n in range(50):
+        await bot.process(_text_event(f"m{n}"))
+    assert len(seen) == 50
+    assert len(_deadlines.deadlines()) == 0
+
+
+def test_fresh_retry_keys_are_random_version_4_uuids() -> None:
+    from linegroupbot.client import _random_uuid
+
+    keys = {_random_uuid() for _ in range(2000)}
+    assert len(keys) == 2000
+    for key in keys:
+        parsed = uuid.UUID(key)
+        assert str(parsed) == key  # lower-case, hyphenated, as str(uuid.uuid4()) writes it
+        assert parsed.version == 4
+        assert parsed.variant == uuid.RFC_4122
