@@ -115,7 +115,7 @@ async def _measure(base: str, args: argparse.Namespace) -> dict[str, Any]:
     }
     url = base + "/v2/bot/message/push"
     session = aiohttp.ClientSession()
-    client = LineClient(TOKEN, api_base_url=base, rate_limits={"default": (100_000.0, 100_000.0)})
+    client = LineClient(TOKEN, api_base_url=base, rate_limits={"default": 100_000})
 
     async def raw() -> None:
         headers = {
