@@ -237,6 +237,15 @@ def _cmd_emulator(args: argparse.Namespace) -> int:
         if args.seed:
             await emulator.seed_demo()
         print(f"LINE emulator on {url}  (chat page: {url}/)", flush=True)
+        # The emulator's own default credentials are no secret; values given on the
+        # command line are never printed.
+        secret = args.channel_secret if args.channel_secret == _EMULATOR_SECRET else "<yours>"
+        token = args.access_token if args.access_token == _EMULATOR_TOKEN else "<yours>"
+        print(
+            f"  point a bot at it: LINE_API_BASE_URL={url} LINE_DATA_API_BASE_URL={url} "
+            f"LINE_CHANNEL_SECRET={secret} LINE_CHANNEL_ACCESS_TOKEN={token}",
+            flush=True,
+        )
         try:
             await wait_for_signal()
         finally:
@@ -382,7 +391,16 @@ async def _watch(target: str, bot: _BotProcess, *, ready: Callable[[], object]) 
 
 
 def _secret_setting(value: str | None, variable: str) -> str:
-    return f"set ({len(value)} characters)" if value else f"NOT SET: set {variable}"
+    """How ``check`` shows a secret: set (its cleaned length), NOT SET, or INVALID."""
+    from .client import clean_token
+
+    if not value or not value.strip():
+        return f"NOT SET: set {variable}"
+    try:
+        cleaned = clean_token(value, variable, variable)
+    except ConfigurationError:
+        return f"INVALID: whitespace or control characters inside it: check {variable}"
+    return f"set ({len(cleaned)} characters)"
 
 
 def _check_settings(bot: Any) -> Iterator[str]:
@@ -499,10 +517,12 @@ def _cmd_check(args: argparse.Namespace) -> int:
                 bot._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN"),
             ),
         )
-        if not value
+        if not _secret_setting(value, variable).startswith("set ")
     ]
     if missing:
-        print(f"problem: {' and '.join(missing)} not set, so `run` would refuse to start")
+        print(
+            f"problem: {' and '.join(missing)} not set or not valid, so `run` would refuse to start"
+        )
         return 1
     return 1 if problems else 0
 
@@ -653,9 +673,19 @@ def _parser() -> argparse.ArgumentParser:
     emu = sub.add_parser("emulator", help="run the LINE platform emulator alone")
     emu.add_argument("--host", default="127.0.0.1")
     emu.add_argument("--port", type=int, default=8787)
-    emu.add_argument("--channel-secret", default="emulator-channel-secret")
-    emu.add_argument("--access-token", default="emulator-access-token")
-    emu.add_argument("--webhook-url", default=None)
+    emu.add_argument(
+        "--channel-secret",
+        default=_EMULATOR_SECRET,
+        help="the secret webhooks are signed with: the bot's LINE_CHANNEL_SECRET "
+        "(default: %(default)s)",
+    )
+    emu.add_argument(
+        "--access-token",
+        default=_EMULATOR_TOKEN,
+        help="the token the API accepts: the bot's LINE_CHANNEL_ACCESS_TOKEN "
+        "(default: %(default)s)",
+    )
+    emu.add_argument("--webhook-url", default=None, help="the bot's webhook URL, if running")
     emu.add_argument("--verified", action="store_true", help="allow member ID lookups")
     emu.add_argument("--seed", action="store_true", help="create demo users, a group and a room")
     logging_args(emu)
@@ -690,13 +720,38 @@ def _listen_problem(args: argparse.Namespace, error: OSError) -> str:
     return f"cannot listen there: {host} is not an address of this machine (--host): {error}"
 
 
+_EMULATOR_SECRET = "emulator-channel-secret"  # noqa: S105 (the emulator's public default)
+_EMULATOR_TOKEN = "emulator-access-token"  # noqa: S105 (the emulator's public default)
+
+
+def _fatal(args: argparse.Namespace, message: str) -> None:
+    """The one line a fatal error gets: plain, or one JSON object under ``--log-format json``."""
+    from .logging import scrub
+
+    message = scrub(message)
+    if getattr(args, "log_format", None) == "json":
+        import datetime as dt
+
+        import orjson
+
+        record = {
+            "event": "command_failed",
+            "level": "error",
+            "error": message,
+            "timestamp": dt.datetime.now(dt.UTC).isoformat().replace("+00:00", "Z"),
+        }
+        print(orjson.dumps(record).decode(), file=sys.stderr)
+    else:
+        print(f"linegroupbot: {message}", file=sys.stderr)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``linegroupbot`` command."""
     args = _parser().parse_args(argv)
     try:
         result: int = args.func(args)
     except (ConfigurationError, StoreError) as error:
-        print(f"linegroupbot: {error}", file=sys.stderr)
+        _fatal(args, str(error))
         return 2
     except BrokenPipeError:  # `linegroupbot dead-letters list | head`
         with contextlib.suppress(OSError):
@@ -704,7 +759,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     except OSError as error:
         if error.errno in (errno.EADDRINUSE, errno.EACCES, errno.EADDRNOTAVAIL):
-            print(f"linegroupbot: {_listen_problem(args, error)}", file=sys.stderr)
+            _fatal(args, _listen_problem(args, error))
             return 2
         raise
     except KeyboardInterrupt:

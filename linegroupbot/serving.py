@@ -28,7 +28,8 @@ async def start_site(
     A connection is closed when it has been idle, or has not finished sending a request's
     headers, for ``idle_timeout`` seconds (aiohttp's keep-alive timer covers both). After
     a refusal whose body was left unread, the rest is drained for at most a second before
-    the connection closes (aiohttp's lingering close, 10 s by default).
+    the connection closes (aiohttp's lingering close, 10 s by default). Request bodies are
+    never decompressed on the way in.
     """
     runner = web.AppRunner(
         app,
@@ -36,6 +37,9 @@ async def start_site(
         handle_signals=False,
         keepalive_timeout=idle_timeout,
         lingering_time=1.0,
+        # Bodies are taken as sent: the webhook refuses compressed ones (415) before reading,
+        # and nothing an unauthenticated sender labels compressed is decoded on its way in.
+        auto_decompress=False,
     )
     await runner.setup()
     site = web.TCPSite(runner, host, port)

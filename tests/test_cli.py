@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import re
 import signal
@@ -473,6 +474,52 @@ def test_check_says_what_is_missing() -> None:
     assert "problem: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN not set" in result.stdout
 
 
+def test_check_judges_secrets_as_run_does(tmp_path: Path) -> None:
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
+    env = {**base, "LINE_CHANNEL_SECRET": "  ", "LINE_CHANNEL_ACCESS_TOKEN": "tok en\n"}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linegroupbot",
+            "check",
+            str(ROOT / "examples/echo.py"),
+            "--offline",
+            "--no-env-file",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "channel secret  NOT SET" in result.stdout  # only spaces: run says "not set" too
+    assert "access token    INVALID: whitespace or control characters inside" in result.stdout
+    assert "tok en" not in result.stdout + result.stderr
+    newline = {**base, "LINE_CHANNEL_SECRET": "s" * 8 + "\n", "LINE_CHANNEL_ACCESS_TOKEN": "t" * 9}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linegroupbot",
+            "check",
+            str(ROOT / "examples/echo.py"),
+            "--offline",
+            "--no-env-file",
+        ],
+        cwd=tmp_path,
+        env=newline,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout
+    assert "channel secret  set (8 characters)" in result.stdout  # the newline is not counted
+
+
 def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
     (tmp_path / ".env").write_text(
@@ -582,3 +629,31 @@ async def test_check_asks_line_who_the_bot_is(tmp_path: Path) -> None:
     assert code == 1
     assert "problem: LINE refused the access token" in out
     assert "not-the-token" not in out
+
+
+def test_a_fatal_error_is_one_json_line_under_the_json_format(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "linegroupbot",
+            "run",
+            str(ROOT / "examples/echo.py"),
+            "--log-format",
+            "json",
+            "--store",
+            "memory://",
+            "--no-env-file",
+        ],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 2
+    records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
+    assert records[-1]["event"] == "command_failed"
+    assert "LINE_CHANNEL_SECRET is not set" in records[-1]["error"]
