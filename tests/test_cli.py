@@ -476,46 +476,32 @@ def test_check_says_what_is_missing() -> None:
 
 def test_check_judges_secrets_as_run_does(tmp_path: Path) -> None:
     base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
-    env = {**base, "LINE_CHANNEL_SECRET": "  ", "LINE_CHANNEL_ACCESS_TOKEN": "tok en\n"}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "linegroupbot",
-            "check",
-            str(ROOT / "examples/echo.py"),
-            "--offline",
-            "--no-env-file",
-        ],
-        cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+
+    def check(secret: str, token: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "linegroupbot",
+                "check",
+                str(ROOT / "examples/echo.py"),
+                "--offline",
+                "--no-env-file",
+            ],
+            cwd=tmp_path,
+            env={**base, "LINE_CHANNEL_SECRET": secret, "LINE_CHANNEL_ACCESS_TOKEN": token},
+            capture_output=True,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    result = check("  ", "tok en\n")
     assert result.returncode == 1
     assert "channel secret  NOT SET" in result.stdout  # only spaces: run says "not set" too
     assert "access token    INVALID: whitespace or control characters inside" in result.stdout
     assert "tok en" not in result.stdout + result.stderr
-    newline = {**base, "LINE_CHANNEL_SECRET": "s" * 8 + "\n", "LINE_CHANNEL_ACCESS_TOKEN": "t" * 9}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "linegroupbot",
-            "check",
-            str(ROOT / "examples/echo.py"),
-            "--offline",
-            "--no-env-file",
-        ],
-        cwd=tmp_path,
-        env=newline,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = check("s" * 8 + "\n", "t" * 9)
     assert result.returncode == 0, result.stdout
     assert "channel secret  set (8 characters)" in result.stdout  # the newline is not counted
 
