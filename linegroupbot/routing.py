@@ -10,8 +10,11 @@ the handler's router, then of each enclosing router up to the bot.
 
 from __future__ import annotations
 
+import contextlib
 import inspect
 import re
+import types
+import typing
 from collections.abc import Awaitable, Callable, Iterable, Mapping
 from typing import Any, Concatenate, Generic, ParamSpec, Protocol, TypeAlias, TypeVar, overload
 
@@ -19,6 +22,7 @@ import attrs
 
 from . import events as ev
 from .context import (
+    CommandMatch,
     Context,
     EventContext,
     FollowContext,
@@ -140,6 +144,64 @@ def _has_filter(found: Filter | None, kind: type[Filter]) -> bool:
     return False
 
 
+_INJECTED_TYPES: Mapping[str, type[Any]] = {
+    "command": CommandMatch,
+    "args": str,
+    "match": re.Match,
+    "text": str,
+    "chat_id": str,
+    "user_id": str,
+    "scope": str,
+}
+"""What the injected values are, for the names whose value has one type (the annotation of
+such a parameter must admit it)."""
+
+
+def _hints(callback: Handler) -> dict[str, Any]:
+    """``callback``'s annotations that resolve in its module (one by one: an annotation that
+    names something only the handler's own scope knows is not checked)."""
+    try:
+        raw = inspect.get_annotations(callback)
+    except Exception:
+        return {}
+    scope = getattr(callback, "__globals__", {})
+    hints: dict[str, Any] = {}
+    for param, annotation in raw.items():
+        if not isinstance(annotation, str):
+            hints[param] = annotation
+            continue
+        with contextlib.suppress(Exception):  # unresolvable here: not checked
+            hints[param] = eval(annotation, scope)  # noqa: S307 (the handler's own annotation)
+    return hints
+
+
+def _admits(hint: Any, value_type: type[Any]) -> bool:
+    """Whether an annotation admits values of ``value_type`` (unknown shapes: yes)."""
+    if hint is Any or hint is object:
+        return True
+    origin = typing.get_origin(hint)
+    if origin in (typing.Union, types.UnionType):
+        return any(_admits(arg, value_type) for arg in typing.get_args(hint))
+    if origin is typing.Literal or isinstance(hint, typing.TypeVar):
+        return True
+    target = origin if origin is not None else hint
+    if not isinstance(target, type):
+        return True
+    return issubclass(value_type, target)
+
+
+def _check_annotation(name: str, param: str, hints: Mapping[str, Any]) -> None:
+    value_type = _INJECTED_TYPES.get(param)
+    if value_type is None or param not in hints or _admits(hints[param], value_type):
+        return
+    shown = getattr(hints[param], "__name__", None) or repr(hints[param])
+    hint = " (or ask for args: str)" if param == "command" else ""
+    raise TypeError(
+        f"handler {name} asks for {param}: {shown}, but {param!r} is a {value_type.__name__}: "
+        f"annotate it {param}: {value_type.__name__}{hint}"
+    )
+
+
 def _injected(callback: Handler, name: str, found: Filter | None) -> tuple[tuple[str, bool], ...]:
     """The injected parameters of ``callback``, checked against its filters now."""
     try:
@@ -173,6 +235,10 @@ def _injected(callback: Handler, name: str, found: Filter | None) -> tuple[tuple
                 f"it with {need[1]}..., or give {param.name!r} a default"
             )
         wanted.append((param.name, required))
+    if wanted:
+        hints = _hints(callback)
+        for param_name, _ in wanted:
+            _check_annotation(name, param_name, hints)
     return tuple(wanted)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import pytest
 
@@ -113,3 +114,25 @@ async def test_a_router_filter_counts_for_its_handlers() -> None:
     bot.include(admin)
     await run(bot, text_event("/admin kick"))
     assert seen == ["kick"]
+
+
+def test_an_injected_value_with_the_wrong_annotation_is_refused_at_registration() -> None:
+    bot = make_bot()
+
+    @bot.on_message(command="ok")
+    async def fine(
+        ctx: MessageContext, command: CommandMatch, args: str, user_id: str | None = None
+    ) -> None: ...
+
+    @bot.on_message(regex=r"x")
+    async def also_fine(ctx: MessageContext, match: re.Match[str], scope: Any) -> None: ...
+
+    with pytest.raises(TypeError, match=r"command: str, but 'command' is a CommandMatch"):
+
+        @bot.on_message(command="who")
+        async def wrong(ctx: MessageContext, command: str) -> None: ...
+
+    with pytest.raises(TypeError, match=r"args: int, but 'args' is a str"):
+
+        @bot.on_message(command="roll")
+        async def wrong_args(ctx: MessageContext, args: int) -> None: ...
