@@ -118,8 +118,8 @@ class WebhookServer:
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         """The webhook endpoint."""
-        encoding = request.headers.get("Content-Encoding", "identity").strip().lower()
-        if encoding != "identity":
+        encoding = request.headers.get("Content-Encoding", "").strip().lower()
+        if encoding not in ("", "identity"):
             # LINE sends bodies as they are signed; a compressed body would have to be
             # decompressed before its signature could be checked.
             return self._reject(

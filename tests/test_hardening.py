@@ -128,6 +128,16 @@ async def test_any_encoding_is_415_from_the_app_and_logs_no_traceback(
     assert [r for r in caplog.records if r.name.startswith("aiohttp")] == []
 
 
+async def test_an_empty_or_identity_encoding_is_no_encoding(aiohttp_client: ClientFactory) -> None:
+    client = await aiohttp_client(make_bot().create_app())
+    for encoding in ("", "identity", "Identity "):
+        raw, headers = signed(text_event(len(encoding)))
+        resp = await client.post(
+            "/callback", data=raw, headers={**headers, "Content-Encoding": encoding}
+        )
+        assert resp.status == 200, encoding
+
+
 # --- 9. repeated signatures ------------------------------------------------------------------
 
 
