@@ -120,16 +120,7 @@ async def test_emulator_command_serves_and_seeds() -> None:
 
 
 def test_run_without_a_secret_names_the_variable(capsys: pytest.CaptureFixture[str]) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "linegroupbot", "run", "examples/echo.py:bot", "--port", "0"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _cli_fresh("run", "examples/echo.py:bot", "--port", "0")
     assert result.returncode == 2
     assert "LINE_CHANNEL_SECRET" in result.stderr
 
@@ -359,16 +350,24 @@ def _one_line_error(result: subprocess.CompletedProcess[str]) -> str:
     return lines[0]
 
 
-def _cli_env(*args: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def _cli_env(
+    *args: str, cwd: Path, env: dict[str, str], inherit: bool = True
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "linegroupbot", *args],
         cwd=cwd,
-        env={**os.environ, **env},
+        env={**os.environ, **env} if inherit else env,
         capture_output=True,
         text=True,
         timeout=60,
         check=False,
     )
+
+
+def _cli_fresh(*args: str, cwd: Path = ROOT, **env: str) -> subprocess.CompletedProcess[str]:
+    """The command with none of the caller's ``LINE_*`` settings, only ``env``'s."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
+    return _cli_env(*args, cwd=cwd, env={**base, **env}, inherit=False)
 
 
 def test_an_unknown_log_level_lists_the_choices() -> None:
@@ -459,41 +458,22 @@ def test_check_lists_settings_plugins_routers_and_handlers_with_secrets_hidden(
 
 
 def test_check_says_what_is_missing() -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "linegroupbot", "check", "examples/echo.py", "--no-env-file"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
-    )
+    result = _cli_fresh("check", "examples/echo.py", "--no-env-file")
     assert result.returncode == 1
     assert "channel secret  NOT SET: set LINE_CHANNEL_SECRET" in result.stdout
     assert "problem: LINE_CHANNEL_SECRET and LINE_CHANNEL_ACCESS_TOKEN not set" in result.stdout
 
 
 def test_check_judges_secrets_as_run_does(tmp_path: Path) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
-
     def check(secret: str, token: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [
-                sys.executable,
-                "-m",
-                "linegroupbot",
-                "check",
-                str(ROOT / "examples/echo.py"),
-                "--offline",
-                "--no-env-file",
-            ],
+        return _cli_fresh(
+            "check",
+            str(ROOT / "examples/echo.py"),
+            "--offline",
+            "--no-env-file",
             cwd=tmp_path,
-            env={**base, "LINE_CHANNEL_SECRET": secret, "LINE_CHANNEL_ACCESS_TOKEN": token},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
+            LINE_CHANNEL_SECRET=secret,
+            LINE_CHANNEL_ACCESS_TOKEN=token,
         )
 
     result = check("  ", "tok en\n")
@@ -507,7 +487,6 @@ def test_check_judges_secrets_as_run_does(tmp_path: Path) -> None:
 
 
 def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
-    base = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
     (tmp_path / ".env").write_text(
         "# settings\nLINE_CHANNEL_SECRET=from-dotenv-file\n"
         "export LINE_CHANNEL_ACCESS_TOKEN='tok-env'\n"
@@ -516,15 +495,7 @@ def test_env_file_fills_in_what_the_environment_lacks(tmp_path: Path) -> None:
     bot = str(ROOT / "examples/echo.py")
 
     def check(*args: str, **env: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run(
-            [sys.executable, "-m", "linegroupbot", "check", bot, "--offline", *args],
-            cwd=tmp_path,
-            env={**base, **env},
-            capture_output=True,
-            text=True,
-            timeout=60,
-            check=False,
-        )
+        return _cli_fresh("check", bot, "--offline", *args, cwd=tmp_path, **env)
 
     default = check()
     assert default.returncode == 0, default.stdout
@@ -618,26 +589,15 @@ async def test_check_asks_line_who_the_bot_is(tmp_path: Path) -> None:
 
 
 def test_a_fatal_error_is_one_json_line_under_the_json_format(tmp_path: Path) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LINE_")}
-    result = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "linegroupbot",
-            "run",
-            str(ROOT / "examples/echo.py"),
-            "--log-format",
-            "json",
-            "--store",
-            "memory://",
-            "--no-env-file",
-        ],
+    result = _cli_fresh(
+        "run",
+        str(ROOT / "examples/echo.py"),
+        "--log-format",
+        "json",
+        "--store",
+        "memory://",
+        "--no-env-file",
         cwd=tmp_path,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-        check=False,
     )
     assert result.returncode == 2
     records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]

@@ -17,7 +17,6 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -98,21 +97,6 @@ class Fleet:
             if process.poll() is None:
                 process.kill()
             process.wait(timeout=30)
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator(redelivery=False) as emu:
-        yield emu
-
-
-@pytest.fixture
-def fleet(emulator: Emulator, tmp_path: Path) -> Iterator[Fleet]:
-    group = Fleet(emulator, tmp_path)
-    try:
-        yield group
-    finally:
-        group.stop_all()
 
 
 def make_chats(emulator: Emulator, count: int) -> list[Chat]:

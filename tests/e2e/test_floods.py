@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from linegroupbot.emulator import Emulator
 from tests.e2e.test_durability import Fleet
@@ -28,21 +26,6 @@ def rss_mb(pid: int) -> float:
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     raise AssertionError("no VmRSS")
-
-
-@pytest.fixture
-async def emulator() -> AsyncIterator[Emulator]:
-    async with Emulator() as em:
-        yield em
-
-
-@pytest.fixture
-def fleet(emulator: Emulator, tmp_path: Path) -> Iterator[Fleet]:
-    running = Fleet(emulator, tmp_path)
-    try:
-        yield running
-    finally:
-        running.stop_all()
 
 
 async def _connect(port: int, head: bytes) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
