@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import linegroupbot
 
 project = "linegroupbot"
@@ -22,7 +24,9 @@ html_static_path: list[str] = []
 myst_heading_anchors = 3
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
-autodoc_default_options = {"members": True, "show-inheritance": True}
+# No default "members": a default of True would replace the member lists in reference.md,
+# rendering internals. Each automodule there names its members (or takes the module's __all__).
+autodoc_default_options = {"show-inheritance": True}
 nitpicky = False
 
 # Links to Python, aiohttp, attrs and structlog. The docs build offline (CI reaches no website),
@@ -35,3 +39,21 @@ intersphinx_mapping = {
     "attrs": ("https://www.attrs.org/en/stable", "_inventories/attrs.inv"),
     "structlog": ("https://www.structlog.org/en/stable", "_inventories/structlog.inv"),
 }
+
+
+def _public_bases(app: object, name: str, obj: object, options: object, bases: list[type]) -> None:
+    """Show public base classes only: a private base (``_Common``) stands for its own bases."""
+    public: list[type] = []
+    pending = list(bases)
+    while pending:
+        base = pending.pop(0)
+        if base.__name__.startswith("_"):
+            pending[:0] = base.__bases__
+        elif base not in public:
+            public.append(base)
+    bases[:] = public
+
+
+def setup(app: Any) -> dict[str, bool]:
+    app.connect("autodoc-process-bases", _public_bases)
+    return {"parallel_read_safe": True}

@@ -1,0 +1,687 @@
+"""The API reference renders the public surface only, and documents every parameter in words.
+
+The reference (``docs/reference.md``) is Sphinx autodoc directives. These tests read those
+directives the way autodoc does, without building the docs: which names each one renders,
+and whether each rendered function, method and class says in its docstring what each of its
+parameters is (a ``name:`` line of an ``Args:``/``Attributes:`` section, or ````name```` in
+the text). A parameter that only has a type is a gap.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib
+import inspect
+import re
+import runpy
+from collections.abc import Callable, Iterator
+from functools import cache
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import attrs
+import pytest
+
+import linegroupbot
+
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "docs" / "reference.md"
+
+
+@attrs.frozen
+class Directive:
+    """One autodoc directive of the reference: ``.. automodule:: target`` and its options."""
+
+    kind: str
+    target: str
+    options: dict[str, str]
+
+
+@cache
+def _directives() -> tuple[Directive, ...]:
+    found: list[Directive] = []
+    current: Directive | None = None
+    for line in REFERENCE.read_text().splitlines():
+        start = re.match(r"\.\. (auto\w+):: (\S+)$", line)
+        option = re.match(r"\s+:([\w-]+):\s*(.*)$", line)
+        if start:
+            current = Directive(start[1], start[2], {})
+            found.append(current)
+        elif option and current is not None:
+            current.options[option[1]] = option[2].strip()
+        else:
+            current = None
+    return tuple(found)
+
+
+def _listed(directive: Directive, module: ModuleType) -> list[str]:
+    """The names an automodule directive renders: its ``:members:`` list, else ``__all__``."""
+    if "no-members" in directive.options or "members" not in directive.options:
+        return []
+    if directive.options["members"]:
+        return [name.strip() for name in directive.options["members"].split(",")]
+    if hasattr(module, "__all__"):
+        return list(module.__all__)
+    return [
+        name
+        for name, value in vars(module).items()
+        if not name.startswith("_") and getattr(value, "__module__", None) == module.__name__
+    ]
+
+
+@cache
+def _rendered() -> dict[str, tuple[object, ModuleType, bool]]:
+    """Qualified name -> (object, the module the reference shows it in, members shown)."""
+    rendered: dict[str, tuple[object, ModuleType, bool]] = {}
+    for directive in _directives():
+        if directive.kind == "automodule":
+            module = importlib.import_module(directive.target)
+            for name in _listed(directive, module):
+                rendered[f"{directive.target}.{name}"] = (getattr(module, name), module, True)
+        else:
+            module_name, name = directive.target.rsplit(".", 1)
+            module = importlib.import_module(module_name)
+            members = "members" in directive.options and "no-members" not in directive.options
+            rendered[directive.target] = (getattr(module, name), module, members)
+    return rendered
+
+
+def test_the_docs_set_no_default_members() -> None:
+    """A default ``members: True`` replaces every ``:members:`` list: internals would render."""
+    conf = runpy.run_path(str(ROOT / "docs" / "conf.py"))
+    assert "members" not in conf["autodoc_default_options"]
+
+
+def test_every_automodule_says_which_members_it_renders() -> None:
+    for directive in _directives():
+        if directive.kind == "automodule":
+            assert {"members", "no-members"} & directive.options.keys(), directive.target
+
+
+def test_the_reference_renders_public_names_only() -> None:
+    for qualified, (_, module, _) in _rendered().items():
+        name = qualified.rsplit(".", 1)[1]
+        assert not name.startswith("_"), qualified
+        public = getattr(module, "__all__", None)
+        assert public is None or name in public, f"{qualified} is not in {module.__name__}.__all__"
+
+
+def _mentions(doc: str, name: str) -> bool:
+    """Whether a docstring describes ``name``: an ``Args:``-style line, or ````name```` in text."""
+    escaped = re.escape(name)
+    return bool(
+        re.search(rf"^\s*\**{escaped}( \([^)]*\))?:", doc, re.MULTILINE)
+        or re.search(rf"``\**{escaped}``", doc)
+    )
+
+
+def _parameters(function: Callable[..., Any]) -> list[str]:
+    signature = inspect.signature(function)
+    return [name for name in signature.parameters if name not in ("self", "cls")]
+
+
+def _field_names(cls: type) -> list[str]:
+    """The constructor arguments of an attrs class that its own docstring must describe.
+
+    A field declared in a public base class is described there; one from a private base
+    (``_Common``) is not rendered anywhere else, so each public subclass describes it.
+    """
+    names = []
+    for field in attrs.fields(cls):
+        if not field.init:
+            continue
+        owner = next(
+            klass for klass in cls.__mro__ if field.name in vars(klass).get("__annotations__", {})
+        )
+        if owner is cls or owner.__name__.startswith("_"):
+            names.append(field.alias or field.name)
+    return names
+
+
+def _class_gaps(cls: type) -> list[str]:
+    doc = inspect.getdoc(cls) if cls.__doc__ else ""
+    if not doc:
+        return ["no docstring"]
+    if attrs.has(cls) and "__attrs_attrs__" in vars(cls):
+        names = _field_names(cls)
+    elif getattr(vars(cls).get("__init__"), "__qualname__", "").startswith(f"{cls.__qualname__}."):
+        names = _parameters(vars(cls)["__init__"])  # not the one typing gives a Protocol
+    else:
+        names = []
+    return [f"parameter {name!r} not described" for name in names if not _mentions(doc, name)]
+
+
+def _function_gaps(function: Callable[..., Any]) -> list[str]:
+    doc = inspect.getdoc(function) or ""
+    if not doc.strip():
+        return ["no docstring"]
+    return [
+        f"parameter {name!r} not described"
+        for name in _parameters(function)
+        if not _mentions(doc, name)
+    ]
+
+
+def _data_documented(module: ModuleType, name: str) -> bool:
+    """Whether ``name = ...`` in the module's own source has a docstring or a ``#:`` comment."""
+    source = inspect.getsource(module)
+    lines = source.splitlines()
+    body = ast.parse(source).body
+    for index, node in enumerate(body):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        if name not in {getattr(target, "id", None) for target in targets}:
+            continue
+        after = body[index + 1] if index + 1 < len(body) else None
+        if (
+            isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ):
+            return True
+        return lines[node.lineno - 2].strip().startswith("#:")
+    return False
+
+
+def _units() -> Iterator[tuple[str, Callable[[], list[str]]]]:
+    """Every rendered thing to check, by qualified name, with a function finding its gaps."""
+    seen: set[int] = set()
+    items = list(_rendered().items())
+    for name in linegroupbot.__all__:
+        value = getattr(linegroupbot, name)
+        if inspect.isclass(value) or inspect.isfunction(value):
+            items.append((f"linegroupbot.{name}", (value, linegroupbot, True)))
+    for qualified, (value, module, members) in items:
+        if id(value) in seen or isinstance(value, ModuleType):
+            continue
+        seen.add(id(value))
+        if inspect.isclass(value):
+            cls = value
+            yield qualified, lambda cls=cls: _class_gaps(cls)  # type: ignore[misc]
+            if not members:
+                continue
+            for attr, member in vars(cls).items():
+                if attr.startswith("_"):
+                    continue
+                if isinstance(member, property):
+                    getter = member.fget
+                    assert getter is not None
+                    yield (
+                        f"{qualified}.{attr}",
+                        lambda getter=getter: [] if getter.__doc__ else ["no docstring"],  # type: ignore[misc]
+                    )
+                    continue
+                if isinstance(member, classmethod | staticmethod):
+                    member = member.__func__
+                if inspect.isfunction(member):
+                    function = member
+                    yield f"{qualified}.{attr}", lambda f=function: _function_gaps(f)  # type: ignore[misc]
+        elif inspect.isfunction(value):
+            function = value
+            yield qualified, lambda f=function: _function_gaps(f)  # type: ignore[misc]
+        elif module is not linegroupbot:
+            name = qualified.rsplit(".", 1)[1]
+            yield (
+                qualified,
+                lambda module=module, name=name: (  # type: ignore[misc]
+                    [] if _data_documented(module, name) else ["no docstring"]
+                ),
+            )
+
+
+UNITS = dict(_units())
+
+
+@pytest.mark.parametrize("qualified", sorted(UNITS))
+def test_every_rendered_name_describes_its_parameters(qualified: str) -> None:
+    gaps = UNITS[qualified]()
+    if qualified in KNOWN_GAPS:
+        assert gaps, f"{qualified} is documented now: remove it from KNOWN_GAPS"
+    else:
+        assert not gaps, f"{qualified}: {', '.join(gaps)}"
+
+
+def test_known_gaps_are_rendered_names() -> None:
+    assert not KNOWN_GAPS - UNITS.keys()
+
+
+def test_a_parameter_named_only_by_its_type_is_a_gap() -> None:
+    """The check itself: a docstring that does not describe a parameter is caught."""
+
+    def send(chat_id: str, *, text: str) -> None:
+        """Send ``text`` somewhere."""
+
+    def described(chat_id: str, *, text: str) -> None:
+        """Send a text.
+
+        Args:
+            chat_id: The group, room or user to send to.
+            text: What to say.
+        """
+
+    assert _function_gaps(send) == ["parameter 'chat_id' not described"]
+    assert _function_gaps(described) == []
+
+
+# Rendered names whose docstrings do not yet describe every parameter. The list may only
+# shrink: an entry that is no longer a gap fails too, so that it gets removed.
+KNOWN_GAPS: frozenset[str] = frozenset(
+    {
+        "linegroupbot.actions.AltUri",
+        "linegroupbot.actions.CameraAction",
+        "linegroupbot.actions.CameraRollAction",
+        "linegroupbot.actions.ClipboardAction",
+        "linegroupbot.actions.DatetimePickerAction",
+        "linegroupbot.actions.LocationAction",
+        "linegroupbot.actions.MessageAction",
+        "linegroupbot.actions.PostbackAction",
+        "linegroupbot.actions.RichMenuSwitchAction",
+        "linegroupbot.actions.UriAction",
+        "linegroupbot.actions.check_action",
+        "linegroupbot.asgi.WebhookApp.lifespan",
+        "linegroupbot.bot.Bot",
+        "linegroupbot.bot.Bot.add_context_extension",
+        "linegroupbot.bot.Bot.add_plugin",
+        "linegroupbot.bot.Bot.cancel_scheduled",
+        "linegroupbot.bot.Bot.configure",
+        "linegroupbot.bot.Bot.handle_event",
+        "linegroupbot.bot.Bot.observe_failures",
+        "linegroupbot.bot.Bot.process",
+        "linegroupbot.bot.Bot.push_later",
+        "linegroupbot.bot.Bot.run",
+        "linegroupbot.bot.Bot.scheduled",
+        "linegroupbot.bot.Bot.serve",
+        "linegroupbot.channel.BotInfo",
+        "linegroupbot.channel.WebhookEndpoint",
+        "linegroupbot.channel.WebhookTestResult",
+        "linegroupbot.client.GroupSummary",
+        "linegroupbot.client.LineClient",
+        "linegroupbot.client.LineClient.broadcast",
+        "linegroupbot.client.LineClient.get_content",
+        "linegroupbot.client.LineClient.group_member_count",
+        "linegroupbot.client.LineClient.group_member_ids",
+        "linegroupbot.client.LineClient.group_member_profile",
+        "linegroupbot.client.LineClient.group_summary",
+        "linegroupbot.client.LineClient.iter_content",
+        "linegroupbot.client.LineClient.leave_group",
+        "linegroupbot.client.LineClient.leave_room",
+        "linegroupbot.client.LineClient.multicast",
+        "linegroupbot.client.LineClient.narrowcast",
+        "linegroupbot.client.LineClient.narrowcast_progress",
+        "linegroupbot.client.LineClient.profile",
+        "linegroupbot.client.LineClient.push",
+        "linegroupbot.client.LineClient.push_raw",
+        "linegroupbot.client.LineClient.reply",
+        "linegroupbot.client.LineClient.room_member_count",
+        "linegroupbot.client.LineClient.room_member_ids",
+        "linegroupbot.client.LineClient.room_member_profile",
+        "linegroupbot.client.LineClient.set_webhook_endpoint",
+        "linegroupbot.client.LineClient.show_loading",
+        "linegroupbot.client.Profile",
+        "linegroupbot.client.RateLimiter",
+        "linegroupbot.client.RetryPolicy",
+        "linegroupbot.client.RetryPolicy.delay",
+        "linegroupbot.client.SendResult",
+        "linegroupbot.client.SentMessage",
+        "linegroupbot.client.begin_retry_keys",
+        "linegroupbot.context.CommandMatch",
+        "linegroupbot.context.Context",
+        "linegroupbot.context.Context.cancel_scheduled",
+        "linegroupbot.context.Context.member_profile",
+        "linegroupbot.context.Context.push_later",
+        "linegroupbot.context.Context.push_to_chat",
+        "linegroupbot.context.Context.reply",
+        "linegroupbot.context.ExtKey",
+        "linegroupbot.context.Extensions",
+        "linegroupbot.convert.dumps",
+        "linegroupbot.convert.register_model",
+        "linegroupbot.convert.structure",
+        "linegroupbot.convert.structure_body",
+        "linegroupbot.convert.structure_event",
+        "linegroupbot.convert.to_camel",
+        "linegroupbot.convert.unstructure",
+        "linegroupbot.emulator.Emulator",
+        "linegroupbot.emulator.Emulator.add_member",
+        "linegroupbot.emulator.Emulator.add_members",
+        "linegroupbot.emulator.Emulator.add_user",
+        "linegroupbot.emulator.Emulator.bot_messages",
+        "linegroupbot.emulator.Emulator.chat",
+        "linegroupbot.emulator.Emulator.create_group",
+        "linegroupbot.emulator.Emulator.create_room",
+        "linegroupbot.emulator.Emulator.deliver",
+        "linegroupbot.emulator.Emulator.edit",
+        "linegroupbot.emulator.Emulator.edit_event",
+        "linegroupbot.emulator.Emulator.fail_next",
+        "linegroupbot.emulator.Emulator.follow",
+        "linegroupbot.emulator.Emulator.invite_bot",
+        "linegroupbot.emulator.Emulator.pick_datetime",
+        "linegroupbot.emulator.Emulator.remove_bot",
+        "linegroupbot.emulator.Emulator.remove_member",
+        "linegroupbot.emulator.Emulator.remove_members",
+        "linegroupbot.emulator.Emulator.say",
+        "linegroupbot.emulator.Emulator.send_audio",
+        "linegroupbot.emulator.Emulator.send_file",
+        "linegroupbot.emulator.Emulator.send_image",
+        "linegroupbot.emulator.Emulator.send_location",
+        "linegroupbot.emulator.Emulator.send_sticker",
+        "linegroupbot.emulator.Emulator.send_upload",
+        "linegroupbot.emulator.Emulator.send_video",
+        "linegroupbot.emulator.Emulator.set_consent",
+        "linegroupbot.emulator.Emulator.set_webhook_url",
+        "linegroupbot.emulator.Emulator.start",
+        "linegroupbot.emulator.Emulator.tap_postback",
+        "linegroupbot.emulator.Emulator.unfollow",
+        "linegroupbot.emulator.Emulator.unsend",
+        "linegroupbot.emulator.Emulator.user",
+        "linegroupbot.emulator.Emulator.wait_for_bot_messages",
+        "linegroupbot.emulator.Emulator.wait_for_call",
+        "linegroupbot.emulator.Emulator.wait_for_delivery",
+        "linegroupbot.emulator.Emulator.wait_until",
+        "linegroupbot.emulator.EmulatorSettings",
+        "linegroupbot.emulator.FaultRule",
+        "linegroupbot.errors.ErrorDetail",
+        "linegroupbot.errors.LineConnectionError",
+        "linegroupbot.errors.MessageValidationError",
+        "linegroupbot.errors.api_error_for_status",
+        "linegroupbot.errors.describe_error",
+        "linegroupbot.events.AccountLinkEvent",
+        "linegroupbot.events.ActivatedEvent",
+        "linegroupbot.events.AllMentionee",
+        "linegroupbot.events.AudioMessageContent",
+        "linegroupbot.events.BeaconContent",
+        "linegroupbot.events.BeaconEvent",
+        "linegroupbot.events.ChatControl",
+        "linegroupbot.events.ContentProvider",
+        "linegroupbot.events.DeliveryEvent",
+        "linegroupbot.events.Emoji",
+        "linegroupbot.events.Event",
+        "linegroupbot.events.FileMessageContent",
+        "linegroupbot.events.FollowEvent",
+        "linegroupbot.events.GroupSource",
+        "linegroupbot.events.ImageMessageContent",
+        "linegroupbot.events.JoinEvent",
+        "linegroupbot.events.LinkContent",
+        "linegroupbot.events.LocationMessageContent",
+        "linegroupbot.events.MemberJoinedEvent",
+        "linegroupbot.events.MemberLeftEvent",
+        "linegroupbot.events.Members",
+        "linegroupbot.events.MembershipContent",
+        "linegroupbot.events.MembershipEvent",
+        "linegroupbot.events.Mention",
+        "linegroupbot.events.MessageEditedEvent",
+        "linegroupbot.events.MessageEvent",
+        "linegroupbot.events.ModuleContent",
+        "linegroupbot.events.ModuleEvent",
+        "linegroupbot.events.PnpDelivery",
+        "linegroupbot.events.PostbackEvent",
+        "linegroupbot.events.PostbackParams",
+        "linegroupbot.events.RoomSource",
+        "linegroupbot.events.StickerMessageContent",
+        "linegroupbot.events.TextMessageContent",
+        "linegroupbot.events.ThingsContent",
+        "linegroupbot.events.ThingsEvent",
+        "linegroupbot.events.UnknownEvent",
+        "linegroupbot.events.UnknownMentionee",
+        "linegroupbot.events.UnknownMessageContent",
+        "linegroupbot.events.UnknownSource",
+        "linegroupbot.events.UnsendDetail",
+        "linegroupbot.events.UnsendEvent",
+        "linegroupbot.events.UserMentionee",
+        "linegroupbot.events.UserSource",
+        "linegroupbot.events.VideoMessageContent",
+        "linegroupbot.events.VideoPlayCompleteDetail",
+        "linegroupbot.events.VideoPlayCompleteEvent",
+        "linegroupbot.events.WebhookBody",
+        "linegroupbot.filters.And",
+        "linegroupbot.filters.And.check",
+        "linegroupbot.filters.ChatId",
+        "linegroupbot.filters.ChatId.check",
+        "linegroupbot.filters.Command",
+        "linegroupbot.filters.Command.check",
+        "linegroupbot.filters.EventType",
+        "linegroupbot.filters.EventType.check",
+        "linegroupbot.filters.FuncFilter",
+        "linegroupbot.filters.FuncFilter.check",
+        "linegroupbot.filters.MentionsBot",
+        "linegroupbot.filters.MentionsBot.check",
+        "linegroupbot.filters.MessageType.check",
+        "linegroupbot.filters.Not",
+        "linegroupbot.filters.Not.check",
+        "linegroupbot.filters.Or",
+        "linegroupbot.filters.Or.check",
+        "linegroupbot.filters.PostbackData.check",
+        "linegroupbot.filters.Regex",
+        "linegroupbot.filters.Regex.check",
+        "linegroupbot.filters.Scope",
+        "linegroupbot.filters.Scope.check",
+        "linegroupbot.filters.StartsWith",
+        "linegroupbot.filters.StartsWith.check",
+        "linegroupbot.filters.Step",
+        "linegroupbot.filters.Step.check",
+        "linegroupbot.filters.Text.check",
+        "linegroupbot.filters.UserId",
+        "linegroupbot.filters.UserId.check",
+        "linegroupbot.filters.Where.chat_id",
+        "linegroupbot.filters.Where.command",
+        "linegroupbot.filters.Where.event",
+        "linegroupbot.filters.Where.mentions_bot",
+        "linegroupbot.filters.Where.message_type",
+        "linegroupbot.filters.Where.regex",
+        "linegroupbot.filters.Where.scope",
+        "linegroupbot.filters.Where.step",
+        "linegroupbot.filters.Where.text",
+        "linegroupbot.filters.Where.user_id",
+        "linegroupbot.filters.as_filter",
+        "linegroupbot.flex.BlockStyle",
+        "linegroupbot.flex.Box",
+        "linegroupbot.flex.Box.baseline",
+        "linegroupbot.flex.Box.horizontal",
+        "linegroupbot.flex.Bubble",
+        "linegroupbot.flex.BubbleStyles",
+        "linegroupbot.flex.Button",
+        "linegroupbot.flex.Carousel",
+        "linegroupbot.flex.Icon",
+        "linegroupbot.flex.Image",
+        "linegroupbot.flex.LinearGradient",
+        "linegroupbot.flex.Separator",
+        "linegroupbot.flex.Span",
+        "linegroupbot.flex.Text",
+        "linegroupbot.flex.Video",
+        "linegroupbot.flex.from_json",
+        "linegroupbot.flex.to_json",
+        "linegroupbot.flex.validate",
+        "linegroupbot.loading.load_bot",
+        "linegroupbot.loading.load_object",
+        "linegroupbot.logging.redact",
+        "linegroupbot.messages.AudioMessage",
+        "linegroupbot.messages.ButtonsTemplate",
+        "linegroupbot.messages.CarouselColumn",
+        "linegroupbot.messages.CarouselTemplate",
+        "linegroupbot.messages.ConfirmTemplate",
+        "linegroupbot.messages.CouponMessage",
+        "linegroupbot.messages.Emoji",
+        "linegroupbot.messages.EmojiSubstitution",
+        "linegroupbot.messages.FlexMessage",
+        "linegroupbot.messages.ImageCarouselColumn",
+        "linegroupbot.messages.ImageCarouselTemplate",
+        "linegroupbot.messages.ImageMessage",
+        "linegroupbot.messages.ImagemapMessage",
+        "linegroupbot.messages.LocationMessage",
+        "linegroupbot.messages.QuickReply",
+        "linegroupbot.messages.QuickReply.of",
+        "linegroupbot.messages.QuickReplyItem",
+        "linegroupbot.messages.Sender",
+        "linegroupbot.messages.StickerMessage",
+        "linegroupbot.messages.TemplateMessage",
+        "linegroupbot.messages.TextMessage",
+        "linegroupbot.messages.TextMessageV2",
+        "linegroupbot.messages.VideoMessage",
+        "linegroupbot.messages.buttons",
+        "linegroupbot.messages.emoji",
+        "linegroupbot.messages.mention",
+        "linegroupbot.messages.normalize",
+        "linegroupbot.middleware.run_middleware",
+        "linegroupbot.roster.Headcount",
+        "linegroupbot.roster.RefreshResult",
+        "linegroupbot.roster.Roster",
+        "linegroupbot.roster.Roster.add",
+        "linegroupbot.roster.Roster.fill_names",
+        "linegroupbot.roster.Roster.remove",
+        "linegroupbot.roster.RosterMember",
+        "linegroupbot.routing.HandlerSpec",
+        "linegroupbot.routing.Router",
+        "linegroupbot.routing.Router.add_handler",
+        "linegroupbot.routing.Router.add_middleware",
+        "linegroupbot.routing.Router.dispatch",
+        "linegroupbot.routing.Router.include",
+        "linegroupbot.routing.Router.on_event",
+        "linegroupbot.routing.Router.on_follow",
+        "linegroupbot.routing.Router.on_join",
+        "linegroupbot.routing.Router.on_leave",
+        "linegroupbot.routing.Router.on_member_joined",
+        "linegroupbot.routing.Router.on_member_left",
+        "linegroupbot.routing.Router.on_message",
+        "linegroupbot.routing.Router.on_message_edited",
+        "linegroupbot.routing.Router.on_postback",
+        "linegroupbot.routing.Router.on_shutdown",
+        "linegroupbot.routing.Router.on_startup",
+        "linegroupbot.routing.Router.on_unfollow",
+        "linegroupbot.routing.Router.on_unknown",
+        "linegroupbot.routing.Router.on_unsend",
+        "linegroupbot.runtime.ROLES",
+        "linegroupbot.runtime.Runtime",
+        "linegroupbot.runtime.Runtime.handle",
+        "linegroupbot.runtime.Runtime.healthz",
+        "linegroupbot.runtime.Runtime.serve",
+        "linegroupbot.runtime.Runtime.wait_idle",
+        "linegroupbot.runtime.resolve_store_url",
+        "linegroupbot.schedule.ScheduledPush",
+        "linegroupbot.schedule.ScheduledPush.from_record",
+        "linegroupbot.schedule.Scheduler",
+        "linegroupbot.schedule.cancel",
+        "linegroupbot.schedule.due_time",
+        "linegroupbot.schedule.pending",
+        "linegroupbot.schedule.schedule",
+        "linegroupbot.server.WebhookServer",
+        "linegroupbot.server.WebhookServer.handle",
+        "linegroupbot.serving.start_site",
+        "linegroupbot.signature.parse_webhook",
+        "linegroupbot.signature.sign",
+        "linegroupbot.signature.verify_signature",
+        "linegroupbot.state.State",
+        "linegroupbot.state.State.get",
+        "linegroupbot.state.State.set",
+        "linegroupbot.state.State.update",
+        "linegroupbot.state.Value",
+        "linegroupbot.state.Value.set",
+        "linegroupbot.stores.DeadLetter",
+        "linegroupbot.stores.Entry",
+        "linegroupbot.stores.MemoryDedupeStore.record",
+        "linegroupbot.stores.MemoryStore",
+        "linegroupbot.stores.MemoryStore.ack",
+        "linegroupbot.stores.MemoryStore.claim_shards",
+        "linegroupbot.stores.MemoryStore.dead_letter",
+        "linegroupbot.stores.MemoryStore.dead_letters",
+        "linegroupbot.stores.MemoryStore.enqueue",
+        "linegroupbot.stores.MemoryStore.giveback",
+        "linegroupbot.stores.MemoryStore.heartbeat",
+        "linegroupbot.stores.MemoryStore.purge",
+        "linegroupbot.stores.MemoryStore.read",
+        "linegroupbot.stores.MemoryStore.recover",
+        "linegroupbot.stores.MemoryStore.replay",
+        "linegroupbot.stores.MemoryStore.schedule_add",
+        "linegroupbot.stores.MemoryStore.schedule_cancel",
+        "linegroupbot.stores.MemoryStore.schedule_claim",
+        "linegroupbot.stores.MemoryStore.schedule_done",
+        "linegroupbot.stores.MemoryStore.schedule_list",
+        "linegroupbot.stores.MemoryStore.state_clear",
+        "linegroupbot.stores.MemoryStore.state_get",
+        "linegroupbot.stores.MemoryStore.state_put",
+        "linegroupbot.stores.QueueStats",
+        "linegroupbot.stores.QueuedEvent",
+        "linegroupbot.stores.RedisDedupeStore",
+        "linegroupbot.stores.RedisDedupeStore.from_url",
+        "linegroupbot.stores.RedisStore",
+        "linegroupbot.stores.RedisStore.ack",
+        "linegroupbot.stores.RedisStore.claim_shards",
+        "linegroupbot.stores.RedisStore.dead_letter",
+        "linegroupbot.stores.RedisStore.dead_letters",
+        "linegroupbot.stores.RedisStore.enqueue",
+        "linegroupbot.stores.RedisStore.giveback",
+        "linegroupbot.stores.RedisStore.heartbeat",
+        "linegroupbot.stores.RedisStore.purge",
+        "linegroupbot.stores.RedisStore.read",
+        "linegroupbot.stores.RedisStore.recover",
+        "linegroupbot.stores.RedisStore.release_shards",
+        "linegroupbot.stores.RedisStore.replay",
+        "linegroupbot.stores.RedisStore.schedule_add",
+        "linegroupbot.stores.RedisStore.schedule_cancel",
+        "linegroupbot.stores.RedisStore.schedule_claim",
+        "linegroupbot.stores.RedisStore.schedule_done",
+        "linegroupbot.stores.RedisStore.schedule_list",
+        "linegroupbot.stores.RedisStore.state_clear",
+        "linegroupbot.stores.RedisStore.state_get",
+        "linegroupbot.stores.RedisStore.state_put",
+        "linegroupbot.stores.ScheduledRecord",
+        "linegroupbot.stores.SqliteStore",
+        "linegroupbot.stores.SqliteStore.ack",
+        "linegroupbot.stores.SqliteStore.claim_shards",
+        "linegroupbot.stores.SqliteStore.dead_letter",
+        "linegroupbot.stores.SqliteStore.dead_letters",
+        "linegroupbot.stores.SqliteStore.enqueue",
+        "linegroupbot.stores.SqliteStore.giveback",
+        "linegroupbot.stores.SqliteStore.heartbeat",
+        "linegroupbot.stores.SqliteStore.purge",
+        "linegroupbot.stores.SqliteStore.read",
+        "linegroupbot.stores.SqliteStore.recover",
+        "linegroupbot.stores.SqliteStore.replay",
+        "linegroupbot.stores.SqliteStore.schedule_add",
+        "linegroupbot.stores.SqliteStore.schedule_cancel",
+        "linegroupbot.stores.SqliteStore.schedule_claim",
+        "linegroupbot.stores.SqliteStore.schedule_done",
+        "linegroupbot.stores.SqliteStore.schedule_list",
+        "linegroupbot.stores.SqliteStore.state_clear",
+        "linegroupbot.stores.SqliteStore.state_get",
+        "linegroupbot.stores.SqliteStore.state_put",
+        "linegroupbot.stores.Store.ack",
+        "linegroupbot.stores.Store.claim_shards",
+        "linegroupbot.stores.Store.dead_letter",
+        "linegroupbot.stores.Store.dead_letters",
+        "linegroupbot.stores.Store.enqueue",
+        "linegroupbot.stores.Store.giveback",
+        "linegroupbot.stores.Store.purge",
+        "linegroupbot.stores.Store.read",
+        "linegroupbot.stores.Store.recover",
+        "linegroupbot.stores.Store.release_shards",
+        "linegroupbot.stores.Store.replay",
+        "linegroupbot.stores.Store.schedule_add",
+        "linegroupbot.stores.Store.schedule_cancel",
+        "linegroupbot.stores.Store.schedule_claim",
+        "linegroupbot.stores.Store.schedule_done",
+        "linegroupbot.stores.Store.schedule_list",
+        "linegroupbot.stores.Store.state_clear",
+        "linegroupbot.stores.Store.state_get",
+        "linegroupbot.stores.Store.state_put",
+        "linegroupbot.stores.open_store",
+        "linegroupbot.stores.shard_of",
+        "linegroupbot.templates.Template",
+        "linegroupbot.templates.create_project",
+        "linegroupbot.templates.describe",
+        "linegroupbot.testing.attach",
+        "linegroupbot.testing.cached_bot",
+        "linegroupbot.testing.connect",
+        "linegroupbot.testing.plugin.line",
+        "linegroupbot.testing.plugin.line_emulator",
+        "linegroupbot.testing.running_bot",
+        "linegroupbot.timeouts.handler_timeout",
+        "linegroupbot.tokens.ChannelTokens",
+        "linegroupbot.tokens.ChannelTokens.get",
+        "linegroupbot.worker.Worker",
+        "linegroupbot.worker.is_retryable",
+    }
+)
