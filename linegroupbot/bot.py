@@ -54,7 +54,12 @@ class Plugin(Protocol):
     plugin provides (see :mod:`linegroupbot.ext` for what it may touch)."""
 
     def setup(self, bot: Bot, /) -> None:
-        """Install the plugin into ``bot``."""
+        """Install the plugin into ``bot``.
+
+        Args:
+            bot: The bot loading the plugin: add routers, middleware and context extensions
+                to it.
+        """
 
 
 PLUGIN_GROUP = "linegroupbot.plugins"
@@ -63,33 +68,58 @@ PLUGIN_GROUP = "linegroupbot.plugins"
 class Bot(Router):
     """A LINE bot: register handlers with decorators, then ``run()`` or ``create_app()``.
 
-    ``channel_secret`` and ``access_token`` default to ``LINE_CHANNEL_SECRET`` and
-    ``LINE_CHANNEL_ACCESS_TOKEN``; they are checked when the bot starts, with a message
-    naming the missing variable. Instead of a token, ``channel_id`` (or ``LINE_CHANNEL_ID``)
-    with the secret makes the bot issue stateless channel access tokens as it needs them,
-    each renewed before it expires. ``api_base_url``/``data_api_base_url`` default to
-    ``LINE_API_BASE_URL``/``LINE_DATA_API_BASE_URL``, then LINE's hosts.
+    Every setting but the secret and token is keyword-only; a bad value raises
+    :class:`ConfigurationError` here, a missing secret or token when the bot starts (with a
+    message naming the variable).
 
-    ``store`` (a URL or a :class:`~linegroupbot.stores.Store`) is where accepted events,
-    dedupe records and dead letters live; unset, ``$LINEGROUPBOT_STORE`` names it, else
-    ``memory://`` for ``create_app()`` and tests and ``sqlite:///linegroupbot.db`` for
-    ``run()``. ``max_attempts`` (handler failures), ``max_deliveries`` (workers dying
-    while holding the event), ``retry_delay`` and ``lease_ttl`` shape redelivery (see
-    the delivery concepts page). State (``ctx.chat_state``, ``ctx.member_state``) lives
-    in the same store; a chat's is forgotten when the bot leaves it, a member's when they
-    leave, unless ``clear_state_on_leave=False``. ``track_rosters`` keeps ``ctx.roster``
-    from events (one store write per member newly seen). Edits of a message are
-    remembered for ``edit_memory`` seconds so that an edit older than one already handled
-    (LINE may deliver them out of order) is skipped, unless ``skip_stale_edits=False``.
-    Unauthenticated senders are bounded: a body of at most ``max_body_size`` bytes must
-    arrive within ``body_timeout`` seconds, unverified bodies share ``max_pending_bytes``
-    of memory, and a connection idle (or still sending headers) for ``idle_timeout``
-    seconds is closed (see the security page). ``handler_timeout`` is each event's time
-    budget in seconds (``None``: no limit); a handler past it is cancelled and its chat
-    moves on (see :mod:`linegroupbot.timeouts`; ``@handler_timeout(seconds)`` gives one
-    handler its own).
-    ``retry`` and ``rate_limits`` shape the API client's calls (see
-    :class:`~linegroupbot.client.LineClient`); an unknown endpoint class fails here.
+    Args:
+        channel_secret: The channel secret; defaults to ``$LINE_CHANNEL_SECRET``.
+        access_token: The channel access token; defaults to ``$LINE_CHANNEL_ACCESS_TOKEN``.
+        channel_id: Instead of a token: with the secret, the bot issues stateless channel
+            access tokens as it needs them, each renewed before it expires (default
+            ``$LINE_CHANNEL_ID``).
+        api_base_url: The Messaging API host; defaults to ``$LINE_API_BASE_URL``, then
+            LINE's.
+        data_api_base_url: The content host; defaults to ``$LINE_DATA_API_BASE_URL``, then
+            LINE's.
+        command_prefixes: What starts a command (``/remind``, ``!remind``); at least one.
+        concurrency: How many handlers run at once.
+        max_body_size: The largest webhook body accepted, in bytes.
+        body_timeout: Seconds an unauthenticated sender has to send the whole body.
+        idle_timeout: Seconds after which a connection idle (or still sending headers) is
+            closed (see the security page).
+        max_pending_bytes: Memory that unverified bodies share, in bytes.
+        drain_timeout: Seconds a stopping bot waits for handlers still running.
+        store: Where accepted events, dedupe records, dead letters and state live: a URL or
+            a :class:`~linegroupbot.stores.Store`. Unset, ``$LINEGROUPBOT_STORE`` names it,
+            else ``memory://`` for ``create_app()`` and tests and
+            ``sqlite:///linegroupbot.db`` for ``run()``.
+        shards: How many ordering shards the store's queue has (chats map onto them);
+            ``None`` keeps the store's.
+        max_attempts: How many times an event whose handler failed is tried.
+        max_deliveries: How many times an event is handed out when workers die holding it.
+        retry_delay: Seconds before a failed event is tried again.
+        lease_ttl: Seconds a worker holds an event before another may take it over.
+        clear_state_on_leave: Forget a chat's state (``ctx.chat_state``) when the bot leaves
+            it, and a member's (``ctx.member_state``) when they leave.
+        track_rosters: Keep ``ctx.roster`` from events (one store write per member newly
+            seen).
+        skip_stale_edits: Skip an edit older than one already handled (LINE may deliver
+            edits out of order).
+        edit_memory: Seconds the edits of a message are remembered for that check.
+        handler_timeout: Each event's time budget in seconds (``None``: no limit); a handler
+            past it is cancelled and its chat moves on (see :mod:`linegroupbot.timeouts`;
+            ``@handler_timeout(seconds)`` gives one handler its own).
+        retry: How the API client retries (see :class:`~linegroupbot.client.RetryPolicy`).
+        rate_limits: Per endpoint class, the client's limit (see
+            :class:`~linegroupbot.client.LineClient`); an unknown endpoint class fails here.
+        plugins: Plugins to load now (see :class:`Plugin`).
+        load_entry_point_plugins: Also load every plugin installed under the
+            ``linegroupbot.plugins`` entry-point group.
+        name: The bot's name, in logs and the router tree.
+
+    Raises:
+        ConfigurationError: A setting is out of range, or a plugin fails to load.
     """
 
     def __init__(
@@ -214,7 +244,19 @@ class Bot(Router):
         api_base_url: str | None = None,
         data_api_base_url: str | None = None,
     ) -> None:
-        """Change connection settings before the bot starts (the emulator helpers use this)."""
+        """Change connection settings before the bot starts (the emulator helpers use this).
+
+        A setting left ``None`` keeps its value.
+
+        Args:
+            channel_secret: The new channel secret.
+            access_token: The new channel access token.
+            api_base_url: The new Messaging API host.
+            data_api_base_url: The new content host.
+
+        Raises:
+            ConfigurationError: The bot has started (its client exists).
+        """
         if self._client is not None:
             raise ConfigurationError("configure() must be called before the bot starts")
         self._secret = channel_secret or self._secret
@@ -223,7 +265,11 @@ class Bot(Router):
         self.data_api_base_url = data_api_base_url or self.data_api_base_url
 
     def check_settings(self) -> None:
-        """Fail now, naming the variable, if the secret or token is missing."""
+        """Fail now, naming the variable, if the secret or token is missing.
+
+        Raises:
+            ConfigurationError: The secret or token is missing or malformed.
+        """
         redact(self.channel_secret, *(() if self.issues_tokens else (self.access_token,)))
 
     @property
@@ -253,9 +299,16 @@ class Bot(Router):
         """Include a router, or the one at ``MODULE_OR_FILE:ATTR`` (``ATTR`` defaults to
         ``router``), loaded as :func:`~linegroupbot.loading.load_object` loads it.
 
-        ``"pkg.handlers"``, ``"pkg.handlers:admin_router"`` or ``"handlers/admin.py"``. A
-        missing module or attribute, or a router included twice, raises
-        :class:`ConfigurationError`.
+        Args:
+            router: A :class:`Router`, or where to find one: ``"pkg.handlers"``,
+                ``"pkg.handlers:admin_router"`` or ``"handlers/admin.py"``.
+
+        Returns:
+            The router included.
+
+        Raises:
+            ConfigurationError: The module or attribute is missing, or the router is
+                included twice.
         """
         if isinstance(router, str):
             router = load_object(router, Router, default_attr="router")
@@ -265,13 +318,30 @@ class Bot(Router):
             raise ConfigurationError(str(error)) from None
 
     def add_context_extension(self, key: ExtKey[Any], factory: Callable[[Context], Any]) -> None:
-        """Make ``ctx.ext[key]`` return ``factory(ctx)`` (plugins add their helpers this way)."""
+        """Make ``ctx.ext[key]`` return ``factory(ctx)`` (plugins add their helpers this way).
+
+        Args:
+            key: The typed key handlers read with (``ctx.ext[key]``).
+            factory: Makes the value from the context; called once per event, on first read.
+
+        Raises:
+            ConfigurationError: Another extension has that key.
+        """
         if key in self.extensions:
             raise ConfigurationError(f"context extension {key.name!r} is already registered")
         self.extensions[key] = factory
 
     def add_plugin(self, plugin: Plugin, *, name: str | None = None) -> None:
-        """Load a plugin now: call its ``setup(bot)``; failures name the plugin."""
+        """Load a plugin now: call its ``setup(bot)``; failures name the plugin.
+
+        Args:
+            plugin: A module or object with ``setup(bot)``.
+            name: The plugin's name in errors and :attr:`plugins`; defaults to its
+                ``__name__`` or type name.
+
+        Raises:
+            ConfigurationError: The plugin has no ``setup``, or ``setup`` raised.
+        """
         label = name or getattr(plugin, "__name__", None) or type(plugin).__name__
         setup = getattr(plugin, "setup", None)
         if not callable(setup):
@@ -286,7 +356,11 @@ class Bot(Router):
         _log.debug("plugin_loaded", plugin=label)
 
     def load_entry_point_plugins(self) -> None:
-        """Load every plugin installed under the ``linegroupbot.plugins`` entry-point group."""
+        """Load every plugin installed under the ``linegroupbot.plugins`` entry-point group.
+
+        Raises:
+            ConfigurationError: A plugin fails to import or to load.
+        """
         from importlib.metadata import entry_points
 
         for entry in sorted(entry_points(group=PLUGIN_GROUP), key=lambda e: e.name):
@@ -302,15 +376,31 @@ class Bot(Router):
         self, observer: Callable[[Context, Exception], None]
     ) -> Callable[[], None]:
         """Call ``observer(ctx, error)`` whenever a handler's exception got past every
-        ``on_error`` handler (it is still logged and retried); returns a function that
-        removes the observer. The ``line`` test fixture uses it to fail the test at once."""
+        ``on_error`` handler (it is still logged and retried).
+
+        The ``line`` test fixture uses it to fail the test at once.
+
+        Args:
+            observer: Called with the event's context and the exception.
+
+        Returns:
+            A function that removes the observer.
+        """
         self._failure_observers.append(observer)
         return lambda: self._failure_observers.remove(observer)
 
     # --- handling ---------------------------------------------------------------------------------
 
     def make_context(self, event: ev.Event) -> Context:
-        """The context handlers get for ``event``."""
+        """The context handlers get for ``event``.
+
+        Args:
+            event: The parsed webhook event.
+
+        Returns:
+            The context class that fits the event (see
+            :func:`~linegroupbot.context.context_class`), bound to this bot's client and store.
+        """
         return context_class(event)(
             event,
             self.client,
@@ -369,7 +459,22 @@ class Bot(Router):
         notification_disabled: bool = False,
         max_lateness: float | dt.timedelta | None = None,
     ) -> ScheduledPush:
-        """Push to any chat later (see :meth:`Context.push_later`)."""
+        """Push to any chat later (see :meth:`Context.push_later`).
+
+        Args:
+            chat_id: The group, room or user to push to.
+            when: Seconds from now, a ``timedelta``, or an aware datetime.
+            *messages: Up to five messages (or strings).
+            notification_disabled: Deliver without a notification sound.
+            max_lateness: Seconds (or a timedelta) past due after which a push missed while
+                the bot was down is dropped instead of sent; ``None``: always sent.
+
+        Returns:
+            The scheduled push (its ``id`` cancels it).
+
+        Raises:
+            StoreError: The bot is not running, so it has no store yet.
+        """
         push = await schedule(
             self._require_store("bot.push_later()"),
             chat_id,
@@ -382,11 +487,28 @@ class Bot(Router):
         return push
 
     async def scheduled(self, chat_id: str) -> list[ScheduledPush]:
-        """A chat's pushes still to send, soonest first."""
+        """A chat's pushes still to send, soonest first.
+
+        Args:
+            chat_id: The group, room or user.
+
+        Raises:
+            StoreError: The bot is not running, so it has no store yet.
+        """
         return await pending(self._require_store("bot.scheduled()"), chat_id)
 
     async def cancel_scheduled(self, schedule_id: str) -> bool:
-        """Cancel a scheduled push; false if unknown or already sent."""
+        """Cancel a scheduled push.
+
+        Args:
+            schedule_id: The push's ``id``.
+
+        Returns:
+            Whether it was cancelled: false if unknown or already sent.
+
+        Raises:
+            StoreError: The bot is not running, so it has no store yet.
+        """
         return await cancel(self._require_store("bot.cancel_scheduled()"), schedule_id)
 
     async def process(self, event: ev.Event, attempt: int = 1) -> None:
@@ -395,6 +517,13 @@ class Bot(Router):
         Logging and the client's calls carry ``webhook_event_id`` and ``chat_id`` (bound in
         structlog's context variables), and idempotent sends get retry keys derived from the
         event ID, so running an event again sends nothing twice.
+
+        Args:
+            event: The parsed webhook event.
+            attempt: Which try this is (1 for the first); logged, and seen by handlers.
+
+        Raises:
+            Exception: Whatever a handler raised that no ``on_error`` handler took.
         """
         event_id = event.webhook_event_id
         log_tokens = bind_contextvars(webhook_event_id=event_id, chat_id=event.chat_id)
@@ -473,7 +602,11 @@ class Bot(Router):
             reset_contextvars(**log_tokens)
 
     async def handle_event(self, event: ev.Event) -> None:
-        """Dispatch one event now, with no queue; exceptions are logged, never raised."""
+        """Dispatch one event now, with no queue; exceptions are logged, never raised.
+
+        Args:
+            event: The parsed webhook event.
+        """
         with contextlib.suppress(Exception):
             await self.process(event)
 
@@ -520,7 +653,16 @@ class Bot(Router):
         store: str | None = None,
         role: Role = "all",
     ) -> None:
-        """Serve until SIGINT/SIGTERM, then shut down gracefully (see :meth:`serve`)."""
+        """Serve until SIGINT/SIGTERM, then shut down gracefully (see :meth:`serve`).
+
+        Args:
+            host: The address to listen on.
+            port: The TCP port to listen on.
+            path: The webhook's URL path.
+            store: The store URL; defaults as :meth:`serve` says.
+            role: ``"all"`` (receive and handle), ``"receiver"`` (only accept webhooks into
+                the store) or ``"worker"`` (only handle events from the store).
+        """
         asyncio.run(self.serve(host, port, path=path, store=store, role=role))
 
     async def serve(
@@ -532,8 +674,21 @@ class Bot(Router):
         store: str | None = None,
         role: Role = "all",
     ) -> None:
-        """Serve as ``role`` on ``store`` (default: the bot's, ``$LINEGROUPBOT_STORE``, or
-        :data:`DEFAULT_RUN_STORE`) until cancelled or signalled."""
+        """Serve as ``role`` on ``store`` until cancelled or signalled.
+
+        Args:
+            host: The address to listen on.
+            port: The TCP port to listen on.
+            path: The webhook's URL path.
+            store: The store URL; defaults to the bot's, then ``$LINEGROUPBOT_STORE``, then
+                :data:`DEFAULT_RUN_STORE`.
+            role: ``"all"`` (receive and handle), ``"receiver"`` (only accept webhooks into
+                the store) or ``"worker"`` (only handle events from the store).
+
+        Raises:
+            ConfigurationError: The secret or token is missing.
+            StoreError: The store cannot be opened.
+        """
         runtime = Runtime(self, store=store, role=role, default_store=DEFAULT_RUN_STORE)
         if not runtime.store.durable:
             _log.warning(
