@@ -166,7 +166,14 @@ def next_derived_key() -> str | None:
 
 
 def begin_retry_keys(seed: str) -> Token[_RetryKeys | None]:
-    """:func:`derived_retry_keys` without the ``with`` block (for hot paths); see end_retry_keys."""
+    """:func:`derived_retry_keys` without the ``with`` block (for hot paths).
+
+    Args:
+        seed: What the keys derive from (the event's ``webhookEventId``).
+
+    Returns:
+        The token to pass to :func:`end_retry_keys`.
+    """
     return _retry_keys.set(_RetryKeys(seed))
 
 
@@ -180,7 +187,13 @@ def end_retry_keys(token: Token[_RetryKeys | None]) -> None:
 
 @attrs.frozen
 class SentMessage:
-    """A message LINE accepted: its ID and the token to quote it."""
+    """A message LINE accepted: its ID and the token to quote it.
+
+    Attributes:
+        id: The sent message's ID.
+        quote_token: The token that quotes it in a later message (``None`` when LINE gave
+            none).
+    """
 
     id: str
     quote_token: str | None = None
@@ -194,7 +207,8 @@ class SendResult:
     to have gone through already (LINE answered 409 to the retry key),
     ``accepted_request_id`` names the request that was executed and ``deduplicated`` is
     true: the messages were sent exactly once. ``retry_key`` is the ``X-Line-Retry-Key`` the
-    send carried (``None`` for replies).
+    send carried (``None`` for replies). ``sent_messages`` are the messages LINE accepted,
+    in order (replies and pushes only).
     """
 
     request_id: str | None = None
@@ -206,7 +220,15 @@ class SendResult:
 
 @attrs.frozen
 class Profile:
-    """A user's LINE profile (from the 1:1, group-member or room-member endpoint)."""
+    """A user's LINE profile (from the 1:1, group-member or room-member endpoint).
+
+    Attributes:
+        user_id: The user's ID.
+        display_name: The name the user shows.
+        picture_url: Their profile picture (``None`` when they have none).
+        status_message: Their status message (1:1 profiles only).
+        language: Their language setting (1:1 profiles of users who allow it only).
+    """
 
     user_id: str
     display_name: str
@@ -217,7 +239,13 @@ class Profile:
 
 @attrs.frozen
 class GroupSummary:
-    """A group's ID, name and icon."""
+    """A group's ID, name and icon.
+
+    Attributes:
+        group_id: The group's ID.
+        group_name: The group's name.
+        picture_url: The group's icon (``None`` when it has none).
+    """
 
     group_id: str
     group_name: str
@@ -245,7 +273,8 @@ class RetryPolicy:
     with equal jitter (a random wait between half of that and all of it). A ``Retry-After``
     from LINE (seconds or an HTTP date) is honored as given; when it is longer than what
     is left of ``total_timeout``, the call gives up at once and says so.
-    ``RetryPolicy.off()`` disables retries.
+    ``RetryPolicy.off()`` disables retries. ``statuses`` are the HTTP statuses that are
+    retried.
     """
 
     attempts: int = 4
@@ -260,7 +289,10 @@ class RetryPolicy:
         return cls(attempts=1)
 
     def delay(self, attempt: int, retry_after: float | None) -> float:
-        """Seconds to wait after failed ``attempt`` (1-based): equal jitter, or Retry-After."""
+        """Seconds to wait after failed ``attempt`` (1-based): equal jitter, or ``retry_after``.
+
+        ``retry_after`` is the wait LINE asked for in seconds (``None``: it asked none).
+        """
         if retry_after is not None:
             return max(retry_after, 0.0)
         ceiling = min(self.max_delay, self.base_delay * (2 ** (attempt - 1)))
@@ -274,7 +306,8 @@ class RateLimiter:
     Each request holds a slot from :meth:`acquire` until :meth:`release` (when its answer,
     or its failure, came back) and for ``limit.per`` seconds after that: LINE received the
     request before it answered, so the slot's next request cannot arrive within ``per``
-    of it. Waiting callers are served in arrival order.
+    of it. Waiting callers are served in arrival order. ``limit`` is the
+    :class:`RateLimit` to keep.
     """
 
     def __init__(self, limit: RateLimit) -> None:
@@ -410,9 +443,24 @@ class LineClient:
     ``LINE_DATA_API_BASE_URL`` from the environment, then LINE's hosts. Use it as an
     async context manager, or call :meth:`close` when done.
 
-    ``rate_limits`` overrides :data:`DEFAULT_RATE_LIMITS` per endpoint class, e.g.
-    ``{"default": RateLimit(100)}`` or ``{"default": 100}``: calls beyond the limit wait
-    for a free slot instead of collecting 429s.
+    Args:
+        access_token: The channel access token (surrounding whitespace is dropped).
+        api_base_url: The Messaging API host; default ``$LINE_API_BASE_URL``, then LINE's.
+        data_api_base_url: The content host; default ``$LINE_DATA_API_BASE_URL``, then
+            LINE's.
+        retry: How calls are retried (default: ``RetryPolicy()``).
+        rate_limits: Overrides of :data:`DEFAULT_RATE_LIMITS` per endpoint class, e.g.
+            ``{"default": RateLimit(100)}`` or ``{"default": 100}``: calls beyond the limit
+            wait for a free slot instead of collecting 429s.
+        timeout: Seconds each HTTP request may take.
+        session: An aiohttp session to use (the caller closes it); default: the client
+            makes one and closes it in :meth:`close`.
+
+    Raises:
+        ConfigurationError: The token is empty or has inner whitespace or control
+            characters (the message never shows it).
+        ValueError: A rate limit names an unknown endpoint class.
+        TypeError: A rate limit is neither a :class:`RateLimit` nor an int.
     """
 
     def __init__(
@@ -667,6 +715,21 @@ class LineClient:
 
         Retried only when the request cannot have reached LINE (connection refused) or LINE
         rate-limited it; an invalid or used token raises :class:`BadRequestError` at once.
+
+        Args:
+            reply_token: The event's reply token.
+            *messages: Up to five messages: strings (text messages), message objects, or
+                iterables of them.
+            notification_disabled: Deliver without a notification sound.
+
+        Returns:
+            LINE's answer: request ID and, where LINE gives them, the sent messages.
+
+        Raises:
+            MessageValidationError: A message LINE would refuse (nothing is sent).
+            LineApiError: LINE refused the call (a subclass per status, e.g.
+                :class:`~linegroupbot.errors.QuotaExceededError`), after any retries.
+            LineConnectionError: LINE could not be reached, after any retries.
         """
         payload = {
             "replyToken": reply_token,
@@ -691,6 +754,23 @@ class LineClient:
         ``retry_key`` says which key the call used: pass it as ``retry_key=`` to try the same
         send again, and LINE sends it at most once (a 409 "already accepted" then counts as
         success, with ``deduplicated`` true).
+
+        Args:
+            to: A user, group or room ID.
+            *messages: Up to five messages: strings (text messages), message objects, or
+                iterables of them.
+            notification_disabled: Deliver without a notification sound.
+            retry_key: The ``X-Line-Retry-Key`` to send with (a UUID); default: a new one,
+                or one derived from the event inside a handler.
+
+        Returns:
+            LINE's answer: request ID and, where LINE gives them, the sent messages.
+
+        Raises:
+            MessageValidationError: A message LINE would refuse (nothing is sent).
+            LineApiError: LINE refused the call (a subclass per status, e.g.
+                :class:`~linegroupbot.errors.QuotaExceededError`), after any retries.
+            LineConnectionError: LINE could not be reached, after any retries.
         """
         payload = {
             "to": to,
@@ -709,7 +789,24 @@ class LineClient:
         notification_disabled: bool = False,
         retry_key: str | None = None,
     ) -> SendResult:
-        """:meth:`push` of messages already in LINE's JSON shape (validated when they were made)."""
+        """:meth:`push` of messages already in LINE's JSON shape (validated when they were made).
+
+        Args:
+            to: A user, group or room ID.
+            messages: The messages as LINE's JSON objects, sent as they are.
+            notification_disabled: Deliver without a notification sound.
+            retry_key: The ``X-Line-Retry-Key`` to send with (a UUID); default: a new one,
+                or one derived from the event inside a handler.
+
+        Returns:
+            LINE's answer: request ID and, where LINE gives them, the sent messages.
+
+        Raises:
+            MessageValidationError: A message LINE would refuse (nothing is sent).
+            LineApiError: LINE refused the call (a subclass per status, e.g.
+                :class:`~linegroupbot.errors.QuotaExceededError`), after any retries.
+            LineConnectionError: LINE could not be reached, after any retries.
+        """
         payload = {
             "to": to,
             "messages": [dict(m) for m in messages],
@@ -728,7 +825,23 @@ class LineClient:
     ) -> SendResult:
         """Send to up to 500 users at once; group and room IDs are refused (use :meth:`push`).
 
-        ``retry_key`` as for :meth:`push`.
+        Args:
+            user_ids: 1 to 500 user IDs.
+            *messages: Up to five messages: strings (text messages), message objects, or
+                iterables of them.
+            notification_disabled: Deliver without a notification sound.
+            retry_key: The ``X-Line-Retry-Key`` to send with (a UUID); default: a new one,
+                or one derived from the event inside a handler.
+
+        Returns:
+            LINE's answer: request ID and, where LINE gives them, the sent messages.
+
+        Raises:
+            MessageValidationError: A message LINE would refuse (nothing is sent).
+            LineApiError: LINE refused the call (a subclass per status, e.g.
+                :class:`~linegroupbot.errors.QuotaExceededError`), after any retries.
+            LineConnectionError: LINE could not be reached, after any retries.
+            UnsupportedInScopeError: A group or room ID, or not 1 to 500 IDs.
         """
         ids = list(user_ids)
         for user_id in ids:
@@ -763,7 +876,21 @@ class LineClient:
     ) -> SendResult:
         """Send to every friend of the bot (not to groups or rooms); idempotent.
 
-        ``retry_key`` as for :meth:`push`.
+        Args:
+            *messages: Up to five messages: strings (text messages), message objects, or
+                iterables of them.
+            notification_disabled: Deliver without a notification sound.
+            retry_key: The ``X-Line-Retry-Key`` to send with (a UUID); default: a new one,
+                or one derived from the event inside a handler.
+
+        Returns:
+            LINE's answer: request ID and, where LINE gives them, the sent messages.
+
+        Raises:
+            MessageValidationError: A message LINE would refuse (nothing is sent).
+            LineApiError: LINE refused the call (a subclass per status, e.g.
+                :class:`~linegroupbot.errors.QuotaExceededError`), after any retries.
+            LineConnectionError: LINE could not be reached, after any retries.
         """
         payload = {
             "messages": unstructure(list(normalize(messages))),
@@ -789,8 +916,27 @@ class LineClient:
         """Send to friends chosen by audience (``recipient``) and demographic ``filter``.
 
         LINE accepts the request (202) and delivers in the background: follow it with
-        :meth:`narrowcast_progress` and the returned ``request_id``. Idempotent
-        (``retry_key`` as for :meth:`push`).
+        :meth:`narrowcast_progress` and the returned ``request_id``. Idempotent.
+
+        Args:
+            *messages: Up to five messages: strings (text messages), message objects, or
+                iterables of them.
+            recipient: LINE's recipient object (audiences, redelivery), as JSON; ``None``:
+                every friend.
+            filter: LINE's demographic filter object, as JSON.
+            limit: LINE's limit object (``max``, ``upToRemainingQuota``), as JSON.
+            notification_disabled: Deliver without a notification sound.
+            retry_key: The ``X-Line-Retry-Key`` to send with (a UUID); default: a new one,
+                or one derived from the event inside a handler.
+
+        Returns:
+            LINE's answer: request ID and, where LINE gives them, the sent messages.
+
+        Raises:
+            MessageValidationError: A message LINE would refuse (nothing is sent).
+            LineApiError: LINE refused the call (a subclass per status, e.g.
+                :class:`~linegroupbot.errors.QuotaExceededError`), after any retries.
+            LineConnectionError: LINE could not be reached, after any retries.
         """
         payload: dict[str, Any] = {
             "messages": unstructure(list(normalize(messages))),
@@ -808,14 +954,32 @@ class LineClient:
         )
 
     async def narrowcast_progress(self, request_id: str) -> dict[str, Any]:
-        """LINE's progress report of a narrowcast (``phase``, ``successCount``, ...)."""
+        """LINE's progress report of a narrowcast (``phase``, ``successCount``, ...).
+
+        Args:
+            request_id: The ``request_id`` the narrowcast returned.
+
+        Raises:
+            LineApiError: LINE refused the call
+                (e.g. :class:`~linegroupbot.errors.NotFoundError`).
+            LineConnectionError: LINE could not be reached.
+        """
         response = await self._call(
             "GET", "/v2/bot/message/progress/narrowcast", params={"requestId": request_id}
         )
         return dict(response.data or {})
 
     async def show_loading(self, chat_id: str, *, seconds: int = 5) -> None:
-        """Show the loading animation in a 1:1 chat (LINE offers it nowhere else)."""
+        """Show the loading animation in a 1:1 chat (LINE offers it nowhere else).
+
+        Args:
+            chat_id: The user ID of the 1:1 chat.
+            seconds: How long: a multiple of 5 from 5 to 60 (a message ends it sooner).
+
+        Raises:
+            UnsupportedInScopeError: ``chat_id`` is a group or room ID.
+            ValueError: ``seconds`` is out of range.
+        """
         _expect_prefix(
             chat_id,
             "U",
@@ -857,6 +1021,13 @@ class LineClient:
 
         Plain ``http://`` to a loopback address is let through for the emulator (LINE
         itself refuses it).
+
+        Args:
+            url: The webhook URL.
+
+        Raises:
+            ValueError: The URL is not HTTPS (nor loopback), or too long.
+            LineApiError: LINE refused it.
         """
         loopback = url.startswith(("http://127.0.0.1", "http://localhost", "http://[::1]"))
         if not (url.startswith("https://") or loopback) or len(url) > 500:
@@ -890,61 +1061,147 @@ class LineClient:
     # --- users ---
 
     async def profile(self, user_id: str) -> Profile:
-        """Profile of a user who is a friend of the bot (1:1)."""
+        """Profile of a user who is a friend of the bot (1:1).
+
+        Args:
+            user_id: The user's ID.
+
+        Raises:
+            LineApiError: LINE refused the call
+                (e.g. :class:`~linegroupbot.errors.NotFoundError`).
+            LineConnectionError: LINE could not be reached.
+        """
         response = await self._call("GET", f"/v2/bot/profile/{user_id}")
         return structure(response.data, Profile)
 
     # --- groups ---
 
     async def group_summary(self, group_id: str) -> GroupSummary:
-        """Name and icon of a group the bot is in (rooms have no summary)."""
+        """Name and icon of a group the bot is in (rooms have no summary).
+
+        Args:
+            group_id: The group's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``group_id`` is not a group ID (use the room method).
+            LineApiError: LINE refused the call.
+        """
         _expect_prefix(group_id, "C", "group ID", "only groups have a summary; rooms have no name")
         response = await self._call("GET", f"/v2/bot/group/{group_id}/summary")
         return structure(response.data, GroupSummary)
 
     async def group_member_count(self, group_id: str) -> int:
-        """How many members a group has (the bot not counted)."""
+        """How many members a group has (the bot not counted).
+
+        Args:
+            group_id: The group's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``group_id`` is not a group ID (use the room method).
+            LineApiError: LINE refused the call.
+        """
         _expect_prefix(group_id, "C", "group ID", "use room_member_count for rooms")
         response = await self._call("GET", f"/v2/bot/group/{group_id}/members/count")
         return int(response.data["count"])
 
     async def group_member_profile(self, group_id: str, user_id: str) -> Profile:
-        """Profile of a group member, friend of the bot or not."""
+        """Profile of a group member, friend of the bot or not.
+
+        Args:
+            group_id: The group's ID.
+            user_id: The member's user ID.
+
+        Raises:
+            UnsupportedInScopeError: ``group_id`` is not a group ID (use the room method).
+            LineApiError: LINE refused the call
+                (:class:`~linegroupbot.errors.NotFoundError`: not a member).
+        """
         _expect_prefix(group_id, "C", "group ID", "use room_member_profile for rooms")
         response = await self._call("GET", f"/v2/bot/group/{group_id}/member/{user_id}")
         return structure(response.data, Profile)
 
     def group_member_ids(self, group_id: str) -> AsyncIterator[str]:
-        """Every member's user ID, following ``next`` across pages (verified accounts only)."""
+        """Every member's user ID, following ``next`` across pages (verified accounts only).
+
+        Args:
+            group_id: The group's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``group_id`` is not a group ID (use the room method).
+            LineApiError: LINE refused the call (:class:`~linegroupbot.errors.ForbiddenError`:
+                not a verified or premium account).
+        """
         _expect_prefix(group_id, "C", "group ID", "use room_member_ids for rooms")
         return self._member_ids(f"/v2/bot/group/{group_id}/members/ids")
 
     async def leave_group(self, group_id: str) -> None:
-        """Make the bot leave a group."""
+        """Make the bot leave a group.
+
+        Args:
+            group_id: The group's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``group_id`` is not a group ID (use the room method).
+            LineApiError: LINE refused the call.
+        """
         _expect_prefix(group_id, "C", "group ID", "use leave_room for rooms")
         await self._call("POST", f"/v2/bot/group/{group_id}/leave")
 
     # --- rooms ---
 
     async def room_member_count(self, room_id: str) -> int:
-        """How many members a room has (the bot not counted)."""
+        """How many members a room has (the bot not counted).
+
+        Args:
+            room_id: The room's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``room_id`` is not a room ID (use the group method).
+            LineApiError: LINE refused the call.
+        """
         _expect_prefix(room_id, "R", "room ID", "use group_member_count for groups")
         response = await self._call("GET", f"/v2/bot/room/{room_id}/members/count")
         return int(response.data["count"])
 
     async def room_member_profile(self, room_id: str, user_id: str) -> Profile:
-        """Profile of a room member."""
+        """Profile of a room member.
+
+        Args:
+            room_id: The room's ID.
+            user_id: The member's user ID.
+
+        Raises:
+            UnsupportedInScopeError: ``room_id`` is not a room ID (use the group method).
+            LineApiError: LINE refused the call
+                (:class:`~linegroupbot.errors.NotFoundError`: not a member).
+        """
         _expect_prefix(room_id, "R", "room ID", "use group_member_profile for groups")
         response = await self._call("GET", f"/v2/bot/room/{room_id}/member/{user_id}")
         return structure(response.data, Profile)
 
     def room_member_ids(self, room_id: str) -> AsyncIterator[str]:
-        """Every room member's user ID across pages (verified accounts only)."""
+        """Every room member's user ID across pages (verified accounts only).
+
+        Args:
+            room_id: The room's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``room_id`` is not a room ID (use the group method).
+            LineApiError: LINE refused the call.
+        """
         _expect_prefix(room_id, "R", "room ID", "use group_member_ids for groups")
         return self._member_ids(f"/v2/bot/room/{room_id}/members/ids")
 
     async def leave_room(self, room_id: str) -> None:
-        """Make the bot leave a room."""
+        """Make the bot leave a room.
+
+        Args:
+            room_id: The room's ID.
+
+        Raises:
+            UnsupportedInScopeError: ``room_id`` is not a room ID (use the group method).
+            LineApiError: LINE refused the call.
+        """
         _expect_prefix(room_id, "R", "room ID", "use leave_group for groups")
         await self._call("POST", f"/v2/bot/room/{room_id}/leave")
 
@@ -976,7 +1233,17 @@ class LineClient:
     async def iter_content(
         self, message_id: str, *, chunk_size: int = 64 * 1024
     ) -> AsyncIterator[bytes]:
-        """Stream the binary content of an image, video, audio or file message."""
+        """Stream the binary content of an image, video, audio or file message.
+
+        Args:
+            message_id: The message's ID (``ctx.message.id``).
+            chunk_size: The largest chunk yielded, in bytes.
+
+        Raises:
+            LineApiError: LINE refused the call (:class:`~linegroupbot.errors.NotFoundError`:
+                no such content, or it expired).
+            LineConnectionError: LINE could not be reached, or the download broke off.
+        """
         path = f"/v2/bot/message/{message_id}/content"
         url = self.data_api_base_url + path
         headers = {"Authorization": f"Bearer {await self._bearer()}"}
@@ -1000,7 +1267,15 @@ class LineClient:
             raise LineConnectionError(str(error), method="GET", path=path, attempts=1) from error
 
     async def get_content(self, message_id: str) -> bytes:
-        """The whole binary content of a message (see :meth:`iter_content` to stream)."""
+        """The whole binary content of a message (see :meth:`iter_content` to stream).
+
+        Args:
+            message_id: The message's ID (``ctx.message.id``).
+
+        Raises:
+            LineApiError: LINE refused the call.
+            LineConnectionError: LINE could not be reached.
+        """
         return b"".join([chunk async for chunk in self.iter_content(message_id)])
 
 

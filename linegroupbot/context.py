@@ -60,7 +60,13 @@ E = TypeVar("E", bound=ev.Event)
 
 @attrs.frozen
 class CommandMatch:
-    """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``."""
+    """A recognised command: ``/remind 10m tea`` -> name ``remind``, args ``10m tea``.
+
+    Attributes:
+        name: The command's name, casefolded, without the prefix or an ``@Bot`` suffix.
+        args: The text after the name, stripped (``""`` when there is none).
+        prefix: The prefix the message used (``"/"``, ``"!"``...).
+    """
 
     name: str
     args: str
@@ -77,7 +83,11 @@ class SkipHandler(Exception):
 
 
 class ExtKey(Generic[T]):
-    """A typed key for a context extension: ``POLLS = ExtKey[PollStore]("polls")``."""
+    """A typed key for a context extension: ``POLLS = ExtKey[PollStore]("polls")``.
+
+    Args:
+        name: The extension's name, in errors; unique among the bot's extensions.
+    """
 
     __slots__ = ("name",)
 
@@ -92,7 +102,12 @@ class Extensions:
     """What plugins added to the context, read with typed keys: ``ctx.ext[POLLS]``.
 
     Values come from factories registered with ``bot.add_context_extension(key, factory)``;
-    each factory runs at most once per event, on first access.
+    each factory runs at most once per event, on first access. Reading a key no factory
+    was registered for raises :class:`KeyError`, naming it.
+
+    Args:
+        ctx: The context the factories are called with.
+        factories: The bot's factories, by key.
     """
 
     __slots__ = ("_ctx", "_factories", "_values")
@@ -123,7 +138,22 @@ class Context:
     ``attempt`` is 1 the first time the event is handled and more when it is handled
     again (a handler raised, or a worker died before finishing it). For a message edit,
     ``is_latest_edit`` says whether it is the newest edit of that message seen so far
-    (``None`` for other events, or without a store).
+    (``None`` for other events, or without a store). ``command`` and ``match`` hold what
+    a ``command=`` or ``regex=`` filter found; ``data`` is a dict middleware and handlers
+    may share for this event.
+
+    The bot makes contexts (:meth:`Bot.make_context`); a test may make one by hand.
+
+    Args:
+        event: The parsed webhook event.
+        client: The API client to answer with.
+        command_prefixes: What starts a command (the bot's ``command_prefixes``).
+        extensions: Context extensions, by key (read as ``ctx.ext[key]``).
+        log: The logger to bind this event's keys to (default: linegroupbot's).
+        store: The bot's store, for state, rosters and scheduled pushes; ``None``: those
+            raise :class:`~linegroupbot.errors.StoreError`.
+        on_schedule: Called with each push this context schedules (the bot wakes its
+            scheduler with it).
     """
 
     __slots__ = (
@@ -318,6 +348,20 @@ class Context:
         than ``max_lateness`` (seconds or a timedelta) late. Returns it (``.id`` cancels it).
         Run again for the same event (after a crash), it schedules the same push, not a
         second one.
+
+        Args:
+            when: Seconds from now, a ``timedelta``, or an aware datetime.
+            *messages: Up to five messages (or strings).
+            notification_disabled: Deliver without a notification sound.
+            max_lateness: Seconds (or a timedelta) past due after which a push missed while
+                the bot was down is dropped; ``None``: always sent.
+
+        Returns:
+            The scheduled push.
+
+        Raises:
+            StoreError: The context has no store.
+            UnsupportedInScopeError: The event has no chat.
         """
         push = await schedule(
             self._store("ctx.push_later()"),
@@ -335,7 +379,14 @@ class Context:
         return await pending(self._store("ctx.scheduled()"), self._chat("scheduled()"))
 
     async def cancel_scheduled(self, schedule_id: str) -> bool:
-        """Cancel one of this chat's scheduled pushes; false if unknown or already sent."""
+        """Cancel one of this chat's scheduled pushes.
+
+        Args:
+            schedule_id: The push's ``id``.
+
+        Returns:
+            Whether it was cancelled: false if unknown, another chat's, or already sent.
+        """
         store = self._store("ctx.cancel_scheduled()")
         chat_id = self._chat("cancel_scheduled()")
         if not any(p.id == schedule_id for p in await pending(store, chat_id)):
@@ -388,6 +439,24 @@ class Context:
         handled again after a crash (``ctx.attempt > 1``): then the earlier run most likely
         replied, so the reply is skipped (logged as ``reply_skipped_on_rerun``) rather than
         risk a duplicate.
+
+        Args:
+            *messages: Up to five messages: strings (text messages), message objects, or
+                iterables of them.
+            fallback_to_push: Push to the chat when the token is missing, used or rejected.
+            notification_disabled: Deliver without a notification sound.
+            quote: Quote the message being answered.
+
+        Returns:
+            What LINE answered (request ID, sent message IDs).
+
+        Raises:
+            NoReplyTokenError: The event has no reply token (and no fallback).
+            ReplyTokenUsedError: The token was used or rejected (and no fallback).
+            UnsupportedInScopeError: The chat is in standby mode, or ``quote`` on an event
+                without a message.
+            MessageValidationError: A message LINE would refuse (the token is not used).
+            LineApiError: LINE refused the call.
         """
         token = self.event.reply_token_or_none
         if quote:
@@ -443,13 +512,38 @@ class Context:
     async def push_to_chat(
         self, *messages: Messages, notification_disabled: bool = False
     ) -> SendResult:
-        """Push up to five messages to the group, room or user this event came from."""
+        """Push up to five messages to the group, room or user this event came from.
+
+        Args:
+            *messages: Up to five messages: strings, message objects, or iterables of them.
+            notification_disabled: Deliver without a notification sound.
+
+        Returns:
+            What LINE answered.
+
+        Raises:
+            UnsupportedInScopeError: The event has no chat.
+            MessageValidationError: A message LINE would refuse.
+            LineApiError: LINE refused the call (a quota error is a
+                :class:`~linegroupbot.errors.QuotaExceededError`).
+        """
         return await self.client.push(
             self._chat("push_to_chat()"), *messages, notification_disabled=notification_disabled
         )
 
     async def member_profile(self, user_id: str | None = None) -> Profile:
-        """A member's profile (the sender by default), from the endpoint that fits the chat."""
+        """A member's profile, from the endpoint that fits the chat (group, room or 1:1).
+
+        With a store, the name is kept in the chat's roster.
+
+        Args:
+            user_id: The member; defaults to the event's sender.
+
+        Raises:
+            NoUserIdError: No ``user_id`` is given and the event has none (the sender has
+                not agreed to the terms).
+            NotFoundError: LINE does not know the user in this chat.
+        """
         target = user_id if user_id is not None else self.user_id
         if target is None:
             raise NoUserIdError(
@@ -469,7 +563,11 @@ class Context:
         return profile
 
     async def leave(self) -> None:
-        """Make the bot leave this group or room (impossible in a 1:1 chat)."""
+        """Make the bot leave this group or room.
+
+        Raises:
+            UnsupportedInScopeError: This is a 1:1 chat (the user blocks the bot instead).
+        """
         source = self.source
         if isinstance(source, ev.GroupSource):
             await self.client.leave_group(source.group_id)
@@ -482,7 +580,11 @@ class Context:
             )
 
     def member_ids(self) -> AsyncIterator[str]:
-        """Every member's user ID, all pages (verified or premium accounts only)."""
+        """Every member's user ID, all pages (verified or premium accounts only).
+
+        Raises:
+            UnsupportedInScopeError: This is a 1:1 chat.
+        """
         source = self.source
         if isinstance(source, ev.GroupSource):
             return self.client.group_member_ids(source.group_id)
@@ -491,7 +593,11 @@ class Context:
         raise UnsupportedInScopeError("member_ids() works in groups and rooms, not 1:1 chats")
 
     async def member_count(self) -> int:
-        """How many members the group or room has."""
+        """How many members the group or room has.
+
+        Raises:
+            UnsupportedInScopeError: This is a 1:1 chat.
+        """
         source = self.source
         if isinstance(source, ev.GroupSource):
             return await self.client.group_member_count(source.group_id)
@@ -500,7 +606,11 @@ class Context:
         raise UnsupportedInScopeError("member_count() works in groups and rooms, not 1:1 chats")
 
     async def group_summary(self) -> GroupSummary:
-        """The group's name and icon (groups only: rooms have no name)."""
+        """The group's name and icon.
+
+        Raises:
+            UnsupportedInScopeError: This is a room (rooms have no name) or a 1:1 chat.
+        """
         source = self.source
         if not isinstance(source, ev.GroupSource):
             raise UnsupportedInScopeError(
@@ -510,7 +620,11 @@ class Context:
         return await self.client.group_summary(source.group_id)
 
     async def get_content(self) -> bytes:
-        """The binary content of this image, video, audio or file message."""
+        """The binary content of this image, video, audio or file message.
+
+        Raises:
+            UnsupportedInScopeError: The event is not such a message.
+        """
         message = self.message
         if not isinstance(
             message,

@@ -77,12 +77,12 @@ class Filter:
 
 @attrs.frozen
 class FuncFilter(Filter):
-    """Wraps a sync or async callable as a filter."""
+    """Wraps ``func``, a sync or async callable taking the context, as a filter."""
 
     func: Callable[[Context], Any]
 
     async def check(self, ctx: Context) -> bool:
-        """Call the function, awaiting it if needed."""
+        """Call the function with ``ctx``, awaiting it if needed; its result's truth."""
         result = self.func(ctx)
         if inspect.isawaitable(result):
             result = await result
@@ -91,41 +91,49 @@ class FuncFilter(Filter):
 
 @attrs.frozen
 class And(Filter):
-    """Passes when both filters pass (the right one is not run if the left fails)."""
+    """Passes when both ``left`` and ``right`` pass (``right`` is not run if ``left`` fails)."""
 
     left: Filter
     right: Filter
 
     async def check(self, ctx: Context) -> bool:
-        """Both."""
+        """Whether both filters pass for ``ctx``."""
         return await self.left.check(ctx) and await self.right.check(ctx)
 
 
 @attrs.frozen
 class Or(Filter):
-    """Passes when either filter passes."""
+    """Passes when ``left`` or ``right`` passes (``right`` is not run if ``left`` passes)."""
 
     left: Filter
     right: Filter
 
     async def check(self, ctx: Context) -> bool:
-        """Either."""
+        """Whether either filter passes for ``ctx``."""
         return await self.left.check(ctx) or await self.right.check(ctx)
 
 
 @attrs.frozen
 class Not(Filter):
-    """Passes when the inner filter does not."""
+    """Passes when the ``inner`` filter does not."""
 
     inner: Filter
 
     async def check(self, ctx: Context) -> bool:
-        """Negation."""
+        """Whether the inner filter fails for ``ctx``."""
         return not await self.inner.check(ctx)
 
 
 def as_filter(value: FilterLike) -> Filter:
-    """A :class:`Filter` from a filter or a callable."""
+    """A :class:`Filter` from a filter or a callable.
+
+    Args:
+        value: A :class:`Filter` (returned as it is) or a callable taking the context
+            (wrapped in a :class:`FuncFilter`).
+
+    Raises:
+        TypeError: ``value`` is neither.
+    """
     if isinstance(value, Filter):
         return value
     if callable(value):
@@ -139,18 +147,22 @@ def _tuple(value: str | Iterable[str]) -> tuple[str, ...]:
 
 @attrs.frozen
 class EventType(Filter):
-    """Passes events of the given classes."""
+    """Passes events that are instances of one of ``classes``."""
 
     classes: tuple[type[ev.Event], ...]
 
     async def check(self, ctx: Context) -> bool:
-        """isinstance check."""
+        """Whether ``ctx``'s event is one of the classes."""
         return isinstance(ctx.event, self.classes)
 
 
 @attrs.frozen
 class Scope(Filter):
-    """Passes events from the given kinds of chat: ``"group"``, ``"room"``, ``"user"``."""
+    """Passes events from the kinds of chat in ``scopes``: ``"group"``, ``"room"``, ``"user"``.
+
+    Raises:
+        ValueError: A scope is none of those.
+    """
 
     scopes: tuple[str, ...] = attrs.field(converter=_tuple)
 
@@ -160,7 +172,7 @@ class Scope(Filter):
             raise ValueError(f"unknown scope(s) {sorted(unknown)}: use 'group', 'room' or 'user'")
 
     async def check(self, ctx: Context) -> bool:
-        """Scope membership."""
+        """Whether ``ctx`` comes from one of the scopes."""
         return ctx.scope in self.scopes
 
 
@@ -172,7 +184,7 @@ class Text(Filter):
     ignore_case: bool = False
 
     async def check(self, ctx: Context) -> bool:
-        """Exact match."""
+        """Whether ``ctx``'s text equals one of the texts."""
         text = ctx.text
         if text is None:
             return False
@@ -183,12 +195,12 @@ class Text(Filter):
 
 @attrs.frozen
 class StartsWith(Filter):
-    """Passes text messages starting with one of the prefixes."""
+    """Passes text messages starting with one of ``prefixes``."""
 
     prefixes: tuple[str, ...] = attrs.field(converter=_tuple)
 
     async def check(self, ctx: Context) -> bool:
-        """Prefix match."""
+        """Whether ``ctx``'s text starts with one of the prefixes."""
         return ctx.text is not None and ctx.text.startswith(self.prefixes)
 
 
@@ -198,12 +210,15 @@ def _compile(pattern: str | re.Pattern[str]) -> re.Pattern[str]:
 
 @attrs.frozen
 class Regex(Filter):
-    """Passes text messages the pattern matches (``re.search``); sets ``ctx.match``."""
+    """Passes text messages ``pattern`` matches (``re.search``); sets ``ctx.match``.
+
+    ``pattern`` is a string (compiled here) or a compiled pattern.
+    """
 
     pattern: re.Pattern[str] = attrs.field(converter=_compile)
 
     async def check(self, ctx: Context) -> bool:
-        """Search, and keep the match for the handler."""
+        """Search ``ctx``'s text, and keep the match for the handler."""
         if ctx.text is None:
             return False
         match = self.pattern.search(ctx.text)
@@ -221,14 +236,15 @@ def _casefolded(value: str | Iterable[str]) -> tuple[str, ...]:
 class Command(Filter):
     """Passes ``/name``, ``!name`` or ``/name@Bot`` (prefixes configurable); sets ``ctx.command``.
 
-    ``prefixes=None`` uses the bot's ``command_prefixes``. Names match case-insensitively.
+    ``names`` are the command names, matched case-insensitively. ``prefixes=None`` uses
+    the bot's ``command_prefixes``.
     """
 
     names: tuple[str, ...] = attrs.field(converter=_casefolded)
     prefixes: tuple[str, ...] | None = None
 
     async def check(self, ctx: Context) -> bool:
-        """Parse the command and compare its name."""
+        """Parse ``ctx``'s text as a command and compare its name."""
         text = ctx.text
         if not text:
             return False
@@ -256,7 +272,7 @@ class MessageType(Filter):
     types: tuple[str, ...] = attrs.field(converter=_tuple)
 
     async def check(self, ctx: Context) -> bool:
-        """Content type match."""
+        """Whether ``ctx``'s message is of one of the types."""
         message = ctx.message
         return message is not None and message.type in self.types
 
@@ -268,29 +284,29 @@ class MentionsBot(Filter):
     expected: bool = True
 
     async def check(self, ctx: Context) -> bool:
-        """Mention check."""
+        """Whether ``ctx``'s message mentions the bot as ``expected``."""
         return ctx.mentioned_bot is self.expected
 
 
 @attrs.frozen
 class UserId(Filter):
-    """Passes events sent by one of the user IDs."""
+    """Passes events sent by one of ``user_ids``."""
 
     user_ids: tuple[str, ...] = attrs.field(converter=_tuple)
 
     async def check(self, ctx: Context) -> bool:
-        """Sender match."""
+        """Whether ``ctx``'s sender is one of the users."""
         return ctx.user_id is not None and ctx.user_id in self.user_ids
 
 
 @attrs.frozen
 class ChatId(Filter):
-    """Passes events from one of the group, room or user chats."""
+    """Passes events from one of ``chat_ids`` (group, room or user IDs)."""
 
     chat_ids: tuple[str, ...] = attrs.field(converter=_tuple)
 
     async def check(self, ctx: Context) -> bool:
-        """Chat match."""
+        """Whether ``ctx``'s chat is one of the chats."""
         return ctx.chat_id is not None and ctx.chat_id in self.chat_ids
 
 
@@ -304,7 +320,8 @@ class Step(Filter):
     chat: bool = False
 
     async def check(self, ctx: Context) -> bool:
-        """Step match (events without a chat, or without a sender for member steps, fail)."""
+        """Whether ``ctx``'s step is one of the steps (events without a chat, or without a
+        sender for member steps, fail)."""
         if ctx.chat_id is None or (not self.chat and ctx.user_id is None):
             return False
         state = ctx.chat_state if self.chat else ctx.member_state
@@ -320,7 +337,7 @@ class PostbackData(Filter):
     prefix: str | None = None
 
     async def check(self, ctx: Context) -> bool:
-        """Data match."""
+        """Whether ``ctx``'s postback data matches."""
         postback = ctx.postback
         if postback is None:
             return False
@@ -349,7 +366,7 @@ class Where:
 
     @staticmethod
     def text(texts: str | Iterable[str], *, ignore_case: bool = False) -> Filter:
-        """Text messages equal to one of ``texts``."""
+        """Text messages equal to one of ``texts`` (``ignore_case``: compared casefolded)."""
         return Text(texts, ignore_case)
 
     @staticmethod
@@ -359,32 +376,39 @@ class Where:
 
     @staticmethod
     def regex(pattern: str | re.Pattern[str]) -> Filter:
-        """Text messages the pattern matches (the handler gets ``ctx.match``)."""
+        """Text messages ``pattern`` matches (the handler gets ``ctx.match``)."""
         return Regex(pattern)
 
     @staticmethod
     def command(names: str | Iterable[str], *, prefixes: Iterable[str] | None = None) -> Filter:
-        """The commands ``names`` (``/who``); the handler gets ``ctx.command``."""
+        """The commands ``names`` (``/who``); the handler gets ``ctx.command``.
+
+        ``prefixes`` replace the bot's ``command_prefixes`` for this filter.
+        """
         return Command(names, tuple(prefixes) if prefixes is not None else None)
 
     @staticmethod
     def scope(scopes: str | Iterable[str]) -> Filter:
-        """Events from these kinds of chat: ``"group"``, ``"room"``, ``"user"``."""
+        """Events from the kinds of chat in ``scopes``: ``"group"``, ``"room"``, ``"user"``.
+
+        Raises:
+            ValueError: A scope is none of those.
+        """
         return Scope(scopes)
 
     @staticmethod
     def message_type(types: str | Iterable[str]) -> Filter:
-        """Messages of these content types (``"text"``, ``"image"``...)."""
+        """Messages of the content ``types`` (``"text"``, ``"image"``...)."""
         return MessageType(types)
 
     @staticmethod
     def user_id(user_ids: str | Iterable[str]) -> Filter:
-        """Events sent by one of these users."""
+        """Events sent by one of ``user_ids``."""
         return UserId(user_ids)
 
     @staticmethod
     def chat_id(chat_ids: str | Iterable[str]) -> Filter:
-        """Events from one of these groups, rooms or 1:1 chats."""
+        """Events from one of ``chat_ids`` (groups, rooms or 1:1 chats)."""
         return ChatId(chat_ids)
 
     @staticmethod
@@ -399,12 +423,12 @@ class Where:
 
     @staticmethod
     def event(*classes: type[ev.Event]) -> Filter:
-        """Events of these classes."""
+        """Events that are instances of one of ``classes``."""
         return EventType(tuple(classes))
 
     @staticmethod
     def mentions_bot(expected: bool = True) -> Filter:
-        """Text messages that mention the bot (``False``: that do not)."""
+        """Text messages that mention the bot (``expected=False``: that do not)."""
         return MentionsBot(expected)
 
     @staticmethod

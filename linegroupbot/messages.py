@@ -97,7 +97,13 @@ def _tuple(value: Iterable[Any]) -> tuple[Any, ...]:
 
 @attrs.frozen
 class QuickReplyItem:
-    """One quick-reply button."""
+    """One quick-reply button.
+
+    Attributes:
+        action: What tapping it does (any action, including the quick-reply-only camera,
+            camera roll and location actions).
+        image_url: An HTTPS icon shown in the button.
+    """
 
     action: Action
     image_url: str | None = None
@@ -107,19 +113,32 @@ class QuickReplyItem:
 
 @attrs.frozen
 class QuickReply:
-    """Up to 13 buttons shown above the keyboard (1:1 chats and groups alike)."""
+    """Up to 13 buttons shown above the keyboard (1:1 chats and groups alike).
+
+    Attributes:
+        items: The buttons, in order.
+    """
 
     items: tuple[QuickReplyItem, ...]
 
     @classmethod
     def of(cls, *actions: Action) -> QuickReply:
-        """Quick reply from actions: ``QuickReply.of(MessageAction("Yes", text="yes"), ...)``."""
+        """Quick reply from actions: ``QuickReply.of(MessageAction("Yes", text="yes"), ...)``.
+
+        Args:
+            *actions: One button per action, in order, without icons.
+        """
         return cls(items=tuple(QuickReplyItem(action=a) for a in actions))
 
 
 @attrs.frozen
 class Sender:
-    """Overrides the name and icon shown for one message."""
+    """Overrides the name and icon shown for one message.
+
+    Attributes:
+        name: The name to show (1 to 20 characters); ``None`` keeps the bot's.
+        icon_url: An HTTPS icon to show; ``None`` keeps the bot's.
+    """
 
     name: str | None = None
     icon_url: str | None = None
@@ -136,7 +155,13 @@ class _Common:
 
 @attrs.frozen
 class Emoji:
-    """A LINE emoji at ``index`` of a :class:`TextMessage`'s text (where a ``$`` stands)."""
+    """A LINE emoji at ``index`` of a :class:`TextMessage`'s text (where a ``$`` stands).
+
+    Attributes:
+        index: The position of the ``$`` it replaces.
+        product_id: The emoji set's ID, from LINE's emoji list.
+        emoji_id: The emoji's ID within the set.
+    """
 
     index: int
     product_id: str
@@ -147,8 +172,12 @@ class Emoji:
 class TextMessage(_Common):
     """A text message of up to 5,000 characters.
 
-    ``emojis`` places LINE emojis on ``$`` characters of the text; ``quote_token`` (from
-    an incoming message) quotes that message.
+    Attributes:
+        text: The text.
+        emojis: LINE emojis placed on ``$`` characters of the text (up to 20).
+        quote_token: The quote token of an incoming message, to quote it.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
     """
 
     text: str
@@ -163,6 +192,13 @@ class TextMessageV2(_Common):
     """Text with ``{name}`` placeholders filled by ``substitution`` (mentions, emojis).
 
     Build it with :func:`mention` (members and emojis) rather than by hand.
+
+    Attributes:
+        text: The text with its placeholders.
+        substitution: LINE's substitution objects by placeholder name.
+        quote_token: The quote token of an incoming message, to quote it.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
     """
 
     text: str
@@ -174,7 +210,15 @@ class TextMessageV2(_Common):
 
 @attrs.frozen(kw_only=True)
 class StickerMessage(_Common):
-    """A sticker from a package the bot may send."""
+    """A sticker from a package the bot may send.
+
+    Attributes:
+        package_id: The sticker package's ID.
+        sticker_id: The sticker's ID.
+        quote_token: The quote token of an incoming message, to quote it.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     package_id: str
     sticker_id: str
@@ -185,7 +229,14 @@ class StickerMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class ImageMessage(_Common):
-    """An image; both URLs must be HTTPS."""
+    """An image; both URLs must be HTTPS.
+
+    Attributes:
+        original_content_url: The image (JPEG or PNG).
+        preview_image_url: The preview shown in the chat.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     original_content_url: str
     preview_image_url: str
@@ -195,7 +246,16 @@ class ImageMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class VideoMessage(_Common):
-    """A video; both URLs must be HTTPS. ``tracking_id`` enables videoPlayComplete events."""
+    """A video; both URLs must be HTTPS.
+
+    Attributes:
+        original_content_url: The video (mp4).
+        preview_image_url: The preview image.
+        tracking_id: An ID that makes LINE send a videoPlayComplete event when a user has
+            watched it.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     original_content_url: str
     preview_image_url: str
@@ -206,7 +266,14 @@ class VideoMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class AudioMessage(_Common):
-    """An audio clip (HTTPS URL) and its ``duration`` in milliseconds."""
+    """An audio clip (HTTPS URL) and its duration.
+
+    Attributes:
+        original_content_url: The audio file (mp3 or m4a).
+        duration: Its length in milliseconds.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     original_content_url: str
     duration: int
@@ -216,7 +283,16 @@ class AudioMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class LocationMessage(_Common):
-    """A location pin."""
+    """A location pin.
+
+    Attributes:
+        title: The pin's title.
+        address: The address shown.
+        latitude: Degrees north.
+        longitude: Degrees east.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     title: str
     address: str
@@ -228,7 +304,16 @@ class LocationMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class ImagemapMessage(_Common):
-    """An imagemap; ``base_size`` and ``actions`` are LINE's JSON shapes."""
+    """An imagemap: an image with tappable areas.
+
+    Attributes:
+        base_url: The HTTPS base URL of the image (LINE appends the width).
+        alt_text: What notifications and old clients show.
+        base_size: LINE's ``baseSize`` object (``width``, ``height``), as JSON.
+        actions: LINE's imagemap action objects, as JSON.
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     base_url: str
     alt_text: str
@@ -243,7 +328,18 @@ class ImagemapMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class ButtonsTemplate:
-    """Text (with an optional title and image) over 1 to 4 action buttons."""
+    """Text (with an optional title and image) over 1 to 4 action buttons.
+
+    Attributes:
+        text: The text (160 characters; 60 with a title or image).
+        actions: The buttons' actions.
+        title: A title (40 characters).
+        thumbnail_image_url: An HTTPS image above the text.
+        image_aspect_ratio: ``"rectangle"`` (1.51:1) or ``"square"``.
+        image_size: ``"cover"`` (fill, cropped) or ``"contain"`` (whole image).
+        image_background_color: The image's background, as ``#RRGGBB``.
+        default_action: What tapping the image, title or text does.
+    """
 
     text: str
     actions: tuple[Action, ...] = attrs.field(converter=_tuple)
@@ -259,7 +355,12 @@ class ButtonsTemplate:
 
 @attrs.frozen(kw_only=True)
 class ConfirmTemplate:
-    """A question with exactly two action buttons (yes/no)."""
+    """A question with exactly two action buttons (yes/no).
+
+    Attributes:
+        text: The question (240 characters).
+        actions: The two buttons' actions.
+    """
 
     text: str
     actions: tuple[Action, ...] = attrs.field(converter=_tuple)
@@ -269,7 +370,16 @@ class ConfirmTemplate:
 
 @attrs.frozen(kw_only=True)
 class CarouselColumn:
-    """One column of a :class:`CarouselTemplate`: text, 1 to 3 actions, optional title/image."""
+    """One column of a :class:`CarouselTemplate`: text, 1 to 3 actions, optional title/image.
+
+    Attributes:
+        text: The text (120 characters; 60 with a title or image).
+        actions: The buttons' actions (every column has as many).
+        title: A title (40 characters).
+        thumbnail_image_url: An HTTPS image above the text.
+        image_background_color: The image's background, as ``#RRGGBB``.
+        default_action: What tapping the image, title or text does.
+    """
 
     text: str
     actions: tuple[Action, ...] = attrs.field(converter=_tuple)
@@ -281,7 +391,13 @@ class CarouselColumn:
 
 @attrs.frozen(kw_only=True)
 class CarouselTemplate:
-    """Up to 10 columns side by side; every column has the same number of actions."""
+    """Up to 10 columns side by side; every column has the same number of actions.
+
+    Attributes:
+        columns: The columns, in order.
+        image_aspect_ratio: ``"rectangle"`` (1.51:1) or ``"square"``, for every column.
+        image_size: ``"cover"`` or ``"contain"``, for every column.
+    """
 
     columns: tuple[CarouselColumn, ...] = attrs.field(converter=_tuple)
     image_aspect_ratio: Literal["rectangle", "square"] | None = None
@@ -292,7 +408,12 @@ class CarouselTemplate:
 
 @attrs.frozen(kw_only=True)
 class ImageCarouselColumn:
-    """One tappable image of an :class:`ImageCarouselTemplate`."""
+    """One tappable image of an :class:`ImageCarouselTemplate`.
+
+    Attributes:
+        image_url: The HTTPS image.
+        action: What tapping it does.
+    """
 
     image_url: str
     action: Action
@@ -300,7 +421,11 @@ class ImageCarouselColumn:
 
 @attrs.frozen(kw_only=True)
 class ImageCarouselTemplate:
-    """Up to 10 tappable images side by side."""
+    """Up to 10 tappable images side by side.
+
+    Attributes:
+        columns: The images, in order.
+    """
 
     columns: tuple[ImageCarouselColumn, ...] = attrs.field(converter=_tuple)
 
@@ -315,7 +440,11 @@ Template: TypeAlias = ButtonsTemplate | ConfirmTemplate | CarouselTemplate | Ima
 class TemplateMessage(_Common):
     """A template message (buttons, confirm, carousel, image carousel).
 
-    ``template`` is a typed :data:`Template` (checked before sending) or LINE's raw JSON.
+    Attributes:
+        alt_text: What notifications and old clients show (400 characters).
+        template: A typed :data:`Template` or LINE's raw JSON (checked the same way).
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
     """
 
     alt_text: str
@@ -326,8 +455,15 @@ class TemplateMessage(_Common):
 
 @attrs.frozen(kw_only=True)
 class FlexMessage(_Common):
-    """A flex message: a :class:`~linegroupbot.flex.Bubble` or
-    :class:`~linegroupbot.flex.Carousel`, or its raw JSON (checked the same way)."""
+    """A flex message: a bubble or carousel laid out with boxes.
+
+    Attributes:
+        alt_text: What notifications and old clients show (400 characters).
+        contents: A :class:`~linegroupbot.flex.Bubble` or
+            :class:`~linegroupbot.flex.Carousel`, or its raw JSON (checked the same way).
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
+    """
 
     alt_text: str
     contents: flex.Container | dict[str, Any]
@@ -339,7 +475,11 @@ class FlexMessage(_Common):
 class CouponMessage(_Common):
     """A coupon made in LINE Official Account Manager or with the coupon API, by its ID.
 
-    ``delivery_tag`` (up to 30 characters) marks the route in LINE's statistics.
+    Attributes:
+        coupon_id: The coupon's ID.
+        delivery_tag: Marks the route in LINE's statistics (up to 30 characters).
+        quick_reply: Buttons shown above the keyboard with this message.
+        sender: Another name and icon to show for this message.
     """
 
     coupon_id: str
@@ -386,14 +526,24 @@ MESSAGE_TYPES: tuple[type[Any], ...] = (
 
 @attrs.frozen
 class EmojiSubstitution:
-    """A LINE emoji put in a :func:`mention` text: ``emoji("5ac1bfd5040ab15980c9b435", "002")``."""
+    """A LINE emoji put in a :func:`mention` text: ``emoji("5ac1bfd5040ab15980c9b435", "002")``.
+
+    Attributes:
+        product_id: The emoji set's ID, from LINE's emoji list.
+        emoji_id: The emoji's ID within the set.
+    """
 
     product_id: str
     emoji_id: str
 
 
 def emoji(product_id: str, emoji_id: str) -> EmojiSubstitution:
-    """A LINE emoji (product and emoji ID, from LINE's emoji list) for a :func:`mention` text."""
+    """A LINE emoji for a :func:`mention` text.
+
+    Args:
+        product_id: The emoji set's ID, from LINE's emoji list.
+        emoji_id: The emoji's ID within the set.
+    """
     return EmojiSubstitution(product_id, emoji_id)
 
 
@@ -407,6 +557,13 @@ def mention(text: str, /, **members: str | EmojiSubstitution) -> TextMessageV2:
     Each ``{name}`` placeholder becomes a mention of the given user ID (``"all"``
     mentions everybody) or the given :func:`emoji`. Names are 1 to 20 letters, digits
     or underscores, and each must appear in the text.
+
+    Args:
+        text: The text with ``{name}`` placeholders.
+        **members: Per placeholder name, a user ID, ``"all"``, or an :func:`emoji`.
+
+    Raises:
+        MessageValidationError: A name has no placeholder in the text.
     """
     substitution: dict[str, Any] = {}
     for key, value in members.items():
@@ -440,7 +597,18 @@ def buttons(
 ) -> TemplateMessage:
     """A buttons template with one postback button per choice (at most four).
 
-    Tapping choice ``c`` sends a postback with data ``data_prefix + c``.
+    Tapping choice ``c`` sends a postback with data ``data_prefix + c`` and shows ``c`` in
+    the chat as the user's message.
+
+    Args:
+        text: The question above the buttons.
+        choices: One to four labels (cut to 20 characters on the buttons).
+        data_prefix: What the postback data of every choice starts with (``"vote:"``).
+        title: A title above the text.
+        alt_text: What notifications show; defaults to ``text``.
+
+    Raises:
+        MessageValidationError: Not 1 to 4 choices.
     """
     if not 1 <= len(choices) <= 4:
         raise MessageValidationError("a buttons template takes 1 to 4 choices; use a carousel")
@@ -621,8 +789,17 @@ def normalize(messages: Messages | Iterable[Messages]) -> tuple[Message, ...]:
 
     A bare ``str`` (or message) is one message, never a sequence of characters; an
     iterable's items are messages, and iterables inside it are opened once more (so the
-    varargs of a send may mix single messages and lists). Raises
-    :class:`MessageValidationError` naming the offending property.
+    varargs of a send may mix single messages and lists).
+
+    Args:
+        messages: What a send was given: a message, a ``str``, or iterables of them.
+
+    Returns:
+        The messages, validated.
+
+    Raises:
+        MessageValidationError: No messages, more than five, or one LINE would refuse;
+            its ``property`` names the offending field (``messages[0].text``).
     """
     single = isinstance(messages, str | bytes | dict) or not isinstance(messages, Iterable)
     items: Iterable[Any] = (messages,) if single else cast(Iterable[Any], messages)

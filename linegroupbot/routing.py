@@ -98,7 +98,14 @@ class Register(Protocol, Generic[C]):
 
 @attrs.frozen
 class HandlerSpec:
-    """A registered handler: its callback, the event types it takes, and its filter."""
+    """A registered handler: its callback, the event types it takes, and its filter.
+
+    Attributes:
+        callback: The handler function.
+        event_types: The event classes it is offered.
+        filter: The filters of its decorator, combined (``None``: no filter).
+        name: Its qualified name, as logs show it.
+    """
 
     callback: Handler
     event_types: tuple[type[ev.Event], ...]
@@ -319,7 +326,11 @@ def _name(callback: Callable[..., Any]) -> str:
 class Router:
     """A tree node of handlers. ``bot.include(router)``; routers nest.
 
-    ``filters`` apply to every handler in the router (and in routers it includes).
+    Args:
+        name: The router's name, in logs and reprs (default ``"router"``).
+        filters: Filters every handler in the router (and in routers it includes) must
+            pass first: a :class:`~linegroupbot.filters.Filter`, a predicate taking the
+            context, or several.
     """
 
     def __init__(self, *, name: str | None = None, filters: Filters = None) -> None:
@@ -338,7 +349,18 @@ class Router:
     # --- structure --------------------------------------------------------------------------
 
     def include(self, router: Router) -> Router:
-        """Add a router's handlers here, at this point of the dispatch order."""
+        """Add a router's handlers here, at this point of the dispatch order.
+
+        Args:
+            router: The router to include; a router is included once.
+
+        Returns:
+            The router included.
+
+        Raises:
+            ValueError: The router is this one, is already included somewhere, or would
+                make a cycle.
+        """
         if router is self:
             raise ValueError("a router cannot include itself")
         if router.parent is not None:
@@ -362,7 +384,15 @@ class Router:
                 yield from entry.iter_routers()
 
     def add_middleware(self, middleware: Middleware) -> Middleware:
-        """Register ``async def mw(ctx, call_next)``; also usable as a decorator."""
+        """Register ``async def mw(ctx, call_next)``; also usable as a decorator.
+
+        Args:
+            middleware: A function or :class:`~linegroupbot.middleware.BaseMiddleware`
+                wrapping this router's dispatch (see :mod:`linegroupbot.middleware`).
+
+        Returns:
+            The middleware.
+        """
         self.middleware.append(middleware)
         return middleware
 
@@ -381,6 +411,12 @@ class Router:
 
         With one type, the handler's ``error`` parameter may be typed as it:
         ``@bot.on_error(LineApiError)`` takes ``async def h(ctx, error: LineApiError)``.
+
+        Args:
+            *types: The exception classes to handle; none: every ``Exception``.
+
+        Returns:
+            A decorator that registers ``async def h(ctx, error)`` and returns it.
         """
         kinds = types or (Exception,)
 
@@ -392,12 +428,26 @@ class Router:
         return register
 
     def on_startup(self, hook: K) -> K:
-        """Run ``async def hook()`` when the bot starts (before serving)."""
+        """Run ``async def hook()`` when the bot starts (before serving).
+
+        Args:
+            hook: The coroutine function to run; a hook that raises stops the start.
+
+        Returns:
+            The hook, so that this works as a decorator.
+        """
         self.startup_hooks.append(hook)
         return hook
 
     def on_shutdown(self, hook: K) -> K:
-        """Run ``async def hook()`` when the bot stops (after draining handlers)."""
+        """Run ``async def hook()`` when the bot stops (after draining handlers).
+
+        Args:
+            hook: The coroutine function to run.
+
+        Returns:
+            The hook, so that this works as a decorator.
+        """
         self.shutdown_hooks.append(hook)
         return hook
 
@@ -407,7 +457,21 @@ class Router:
         event_types: tuple[type[ev.Event], ...],
         *filters: Filter | None,
     ) -> HandlerSpec:
-        """Register a handler for ``event_types`` with filters (the decorators call this)."""
+        """Register a handler for ``event_types`` with filters (the decorators call this).
+
+        Args:
+            callback: ``async def handler(ctx, ...)``; parameters after the context are
+                injected by name (see :data:`INJECTABLE`).
+            event_types: The event classes the handler is offered.
+            *filters: Filters that must all pass (``None`` entries are ignored).
+
+        Returns:
+            The registered :class:`HandlerSpec`.
+
+        Raises:
+            TypeError: The handler is not an async function, or asks for a parameter that
+                cannot be injected (or is annotated with a type its value cannot have).
+        """
         if not inspect.iscoroutinefunction(callback) and not inspect.iscoroutinefunction(
             getattr(callback, "__call__", None)  # noqa: B004
         ):
@@ -481,6 +545,31 @@ class Router:
         ``ctx.match``. ``step`` matches the sender's conversation step, ``chat_step``
         the chat's (``"*"``: any step). ``edits=True`` also runs the handler for edits of
         messages (``messageEdited``; see :meth:`on_message_edited`).
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            text: The whole text equals this (or one of these).
+            startswith: The text starts with this (or one of these).
+            regex: The text matches this pattern (searched); the match goes in ``ctx.match``.
+            command: The command's name (``"who"`` matches ``/who`` and ``!who``; see
+                ``Bot(command_prefixes=)``); the parsed command goes in ``ctx.command``.
+            message_type: The message's type (``"text"``, ``"image"``, ``"sticker"``...).
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            mentions_bot: True: only messages that mention the bot; False: only those
+                that do not.
+            user_id: Only messages from this user (or these).
+            chat_id: Only messages in this group, room or 1:1 chat (or these).
+            step: The sender's conversation step in this chat is this (or one of these;
+                ``"*"``: any step).
+            chat_step: The chat's conversation step is this (or one of these; ``"*"``: any).
+            edits: Also run the handler for edits of messages.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
         """
         found = _message_filters(
             text, startswith, regex, command, message_type, scope, mentions_bot,
@@ -532,6 +621,30 @@ class Router:
         The filters see the message as edited. ``ctx.is_latest_edit`` says whether this is
         the newest edit of that message seen so far; older ones (LINE may deliver edits out
         of order) do not reach handlers unless ``Bot(skip_stale_edits=False)``.
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            text: The whole text equals this (or one of these).
+            startswith: The text starts with this (or one of these).
+            regex: The text matches this pattern (searched); the match goes in ``ctx.match``.
+            command: The command's name (``"who"`` matches ``/who`` and ``!who``; see
+                ``Bot(command_prefixes=)``); the parsed command goes in ``ctx.command``.
+            message_type: The message's type (``"text"``, ``"image"``, ``"sticker"``...).
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            mentions_bot: True: only messages that mention the bot; False: only those
+                that do not.
+            user_id: Only messages from this user (or these).
+            chat_id: Only messages in this group, room or 1:1 chat (or these).
+            step: The sender's conversation step in this chat is this (or one of these;
+                ``"*"``: any step).
+            chat_step: The chat's conversation step is this (or one of these; ``"*"``: any).
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
         """
         found = _message_filters(
             text, startswith, regex, command, message_type, scope, mentions_bot,
@@ -560,7 +673,19 @@ class Router:
     def on_join(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
-        """Handle the bot joining a group (at once) or a room (on the room's next event)."""
+        """Handle the bot joining a group (at once) or a room (on the room's next event).
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.JoinEvent,), callback, scope, filters)
 
     @overload
@@ -574,7 +699,19 @@ class Router:
     def on_leave(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
-        """Handle the bot being removed from a group or leaving a room (no reply token)."""
+        """Handle the bot being removed from a group or leaving a room (no reply token).
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.LeaveEvent,), callback, scope, filters)
 
     @overload
@@ -588,7 +725,19 @@ class Router:
     def on_member_joined(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
-        """Handle members joining a group or room the bot is in."""
+        """Handle members joining a group or room the bot is in.
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.MemberJoinedEvent,), callback, scope, filters)
 
     @overload
@@ -602,7 +751,19 @@ class Router:
     def on_member_left(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
-        """Handle members leaving a group or room (no reply token)."""
+        """Handle members leaving a group or room (no reply token).
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.MemberLeftEvent,), callback, scope, filters)
 
     @overload
@@ -612,7 +773,17 @@ class Router:
     @overload
     def on_follow(self, *, filters: Filters = None) -> Register[FollowContext]: ...
     def on_follow(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
-        """Handle a user adding the bot as a friend."""
+        """Handle a user adding the bot as a friend.
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.FollowEvent,), callback, None, filters)
 
     @overload
@@ -622,7 +793,17 @@ class Router:
     @overload
     def on_unfollow(self, *, filters: Filters = None) -> Register[UnfollowContext]: ...
     def on_unfollow(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
-        """Handle a user blocking the bot."""
+        """Handle a user blocking the bot.
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.UnfollowEvent,), callback, None, filters)
 
     @overload
@@ -636,7 +817,19 @@ class Router:
     def on_unsend(
         self, callback: Handler | None = None, *, scope: ScopeArg = None, filters: Filters = None
     ) -> Any:
-        """Handle a user unsending a message."""
+        """Handle a user unsending a message.
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.UnsendEvent,), callback, scope, filters)
 
     @overload
@@ -665,8 +858,23 @@ class Router:
         chat_step: str | Iterable[str] | None = None,
         filters: Filters = None,
     ) -> Any:
-        """Handle postback taps; ``data`` matches exactly, ``data_prefix`` by prefix;
-        ``step``/``chat_step`` as in :meth:`on_message`."""
+        """Handle postback taps (a button, quick reply or picker with a postback action).
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            data: The postback data equals this.
+            data_prefix: The postback data starts with this.
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            step: The sender's conversation step is this (or one of these; ``"*"``: any).
+            chat_step: The chat's conversation step is this (or one of these; ``"*"``: any).
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         found: list[Filter | None] = [
             Scope(scope) if scope is not None else None,
             PostbackData(data, data_prefix)
@@ -691,7 +899,22 @@ class Router:
         scope: ScopeArg = None,
         filters: Filters = None,
     ) -> Any:
-        """Handle events of the given classes (``ev.Event`` for all of them)."""
+        """Handle events of the given classes (``events.Event`` for all of them).
+
+        Args:
+            *event_types: The event classes (at least one), including ones a plugin
+                registered (:func:`~linegroupbot.convert.register_event`).
+            scope: ``"group"``, ``"room"`` or ``"user"`` (or a tuple of them): only events
+                from such chats.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            A decorator that registers the handler and returns it.
+
+        Raises:
+            TypeError: No event class is given, or something that is not one.
+        """
         if not event_types:
             raise TypeError("on_event needs at least one event class, e.g. on_event(BeaconEvent)")
         for event_type in event_types:
@@ -709,13 +932,33 @@ class Router:
     @overload
     def on_unknown(self, *, filters: Filters = None) -> Register[EventContext[ev.UnknownEvent]]: ...
     def on_unknown(self, callback: Handler | None = None, *, filters: Filters = None) -> Any:
-        """Handle event types this version of linegroupbot does not know (``UnknownEvent``)."""
+        """Handle event types this version of linegroupbot does not know (``UnknownEvent``).
+
+        Args:
+            callback: The handler, when the decorator is used without parentheses.
+            filters: More filters (a :class:`~linegroupbot.filters.Filter`, a predicate
+                taking the context, or several), every one of which must pass.
+
+        Returns:
+            The handler, used bare; otherwise a decorator that registers the handler and
+            returns it.
+        """
         return self._simple((ev.UnknownEvent,), callback, None, filters)
 
     # --- dispatch ---------------------------------------------------------------------------------
 
     async def dispatch(self, ctx: Context) -> bool:
-        """Offer the event to this router's entries; whether a handler handled it."""
+        """Offer the event to this router's entries, in order, through its middleware.
+
+        An exception a handler raises goes to the first matching ``on_error`` handler of
+        this router, else up to the caller.
+
+        Args:
+            ctx: The event's context.
+
+        Returns:
+            Whether a handler handled the event.
+        """
         if self.filter is not None and not await self.filter.check(ctx):
             ctx.command = ctx.match = None  # what a failed chain found belongs to nobody
             return False
