@@ -48,7 +48,8 @@ class PostbackAction:
     """Sends a postback event with ``data`` (showing ``display_text`` in the chat, if given).
 
     ``input_option`` opens the keyboard, voice input or rich menu after the tap;
-    ``fill_in_text`` pre-fills the keyboard when it opens.
+    ``fill_in_text`` pre-fills the keyboard when it opens. ``label`` is the text on the
+    button (up to 20 characters); ``data`` is up to 300 characters.
     """
 
     label: str | None = None
@@ -62,7 +63,7 @@ class PostbackAction:
 
 @attrs.frozen
 class MessageAction:
-    """Makes the user send ``text`` to the chat."""
+    """Makes the user send ``text`` to the chat; ``label`` is the button's text (20 characters)."""
 
     label: str | None = None
     text: str = attrs.field(kw_only=True)
@@ -72,14 +73,22 @@ class MessageAction:
 
 @attrs.frozen
 class AltUri:
-    """The URI a desktop LINE opens instead of a :class:`UriAction`'s ``uri``."""
+    """The URI a desktop LINE opens instead of a :class:`UriAction`'s ``uri``.
+
+    Attributes:
+        desktop: The URI for LINE on macOS and Windows.
+    """
 
     desktop: str
 
 
 @attrs.frozen
 class UriAction:
-    """Opens ``uri`` (``https:``, ``http:``, ``line:`` or ``tel:``)."""
+    """Opens ``uri`` (``https:``, ``http:``, ``line:`` or ``tel:``, up to 1,000 characters).
+
+    ``label`` is the text on the button (up to 20 characters); ``alt_uri`` is what desktop
+    LINE opens instead.
+    """
 
     label: str | None = None
     uri: str = attrs.field(kw_only=True)
@@ -93,7 +102,8 @@ class DatetimePickerAction:
     """Opens a date/time picker; the choice arrives as a postback with ``params``.
 
     ``mode`` is ``date``, ``time`` or ``datetime``; ``initial``, ``max`` and ``min`` are in
-    the mode's format (``2026-12-01``, ``13:30``, ``2026-12-01T13:30``).
+    the mode's format (``2026-12-01``, ``13:30``, ``2026-12-01T13:30``). ``label`` is the
+    text on the button (up to 20 characters); ``data`` is the postback's data.
     """
 
     label: str | None = None
@@ -108,7 +118,7 @@ class DatetimePickerAction:
 
 @attrs.frozen
 class CameraAction:
-    """Opens the camera (quick replies only)."""
+    """Opens the camera (quick replies only); ``label`` is the button's text (20 characters)."""
 
     label: str | None = None
 
@@ -117,7 +127,7 @@ class CameraAction:
 
 @attrs.frozen
 class CameraRollAction:
-    """Opens the camera roll (quick replies only)."""
+    """Opens the camera roll (quick replies only); ``label`` is the button's text."""
 
     label: str | None = None
 
@@ -126,7 +136,7 @@ class CameraRollAction:
 
 @attrs.frozen
 class LocationAction:
-    """Opens the location picker (quick replies only)."""
+    """Opens the location picker (quick replies only); ``label`` is the button's text."""
 
     label: str | None = None
 
@@ -135,7 +145,10 @@ class LocationAction:
 
 @attrs.frozen
 class ClipboardAction:
-    """Copies ``clipboard_text`` (1 to 1,000 characters) to the user's clipboard."""
+    """Copies ``clipboard_text`` (1 to 1,000 characters) to the user's clipboard.
+
+    ``label`` is the text on the button (up to 20 characters).
+    """
 
     label: str | None = None
     clipboard_text: str = attrs.field(kw_only=True)
@@ -145,7 +158,11 @@ class ClipboardAction:
 
 @attrs.frozen
 class RichMenuSwitchAction:
-    """Switches the user's rich menu to the alias ``rich_menu_alias_id`` (sends a postback)."""
+    """Switches the user's rich menu to the alias ``rich_menu_alias_id``.
+
+    It also sends a postback with ``data``. ``label`` is the text on the button (up to 20
+    characters).
+    """
 
     label: str | None = None
     rich_menu_alias_id: str = attrs.field(kw_only=True)
@@ -208,8 +225,16 @@ def _fail(where: str, problem: str) -> MessageValidationError:
 
 
 def check_action(action: object, where: str, *, label_required: bool = True) -> None:
-    """Validate one action as LINE would; ``where`` is its JSON path (``...quickReply.items[0]
-    .action``). ``label_required`` is false for tapped flex boxes, images and texts.
+    """Validate one action as LINE would.
+
+    Args:
+        action: The action (anything else is refused).
+        where: Its JSON path, for errors (``messages[0].quickReply.items[0].action``).
+        label_required: False for actions without a label of their own (tapped flex boxes,
+            images and texts, a template's default action).
+
+    Raises:
+        MessageValidationError: The first problem, with ``property`` naming its path.
     """
     if not isinstance(action, ACTION_TYPES):
         raise _fail(

@@ -83,7 +83,16 @@ def _contents() -> Any:
 
 @attrs.frozen(kw_only=True)
 class Span:
-    """A run of styled text inside a :class:`Text` (``Text(contents=[Span("a"), ...])``)."""
+    """A run of styled text inside a :class:`Text` (``Text(contents=[Span("a"), ...])``).
+
+    Attributes:
+        text: The span's text.
+        size: The font size: a keyword (``"xxs"`` to ``"5xl"``) or pixels (``"16px"``).
+        color: Its text color, ``#RRGGBB``.
+        weight: ``"regular"`` or ``"bold"``.
+        style: ``"normal"`` or ``"italic"``.
+        decoration: ``"none"``, ``"underline"`` or ``"line-through"``.
+    """
 
     text: str | None = attrs.field(default=None, kw_only=False)
     size: str | None = None
@@ -97,7 +106,33 @@ class Span:
 
 @attrs.frozen(kw_only=True)
 class Text:
-    """Text: ``Text("Hello", weight="bold", wrap=True)``; give ``text`` or spans in ``contents``."""
+    """Text: ``Text("Hello", weight="bold", wrap=True)``; give ``text`` or spans in ``contents``.
+
+    Attributes:
+        text: The text (or give ``contents``).
+        contents: Spans styling parts of the text, instead of ``text``.
+        flex: Its share of the free space along its box (``0``: only its own size).
+        size: The font size: a keyword (``"xxs"`` to ``"5xl"``) or pixels (``"16px"``).
+        align: Horizontal alignment: ``"start"``, ``"end"`` or ``"center"``.
+        gravity: Vertical alignment: ``"top"``, ``"bottom"`` or ``"center"``.
+        color: The text color, ``#RRGGBB`` or ``#RRGGBBAA``.
+        weight: ``"regular"`` or ``"bold"``.
+        style: ``"normal"`` or ``"italic"``.
+        decoration: ``"none"``, ``"underline"`` or ``"line-through"``.
+        wrap: Wrap long text onto more lines (otherwise it is cut with an ellipsis).
+        line_spacing: Extra space between wrapped lines, in pixels (``"4px"``).
+        max_lines: At most this many lines, the rest cut with an ellipsis (``0``: no limit).
+        margin: Space before it in its box: ``"none"``, ``"xs"`` to ``"xxl"``, or pixels.
+        position: ``"relative"`` (offsets move it from its place) or ``"absolute"`` (offsets from
+            its box's edges).
+        offset_top: Shift from the top (pixels, percent or a keyword).
+        offset_bottom: Shift from the bottom.
+        offset_start: Shift from the start.
+        offset_end: Shift from the end.
+        action: What tapping it does.
+        adjust_mode: ``"shrink-to-fit"`` shrinks the font until the text fits.
+        scaling: Scale the font with the user's font-size setting.
+    """
 
     text: str | None = attrs.field(default=None, kw_only=False)
     contents: tuple[Span, ...] = _contents()
@@ -127,7 +162,28 @@ class Text:
 
 @attrs.frozen(kw_only=True)
 class Image:
-    """An image (HTTPS, JPEG or PNG): ``Image(url, size="full", aspect_ratio="20:13")``."""
+    """An image (HTTPS, JPEG or PNG): ``Image(url, size="full", aspect_ratio="20:13")``.
+
+    Attributes:
+        url: The HTTPS image (JPEG or PNG).
+        flex: Its share of the free space along its box (``0``: only its own size).
+        margin: Space before it in its box: ``"none"``, ``"xs"`` to ``"xxl"``, or pixels.
+        position: ``"relative"`` (offsets move it from its place) or ``"absolute"`` (offsets from
+            its box's edges).
+        offset_top: Shift from the top (pixels, percent or a keyword).
+        offset_bottom: Shift from the bottom.
+        offset_start: Shift from the start.
+        offset_end: Shift from the end.
+        align: Horizontal alignment: ``"start"``, ``"end"`` or ``"center"``.
+        gravity: Vertical alignment: ``"top"``, ``"bottom"`` or ``"center"``.
+        size: The width: a keyword (``"xxs"`` to ``"5xl"``) or pixels (``"16px"``, ``"full"``,
+            pixels or percent.
+        aspect_ratio: Width to height, as ``"20:13"``.
+        aspect_mode: ``"fit"`` (the whole image, letterboxed) or ``"cover"`` (filled, cropped).
+        background_color: The background, ``#RRGGBB`` or ``#RRGGBBAA``.
+        action: What tapping it does.
+        animated: Play an animated (APNG) image.
+    """
 
     url: str = attrs.field(kw_only=False)
     flex: int | None = None
@@ -151,7 +207,21 @@ class Image:
 
 @attrs.frozen(kw_only=True)
 class Icon:
-    """A small image beside text; only inside a ``baseline`` box."""
+    """A small image beside text; only inside a ``baseline`` box.
+
+    Attributes:
+        url: The HTTPS image (JPEG or PNG).
+        size: The size: a keyword (``"xxs"`` to ``"5xl"``) or pixels (``"16px"``).
+        aspect_ratio: Width to height, as ``"20:13"``.
+        margin: Space before it in its box: ``"none"``, ``"xs"`` to ``"xxl"``, or pixels.
+        position: ``"relative"`` (offsets move it from its place) or ``"absolute"`` (offsets from
+            its box's edges).
+        offset_top: Shift from the top (pixels, percent or a keyword).
+        offset_bottom: Shift from the bottom.
+        offset_start: Shift from the start.
+        offset_end: Shift from the end.
+        scaling: Scale the font with the user's font-size setting.
+    """
 
     url: str = attrs.field(kw_only=False)
     size: str | None = None
@@ -169,7 +239,25 @@ class Icon:
 
 @attrs.frozen(kw_only=True)
 class Button:
-    """A button: ``Button(PostbackAction("Yes", data="yes"), style="primary")``; needs a label."""
+    """A button: ``Button(PostbackAction("Yes", data="yes"), style="primary")``; needs a label.
+
+    Attributes:
+        action: What tapping it does; its label is the button's text.
+        flex: Its share of the free space along its box (``0``: only its own size).
+        color: The button's color (the text's, for ``"link"``).
+        style: ``"primary"``, ``"secondary"`` or ``"link"``.
+        gravity: Vertical alignment: ``"top"``, ``"bottom"`` or ``"center"``.
+        margin: Space before it in its box: ``"none"``, ``"xs"`` to ``"xxl"``, or pixels.
+        position: ``"relative"`` (offsets move it from its place) or ``"absolute"`` (offsets from
+            its box's edges).
+        offset_top: Shift from the top (pixels, percent or a keyword).
+        offset_bottom: Shift from the bottom.
+        offset_start: Shift from the start.
+        offset_end: Shift from the end.
+        height: ``"md"`` or ``"sm"``.
+        adjust_mode: ``"shrink-to-fit"`` shrinks the font until the text fits.
+        scaling: Scale the font with the user's font-size setting.
+    """
 
     action: Action = attrs.field(kw_only=False)
     flex: int | None = None
@@ -191,7 +279,12 @@ class Button:
 
 @attrs.frozen(kw_only=True)
 class Separator:
-    """A line between components."""
+    """A line between components.
+
+    Attributes:
+        margin: Space before it in its box: ``"none"``, ``"xs"`` to ``"xxl"``, or pixels.
+        color: The line's color.
+    """
 
     margin: str | None = None
     color: str | None = None
@@ -201,7 +294,11 @@ class Separator:
 
 @attrs.frozen(kw_only=True)
 class Filler:
-    """Empty space that takes ``flex`` shares of its box."""
+    """Empty space that takes ``flex`` shares of its box.
+
+    Attributes:
+        flex: Its share of the free space along its box (``0``: only its own size).
+    """
 
     flex: int | None = None
 
@@ -210,7 +307,15 @@ class Filler:
 
 @attrs.frozen(kw_only=True)
 class LinearGradient:
-    """A box background fading from ``start_color`` to ``end_color`` at ``angle`` (``"90deg"``)."""
+    """A box background fading from ``start_color`` to ``end_color`` at ``angle`` (``"90deg"``).
+
+    Attributes:
+        angle: The gradient's direction (``"90deg"``: left to right).
+        start_color: The color it starts with.
+        end_color: The color it ends with.
+        center_color: A color in between.
+        center_position: Where ``center_color`` sits, as a percent (``"30%"``).
+    """
 
     angle: str
     start_color: str
@@ -226,6 +331,39 @@ class Box:
     """A box laying out ``contents`` ``horizontal``-ly, ``vertical``-ly or on a ``baseline``.
 
     ``Box.vertical(Text("a"), Text("b"), spacing="md")`` is the short way.
+
+    Attributes:
+        layout: ``"horizontal"``, ``"vertical"`` or ``"baseline"``.
+        contents: The components it holds, in order.
+        flex: Its share of the free space along its box (``0``: only its own size).
+        spacing: The least space between its components: a keyword (``"xs"`` to ``"xxl"``) or
+            pixels.
+        margin: Space before it in its box: ``"none"``, ``"xs"`` to ``"xxl"``, or pixels.
+        position: ``"relative"`` (offsets move it from its place) or ``"absolute"`` (offsets from
+            its box's edges).
+        offset_top: Shift from the top (pixels, percent or a keyword).
+        offset_bottom: Shift from the bottom.
+        offset_start: Shift from the start.
+        offset_end: Shift from the end.
+        background_color: The background, ``#RRGGBB`` or ``#RRGGBBAA``.
+        border_color: The border's color.
+        border_width: The border's width: ``"none"``, ``"light"`` to ``"bold"``, or pixels.
+        corner_radius: How round its corners are: a keyword or pixels.
+        width: Its width: pixels or percent.
+        max_width: Its largest width: pixels or percent.
+        height: Its height: pixels or percent.
+        max_height: Its largest height: pixels or percent.
+        padding_all: Space inside all four edges: pixels, percent or a keyword.
+        padding_top: Space inside the top edge.
+        padding_bottom: Space inside the bottom edge.
+        padding_start: Space inside the start edge.
+        padding_end: Space inside the end edge.
+        action: What tapping it does.
+        justify_content: How its components spread along it when there is room (``"flex-start"``,
+            ``"center"``, ``"space-between"``...).
+        align_items: How its components sit across it: ``"flex-start"``, ``"center"`` or
+            ``"flex-end"``.
+        background: A :class:`LinearGradient` background.
     """
 
     layout: Literal["horizontal", "vertical", "baseline"] = attrs.field(kw_only=False)
@@ -263,24 +401,47 @@ class Box:
 
     @classmethod
     def vertical(cls, *contents: Component, **options: Any) -> Box:
-        """A vertical box of ``contents``; ``options`` are the other fields."""
+        """A vertical box of ``contents``.
+
+        Args:
+            *contents: The components, top to bottom.
+            **options: The box's other fields (``spacing="md"``...).
+        """
         return cls("vertical", contents=contents, **options)
 
     @classmethod
     def horizontal(cls, *contents: Component, **options: Any) -> Box:
-        """A horizontal box of ``contents``."""
+        """A horizontal box of ``contents``.
+
+        Args:
+            *contents: The components, start to end.
+            **options: The box's other fields.
+        """
         return cls("horizontal", contents=contents, **options)
 
     @classmethod
     def baseline(cls, *contents: Component, **options: Any) -> Box:
-        """A baseline box (texts and icons aligned on their baseline)."""
+        """A baseline box (texts and icons aligned on their baseline).
+
+        Args:
+            *contents: The texts and icons, start to end.
+            **options: The box's other fields.
+        """
         return cls("baseline", contents=contents, **options)
 
 
 @attrs.frozen(kw_only=True)
 class Video:
     """A video in a bubble's hero (bubble size kilo, mega or giga); ``alt_content`` shows
-    where video cannot play."""
+    where video cannot play.
+
+    Attributes:
+        url: The HTTPS video (mp4).
+        preview_url: The HTTPS preview image.
+        alt_content: What shows where the video cannot play.
+        aspect_ratio: Width to height, as ``"20:13"``.
+        action: What tapping the link shown after it ends does.
+    """
 
     url: str
     preview_url: str
@@ -300,7 +461,13 @@ Component: TypeAlias = Box | Button | Image | Video | Icon | Text | Separator | 
 
 @attrs.frozen(kw_only=True)
 class BlockStyle:
-    """Background and separator of one bubble block."""
+    """Background and separator of one bubble block.
+
+    Attributes:
+        background_color: The block's background.
+        separator: Draw a line above the block.
+        separator_color: That line's color.
+    """
 
     background_color: str | None = None
     separator: bool | None = None
@@ -309,7 +476,14 @@ class BlockStyle:
 
 @attrs.frozen(kw_only=True)
 class BubbleStyles:
-    """Styles of a bubble's header, hero, body and footer blocks."""
+    """Styles of a bubble's header, hero, body and footer blocks.
+
+    Attributes:
+        header: The header block's style.
+        hero: The hero block's style.
+        body: The body block's style.
+        footer: The footer block's style.
+    """
 
     header: BlockStyle | None = None
     hero: BlockStyle | None = None
@@ -319,7 +493,19 @@ class BubbleStyles:
 
 @attrs.frozen(kw_only=True)
 class Bubble:
-    """One message bubble: ``header``, ``hero`` (a box, image or video), ``body``, ``footer``."""
+    """One message bubble: ``header``, ``hero`` (a box, image or video), ``body``, ``footer``.
+
+    Attributes:
+        header: The header block (a box).
+        hero: The hero block: a box, an image or a video.
+        body: The body block (a box).
+        footer: The footer block (a box).
+        size: ``"nano"``, ``"micro"``, ``"deca"``, ``"hecto"``, ``"kilo"``, ``"mega"`` or
+            ``"giga"``.
+        direction: Text direction: ``"ltr"`` or ``"rtl"``.
+        styles: The blocks' styles.
+        action: What tapping the bubble does.
+    """
 
     header: Box | None = None
     hero: Box | Image | Video | None = None
@@ -335,7 +521,11 @@ class Bubble:
 
 @attrs.frozen
 class Carousel:
-    """Bubbles side by side (1 to 12): ``Carousel([bubble1, bubble2])``."""
+    """Bubbles side by side (1 to 12): ``Carousel([bubble1, bubble2])``.
+
+    Attributes:
+        contents: The bubbles (1 to 12), in order.
+    """
 
     contents: tuple[Bubble, ...] = attrs.field(converter=_tuple)
 
@@ -387,7 +577,11 @@ def _dump(value: Any) -> Any:
 
 def to_json(container: Container | Component | Action) -> dict[str, Any]:
     """LINE's JSON of a flex container (or component, or action): camelCase, unset fields left
-    out."""
+    out.
+
+    Args:
+        container: The bubble, carousel, component or action.
+    """
     result: dict[str, Any] = _dump(container)
     return result
 
@@ -693,7 +887,15 @@ def from_json(raw: Mapping[str, Any], *, path: str = "contents") -> Container:
     """Typed objects from flex JSON (a bubble or carousel, e.g. from the Flex Simulator).
 
     Checked as :func:`validate` checks; unknown properties are refused (a typo would
-    otherwise be dropped silently). ``path`` prefixes the paths in errors.
+    otherwise be dropped silently).
+
+    Args:
+        raw: The container's JSON (a ``bubble`` or ``carousel`` object).
+        path: What the paths in errors start with.
+
+    Raises:
+        MessageValidationError: The JSON is not a valid container; the message and
+            ``property`` name the path of the first problem.
     """
     container: Container = _value(Container, raw, path)
     _check_container(container, path)
@@ -701,8 +903,16 @@ def from_json(raw: Mapping[str, Any], *, path: str = "contents") -> Container:
 
 
 def validate(container: Container, *, path: str = "contents") -> None:
-    """Raise :class:`MessageValidationError` naming the path of the first problem LINE would
-    report (a required field, a value of the wrong form, a component where it may not be)."""
+    """Check a container as LINE would, before anything is sent.
+
+    Args:
+        container: A :class:`Bubble` or :class:`Carousel`.
+        path: What the paths in errors start with.
+
+    Raises:
+        MessageValidationError: Naming the path of the first problem LINE would report (a
+            required field, a value of the wrong form, a component where it may not be).
+    """
     if not isinstance(container, Bubble | Carousel):
         raise _fail(
             path, f"{type(container).__name__} is not a flex container: use Bubble or Carousel"
