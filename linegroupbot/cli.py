@@ -746,7 +746,16 @@ def _fatal(args: argparse.Namespace, message: str) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``linegroupbot`` command."""
+    """Entry point of the ``linegroupbot`` command (``python -m linegroupbot`` runs it too).
+
+    Args:
+        argv: The arguments after the command's name; ``None``: ``sys.argv[1:]``.
+
+    Returns:
+        The exit status: the subcommand's own (0 on success); 2 when the bot or its store
+        is misconfigured or the address cannot be listened on (the message goes to stderr);
+        130 after Ctrl-C.
+    """
     args = _parser().parse_args(argv)
     try:
         result: int = args.func(args)

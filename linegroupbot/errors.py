@@ -72,7 +72,8 @@ class InvalidWebhookBodyError(LineGroupBotError):
 class MessageValidationError(LineGroupBotError, ValueError):
     """A message would be rejected by LINE; raised before anything is sent.
 
-    ``property`` names the offending field the way LINE would (``messages[0].text``).
+    ``message`` says what is wrong; ``property`` names the offending field the way LINE
+    would (``messages[0].text``), when there is one.
     """
 
     def __init__(self, message: str, *, property: str | None = None) -> None:
@@ -117,9 +118,10 @@ class HandlerTimeoutError(LineGroupBotError):
 class LineConnectionError(LineGroupBotError):
     """LINE could not be reached (refused, dropped or timed out) after all retries.
 
-    ``method`` and ``path`` name the call; ``attempts`` says how often it was tried. A send
-    that may have reached LINE before the connection failed can be repeated safely with
-    ``retry_key=error.retry_key`` (``None`` for calls that carry no retry key).
+    ``message`` is what the connection error said; ``method`` and ``path`` name the call;
+    ``attempts`` says how often it was tried. A send that may have reached LINE before the
+    connection failed can be repeated safely with ``retry_key=error.retry_key`` (``None``
+    for calls that carry no retry key).
     """
 
     def __init__(
@@ -140,7 +142,12 @@ class LineConnectionError(LineGroupBotError):
 
 @attrs.frozen
 class ErrorDetail:
-    """One entry of the ``details`` array of a LINE error body."""
+    """One entry of the ``details`` array of a LINE error body.
+
+    Attributes:
+        message: What LINE says is wrong.
+        property: The field it is wrong about (``messages[0].text``), if LINE names one.
+    """
 
     message: str | None = None
     property: str | None = None
@@ -246,13 +253,18 @@ _BY_STATUS: dict[int, type[LineApiError]] = {
 
 
 def api_error_for_status(status: int) -> type[LineApiError]:
-    """The :class:`LineApiError` subclass that stands for an HTTP status."""
+    """The :class:`LineApiError` subclass that stands for an HTTP ``status``.
+
+    5xx is :class:`ServerError`; a status without a class of its own is
+    :class:`LineApiError` itself.
+    """
     if status >= 500:
         return ServerError
     return _BY_STATUS.get(status, LineApiError)
 
 
 def describe_error(error: BaseException) -> str:
-    """``Type: message`` for logs and health reports (some libraries' reprs drop the message)."""
+    """``Type: message`` of ``error``, for logs and health reports (some libraries' reprs drop
+    the message)."""
     text = str(error)
     return f"{type(error).__name__}: {text}" if text else type(error).__name__

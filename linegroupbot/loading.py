@@ -97,6 +97,11 @@ def load_object(target: str, kind: type[T], *, default_attr: str) -> T:
     ``sys.path``; anything else is imported as a module. A missing file or module (or a
     dependency it imports), or an attribute that is missing or not a ``kind``, raises
     :class:`ConfigurationError`.
+
+    Args:
+        target: ``MODULE_OR_FILE`` or ``MODULE_OR_FILE:ATTR``.
+        kind: The class the object must be an instance of.
+        default_attr: The attribute to take when ``target`` names none.
     """
     location, attr = _split(target)
     module = _import(location)
@@ -119,8 +124,15 @@ def _pick(module: ModuleType, location: str, attr: str, kind: type[T]) -> T:
 def load_bot(target: str) -> Bot:
     """Load ``MODULE_OR_FILE[:ATTR]`` (``examples/echo.py:bot`` or ``mybot.app:bot``).
 
-    Without ``:ATTR`` the module's one :class:`Bot` is used; a module with several names
-    them, so that the caller can pick one.
+    Without ``:ATTR`` the module's one :class:`Bot` is used.
+
+    Args:
+        target: A module or file, with ``:ATTR`` to pick a bot by name.
+
+    Raises:
+        ConfigurationError: The file, module or attribute is missing, or is no bot, or
+            the module has no bot or several (the message names them, so that the caller
+            can pick one).
     """
     from .bot import Bot
 

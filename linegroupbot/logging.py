@@ -31,7 +31,12 @@ _REDACTED = "[redacted]"
 
 
 def redact(*secrets: str | None) -> None:
-    """Never let these strings appear in a log line (channel secret, access token)."""
+    """Never let these strings appear in a log line (channel secret, access token).
+
+    Args:
+        *secrets: The strings to replace by ``[redacted]`` wherever they appear; ``None``
+            and strings shorter than four characters are ignored.
+    """
     _SECRETS.update(s for s in secrets if s and len(s) >= 4)
 
 
@@ -127,7 +132,11 @@ def configure_logging(format: LogFormat = "console", level: int | str = "INFO") 
 
     ``format`` is ``"console"`` (aligned, coloured when stderr is a terminal) or
     ``"json"`` (one object per line: ``event``, ``level``, ``timestamp``, the bound
-    context, and ``exception`` with the traceback as text). ``level`` filters both.
+    context, and ``exception`` with the traceback as text). ``level`` filters both: a
+    name (``"debug"``, ``"INFO"``...) or a ``logging`` number.
+
+    Raises:
+        ValueError: An unknown format or level.
     """
     if format not in ("console", "json"):
         raise ValueError(f"log format must be 'console' or 'json', not {format!r}")

@@ -35,7 +35,17 @@ class BaseMiddleware(abc.ABC):
 
 
 async def run_middleware(chain: Sequence[Middleware], ctx: Context, endpoint: CallNext) -> bool:
-    """Run ``endpoint`` wrapped by ``chain`` (first element outermost)."""
+    """Run ``endpoint`` wrapped by ``chain`` (first element outermost).
+
+    Args:
+        chain: The middleware, outermost first.
+        ctx: The event's context, passed down the chain.
+        endpoint: What the innermost middleware's ``call_next`` runs (the dispatch).
+
+    Returns:
+        Whether the event was handled (a middleware that returns ``None`` counts as
+        handled).
+    """
     if not chain:
         return await endpoint(ctx)
 

@@ -30,7 +30,12 @@ _SLOT = "__roster__"
 
 @attrs.frozen
 class RosterMember:
-    """A member the bot knows of: their user ID and, once looked up, their display name."""
+    """A member the bot knows of: their user ID and, once looked up, their display name.
+
+    Attributes:
+        user_id: The member's user ID.
+        display_name: Their display name (``None`` until looked up).
+    """
 
     user_id: str
     display_name: str | None = None
@@ -38,7 +43,12 @@ class RosterMember:
 
 @attrs.frozen
 class Headcount:
-    """How many members a chat has (LINE's count) and how many of them the roster names."""
+    """How many members a chat has (LINE's count) and how many of them the roster names.
+
+    Attributes:
+        total: LINE's member count (the bot not counted).
+        known: How many members the roster lists.
+    """
 
     total: int
     known: int
@@ -51,7 +61,14 @@ class Headcount:
 
 @attrs.frozen
 class RefreshResult:
-    """What :meth:`Roster.refresh` did; ``complete`` is false when LINE refused the list."""
+    """What :meth:`Roster.refresh` did; ``complete`` is false when LINE refused the list.
+
+    Attributes:
+        complete: Whether the roster is now LINE's whole member list.
+        added: Members added.
+        removed: Members dropped (no longer in the chat).
+        reason: Why the list is incomplete, when it is.
+    """
 
     complete: bool
     added: int = 0
@@ -60,7 +77,17 @@ class RefreshResult:
 
 
 class Roster:
-    """The members of one group or room (see the module docs)."""
+    """The members of one group or room (see the module docs); handlers use ``ctx.roster``.
+
+    Args:
+        store: The store the roster lives in.
+        client: The client for LINE's member list and profiles.
+        chat_id: The group or room.
+        scope: ``"group"`` or ``"room"``.
+
+    Raises:
+        UnsupportedInScopeError: ``scope`` is neither (1:1 chats have no roster).
+    """
 
     __slots__ = ("_value", "chat_id", "client", "scope")
 
@@ -139,7 +166,14 @@ class Roster:
         )
 
     async def fill_names(self, *, limit: int | None = None) -> int:
-        """Look up the display names the roster lacks (one profile call each); returns how many."""
+        """Look up the display names the roster lacks (one profile call each).
+
+        Args:
+            limit: At most this many lookups; ``None``: all of them.
+
+        Returns:
+            How many names were filled in.
+        """
         missing = [uid for uid, name in (await self._load()).items() if name is None]
         filled = 0
         for user_id in missing[:limit]:
@@ -154,7 +188,8 @@ class Roster:
     # --- bookkeeping (the framework calls these from events) ---
 
     async def add(self, members: Mapping[str, str | None]) -> None:
-        """Add or rename members (a ``None`` name keeps the one known)."""
+        """Add or rename ``members``: display names by user ID (a ``None`` name keeps the one
+        known)."""
 
         def merge(current: dict[str, str | None] | None) -> dict[str, str | None]:
             merged = dict(current or {})
@@ -165,7 +200,7 @@ class Roster:
         await self._value.update(merge, default={})
 
     async def remove(self, user_ids: Collection[str]) -> None:
-        """Drop members who left."""
+        """Drop the members who left, by ``user_ids``."""
 
         def drop(current: dict[str, str | None] | None) -> dict[str, str | None]:
             return {k: v for k, v in (current or {}).items() if k not in user_ids}

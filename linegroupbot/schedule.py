@@ -47,7 +47,13 @@ When = float | int | dt.timedelta | dt.datetime
 
 @attrs.frozen
 class ScheduledPush:
-    """A push waiting in the store: to ``chat_id``, due at ``due`` (epoch seconds)."""
+    """A push waiting in the store: to ``chat_id``, due at ``due`` (epoch seconds).
+
+    ``id`` cancels it (``ctx.cancel_scheduled(push.id)``); ``messages`` are LINE's JSON
+    of the messages, validated when it was scheduled; ``notification_disabled`` sends
+    them without a sound; ``max_lateness`` is how many seconds past due it may still be
+    sent (``None``: always).
+    """
 
     id: str
     chat_id: str
@@ -74,7 +80,7 @@ class ScheduledPush:
 
     @classmethod
     def from_record(cls, record: ScheduledRecord) -> ScheduledPush:
-        """Read it back from the store."""
+        """Read a push back from the store's ``record``."""
         data = orjson.loads(record.payload)
         return cls(
             id=record.id,
@@ -87,7 +93,16 @@ class ScheduledPush:
 
 
 def due_time(when: When, *, now: float | None = None) -> float:
-    """Epoch seconds for ``when``; a naive ``datetime`` is refused (say its time zone)."""
+    """Epoch seconds for ``when``.
+
+    Args:
+        when: Seconds from now, a ``timedelta`` from now, or an aware ``datetime``.
+        now: The time to count from, in epoch seconds (default: the clock's).
+
+    Raises:
+        ConfigurationError: A naive ``datetime`` (say its time zone), or something that is
+            none of these.
+    """
     now = time.time() if now is None else now
     if isinstance(when, dt.datetime):
         if when.tzinfo is None:
@@ -118,7 +133,23 @@ async def schedule(
     """Store a push to ``chat_id`` for ``when``; the messages are validated now.
 
     Inside a handler the ID comes from the event (as retry keys do), so a handler run again
-    after a crash schedules the same push again rather than a second one.
+    after a crash schedules the same push again rather than a second one. Bots use
+    ``ctx.push_later()`` or ``bot.push_later()``; this is what they call.
+
+    Args:
+        store: The store to keep it in.
+        chat_id: The group, room or user to push to.
+        when: Seconds from now, a ``timedelta``, or an aware ``datetime``.
+        messages: Up to five messages (or strings).
+        notification_disabled: Deliver without a notification sound.
+        max_lateness: Seconds (or a timedelta) past due after which the push is dropped
+            instead of sent; ``None``: always sent.
+        schedule_id: The push's ID; default: derived from the event in a handler, else
+            random.
+
+    Raises:
+        MessageValidationError: A message LINE would refuse.
+        ConfigurationError: ``when`` is not a time (see :func:`due_time`).
     """
     if isinstance(max_lateness, dt.timedelta):
         max_lateness = max_lateness.total_seconds()
@@ -135,17 +166,26 @@ async def schedule(
 
 
 async def pending(store: Store, chat_id: str) -> list[ScheduledPush]:
-    """A chat's pushes still to send, soonest first."""
+    """The pushes still to send to ``chat_id``, soonest first, from ``store``."""
     return [ScheduledPush.from_record(r) for r in await store.schedule_list(chat_id)]
 
 
 async def cancel(store: Store, schedule_id: str) -> bool:
-    """Cancel a push; false when it is unknown or already sent."""
+    """Cancel the push ``schedule_id`` in ``store``; false when it is unknown or already sent."""
     return await store.schedule_cancel(schedule_id)
 
 
 class Scheduler:
-    """Sends due pushes (part of every worker); ``lease`` seconds per try."""
+    """Sends due pushes (part of every worker).
+
+    Args:
+        store: The store the pushes wait in.
+        client: The :class:`~linegroupbot.client.LineClient` to push with, or a function
+            returning it.
+        poll_interval: Seconds between looks for due pushes (:meth:`poke` looks at once).
+        lease: Seconds a push taken for sending stays hidden from other senders.
+        batch: At most this many pushes per look.
+    """
 
     def __init__(
         self,

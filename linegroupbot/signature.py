@@ -17,7 +17,12 @@ __all__ = ["parse_webhook", "sign", "verify_signature"]
 
 def sign(body: bytes, channel_secret: str) -> str:
     """The ``x-line-signature`` LINE sends with ``body``: base64 of its HMAC-SHA256 under the
-    channel secret. For tests, emulators and tools that act as LINE; a bot only verifies."""
+    channel secret. For tests, emulators and tools that act as LINE; a bot only verifies.
+
+    Args:
+        body: The raw request body.
+        channel_secret: The channel secret the signature is made with.
+    """
     return b64encode(hmac.digest(channel_secret.encode(), body, "sha256")).decode()
 
 
@@ -26,6 +31,11 @@ def verify_signature(body: bytes, signature: str, channel_secret: str) -> bool:
 
     The comparison runs in constant time. An empty, truncated or non-base64
     signature is simply invalid: this function never raises for bad input.
+
+    Args:
+        body: The raw request body, exactly as received (not re-serialized JSON).
+        signature: The ``x-line-signature`` header.
+        channel_secret: The channel secret (an empty one verifies nothing).
     """
     if not signature or not channel_secret:
         return False
@@ -40,9 +50,20 @@ def verify_signature(body: bytes, signature: str, channel_secret: str) -> bool:
 def parse_webhook(body: bytes, signature: str | None, channel_secret: str) -> WebhookBody:
     """Verify the signature over the raw ``body`` bytes, then parse it into typed events.
 
-    Raises :class:`InvalidSignatureError` when the signature is missing or wrong (the
-    body is not even decoded then), and :class:`InvalidWebhookBodyError` when the body
-    is not JSON or not shaped like a webhook request.
+    Args:
+        body: The raw request body, exactly as received.
+        signature: The ``x-line-signature`` header (``None`` when missing).
+        channel_secret: The channel secret.
+
+    Returns:
+        The request's destination and events, typed (unknown event types as
+        :class:`~linegroupbot.events.UnknownEvent`).
+
+    Raises:
+        InvalidSignatureError: The signature is missing or wrong (the body is not even
+            decoded then).
+        InvalidWebhookBodyError: The body is not JSON, or not shaped like a webhook
+            request.
     """
     if not signature or not verify_signature(body, signature, channel_secret):
         raise InvalidSignatureError("x-line-signature does not match the request body")

@@ -43,7 +43,12 @@ def _decode(raw: bytes, kind: Any) -> Any:
 
 
 class Value:
-    """One named value of a chat's or member's state."""
+    """One named value of a chat's or member's state: ``state[name]``.
+
+    Args:
+        state: The chat's or member's state.
+        name: The value's name.
+    """
 
     __slots__ = ("_key", "_state", "name")
 
@@ -60,12 +65,21 @@ class Value:
     @overload
     async def get(self, type: None = None, default: Any = None) -> Any: ...
     async def get(self, type: Any = None, default: Any = None) -> Any:
-        """The value (structured as ``type`` when given), or ``default`` if unset or expired."""
+        """The value, or ``default`` if unset or expired.
+
+        Args:
+            type: What to structure the stored JSON as (an attrs class, ``list[int]``...);
+                ``None``: plain JSON values.
+            default: What to return when there is no value.
+        """
         found = await self._state.store.state_get(self._key)
         return default if found is None else _decode(found[0], type)
 
     async def set(self, value: Any, *, ttl: float | None = None) -> None:
-        """Replace the value; ``ttl`` seconds later it is gone (``None``: kept until deleted)."""
+        """Replace the value with ``value`` (JSON, or attrs objects).
+
+        ``ttl`` seconds later it is gone (``None``: kept until deleted).
+        """
         await self._put(_encode(value), ANY_VERSION, ttl)
 
     async def delete(self) -> None:
@@ -87,8 +101,10 @@ class Value:
         ``None`` deletes the value. When another writer changed the value in between,
         ``change`` runs again on the fresh value, so it must only compute (no side
         effects); raise to give up without writing. ``ttl`` applies to what this call
-        writes (a write without ``ttl`` keeps the value for good). Raises
-        :class:`StateConflictError` after ``attempts`` lost races.
+        writes (a write without ``ttl`` keeps the value for good).
+
+        Raises:
+            StateConflictError: ``attempts`` races in a row were lost (nothing was written).
         """
         store = self._state.store
         for attempt in range(attempts):
@@ -117,7 +133,13 @@ class State:
 
     ``state["poll"]`` is a named :class:`Value`; ``await state.get()``/``set()``/
     ``update()`` use the value named ``"data"``. The step (``await state.step()``) is
-    what conversation-step filters match.
+    what conversation-step filters match. Handlers get theirs as ``ctx.chat_state`` and
+    ``ctx.member_state``.
+
+    Args:
+        store: The store the values live in.
+        chat_id: The group, room or user chat.
+        user_id: The member, for a member's state; ``None``: the chat's.
     """
 
     __slots__ = ("chat_id", "key", "store", "user_id")
@@ -137,15 +159,17 @@ class State:
         return Value(self, name)
 
     async def get(self, type: Any = None, default: Any = None) -> Any:
-        """The ``"data"`` value (see :meth:`Value.get`)."""
+        """The ``"data"`` value, structured as ``type``, or ``default`` (see :meth:`Value.get`)."""
         return await self["data"].get(type, default)
 
     async def set(self, value: Any, *, ttl: float | None = None) -> None:
-        """Replace the ``"data"`` value (see :meth:`Value.set`)."""
+        """Replace the ``"data"`` value with ``value``, for ``ttl`` seconds (see
+        :meth:`Value.set`)."""
         await self["data"].set(value, ttl=ttl)
 
     async def update(self, change: Callable[[Any], Any], **options: Any) -> Any:
-        """Update the ``"data"`` value atomically (see :meth:`Value.update`)."""
+        """Update the ``"data"`` value atomically with ``change``; ``**options`` are those of
+        :meth:`Value.update`."""
         return await self["data"].update(change, **options)
 
     # --- conversation steps ---

@@ -37,6 +37,12 @@ def handler_timeout(seconds: float | None) -> Callable[[F], F]:
         @bot.on_message(command="report")
         @handler_timeout(300)
         async def report(ctx: Context) -> None: ...
+
+    Args:
+        seconds: The budget, a positive number of seconds, or ``None`` for no limit.
+
+    Raises:
+        ValueError: ``seconds`` is not positive.
     """
     if seconds is not None and not seconds > 0:
         raise ValueError(f"handler_timeout takes a positive number of seconds or None: {seconds}")

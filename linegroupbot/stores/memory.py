@@ -28,6 +28,7 @@ class MemoryDedupeStore:
     """Remembers event IDs for ``ttl`` seconds, at most ``max_entries`` of them (oldest go first).
 
     Good for one process; LINE redelivers within hours at most, so a day is the default.
+    Implements :class:`~linegroupbot.stores.DedupeStore`.
     """
 
     def __init__(self, *, ttl: float = 24 * 3600, max_entries: int = 100_000) -> None:
@@ -43,7 +44,14 @@ class MemoryDedupeStore:
         return self.record(event_id)
 
     def record(self, event_id: str) -> bool:
-        """:meth:`first_seen` without the coroutine (for callers already in the loop)."""
+        """:meth:`first_seen` without the coroutine (for callers already in the loop).
+
+        Args:
+            event_id: The webhook event ID.
+
+        Returns:
+            True the first time, false when it was recorded within the TTL.
+        """
         now = time.monotonic()
         seen = self._seen
         while seen:
@@ -67,8 +75,12 @@ class MemoryStore:
     Events live only as long as the process: a crash or a restart loses what was queued.
     Events are kept as decoded JSON objects, never encoded, as nothing leaves the process.
     Like a Redis consumer group, each shard has unread events and events read by a worker
-    and not yet acknowledged (pending); :meth:`recover` hands a shard's pending events to
-    its new owner.
+    and not yet acknowledged (pending); ``recover`` hands a shard's pending events to
+    its new owner. Implements :class:`~linegroupbot.stores.Store`.
+
+    Args:
+        shards: How many queue shards.
+        dedupe_ttl: Seconds event IDs are remembered for dedupe.
     """
 
     durable = False

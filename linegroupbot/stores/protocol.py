@@ -51,7 +51,15 @@ def event_id_in(payload: bytes) -> str | None:
 
 
 def shard_of(key: str, shards: int) -> int:
-    """The queue shard of a chat (or of a chatless event's ID): stable across processes."""
+    """The queue shard of a chat (or of a chatless event's ID): stable across processes.
+
+    Args:
+        key: The chat ID, or the event ID of an event that belongs to no chat.
+        shards: How many shards the queue has.
+
+    Returns:
+        A shard number from 0 to ``shards - 1``.
+    """
     return zlib.crc32(key.encode()) % shards
 
 
@@ -62,7 +70,9 @@ class QueuedEvent:
     ``raw`` is the event's JSON object as LINE sent it (the worker parses it). ``key`` is
     what orders it: the chat ID, or the event ID for events that belong to no chat.
     ``payload`` is ``raw`` serialized, when the receiver has it already (stores that keep
-    bytes use it instead of serializing again).
+    bytes use it instead of serializing again). ``event_id`` is its ``webhookEventId``
+    (``None`` when it has none: it is then never deduplicated); ``shard`` is
+    :func:`shard_of` its key.
     """
 
     event_id: str | None
@@ -79,7 +89,8 @@ class Entry:
     ``id`` is the store's own ID, unique within the store. ``attempts`` counts the
     deliveries before this one: 0 for a fresh event, more after a worker died while
     holding it. ``payload`` is the event's JSON; a store that keeps the decoded object
-    instead (memory) leaves it empty and sets ``raw``.
+    instead (memory) leaves it empty and sets ``raw``. ``shard`` and ``key`` are those
+    of the :class:`QueuedEvent`; ``enqueued_at`` is when it was queued (epoch seconds).
     """
 
     id: str
@@ -97,7 +108,18 @@ class Entry:
 
 @attrs.frozen
 class DeadLetter:
-    """An event that failed every attempt (or could not be parsed), with its last error."""
+    """An event that failed every attempt (or could not be parsed), with its last error.
+
+    Attributes:
+        id: The store's ID of the dead letter (for :meth:`Store.replay` and
+            :meth:`Store.purge`).
+        event_id: The event's ``webhookEventId``, if it has one.
+        key: Its ordering key (the chat ID, or the event ID).
+        payload: The event's JSON.
+        error: The last error, as text.
+        attempts: How many times it was tried.
+        failed_at: When it was given up on (epoch seconds).
+    """
 
     id: str
     event_id: str | None
@@ -110,7 +132,14 @@ class DeadLetter:
 
 @attrs.frozen
 class ScheduledRecord:
-    """A scheduled push as the store keeps it: when it is due (epoch seconds) and its JSON."""
+    """A scheduled push as the store keeps it: when it is due (epoch seconds) and its JSON.
+
+    Attributes:
+        id: The push's ID.
+        chat: The group, room or user it goes to.
+        due: When it is due, in epoch seconds.
+        payload: The push as JSON (messages and options).
+    """
 
     id: str
     chat: str
@@ -120,7 +149,14 @@ class ScheduledRecord:
 
 @attrs.frozen
 class QueueStats:
-    """How the queue is doing: waiting events, the oldest one's age, dead letters."""
+    """How the queue is doing: waiting events, the oldest one's age, dead letters.
+
+    Attributes:
+        depth: Events queued and not yet acknowledged.
+        oldest_age: Seconds the oldest of them has waited (``None``: the queue is empty).
+        dead_letters: How many dead letters there are.
+        workers: How many workers sent a heartbeat within their TTL.
+    """
 
     depth: int
     oldest_age: float | None
@@ -162,7 +198,14 @@ class Store(Protocol):
         ...
 
     async def enqueue(self, items: Sequence[QueuedEvent]) -> list[bool]:
-        """Add events durably in one write; per item, false when its ID was seen before."""
+        """Add events durably in one write.
+
+        Args:
+            items: The events of one webhook request.
+
+        Returns:
+            Per item, true if it was queued, false when its event ID was seen before.
+        """
         ...
 
     async def heartbeat(self, worker_id: str, ttl: float) -> int:
@@ -176,11 +219,21 @@ class Store(Protocol):
     async def claim_shards(
         self, owner: str, shards: Sequence[int], ttl: float, *, limit: int | None = None
     ) -> list[int]:
-        """Renew or take leases on ``shards`` (at most ``limit`` new ones); returns those held."""
+        """Renew or take leases on ``shards``.
+
+        Args:
+            owner: The worker's ID.
+            shards: The shards it wants (those another live worker holds are skipped).
+            ttl: Seconds the leases last unless renewed.
+            limit: At most this many shards not already held are taken; ``None``: no limit.
+
+        Returns:
+            The shards ``owner`` holds now.
+        """
         ...
 
     async def release_shards(self, owner: str, shards: Collection[int]) -> None:
-        """Give up leases ``owner`` holds."""
+        """Give up the leases ``owner`` holds on ``shards``."""
         ...
 
     async def read(
@@ -192,9 +245,14 @@ class Store(Protocol):
         count: int,
         block: float,
     ) -> list[Entry]:
-        """Unacknowledged events of leased ``shards``, oldest first, skipping ``exclude``.
+        """Unacknowledged events of leased ``shards``, oldest first.
 
-        Waits up to ``block`` seconds when there is nothing to read.
+        Args:
+            owner: The worker's ID, which holds the leases.
+            shards: The shards to read.
+            exclude: Entry IDs to skip (the worker has them already).
+            count: At most this many events.
+            block: Seconds to wait when there is nothing to read.
         """
         ...
 
@@ -203,11 +261,15 @@ class Store(Protocol):
 
         Returns those events, oldest first, for the new owner to handle before anything
         :meth:`read` returns (stores whose :meth:`read` returns them anyway return ``[]``).
+
+        Args:
+            owner: The worker that now holds the lease.
+            shard: The shard it took over.
         """
         ...
 
     async def ack(self, entries: Sequence[Entry]) -> None:
-        """Remove handled events from the queue."""
+        """Remove handled ``entries`` from the queue."""
         ...
 
     async def giveback(self, owner: str, entries: Sequence[Entry]) -> None:
@@ -215,23 +277,48 @@ class Store(Protocol):
 
         They stay in the queue for whoever holds their shard next, with ``attempts`` as
         they were before ``owner`` read them.
+
+        Args:
+            owner: The worker that read them.
+            entries: The events to return.
         """
         ...
 
     async def dead_letter(self, entry: Entry | None, *, raw: bytes, key: str, error: str) -> None:
-        """Move ``entry`` (or, with ``entry=None``, an event never queued) to the dead letters."""
+        """Move ``entry`` (or, with ``entry=None``, an event never queued) to the dead letters.
+
+        Args:
+            entry: The queued event, removed from the queue; ``None`` for one never queued.
+            raw: The event's JSON.
+            key: Its ordering key.
+            error: What went wrong, as text.
+        """
         ...
 
     async def dead_letters(self, limit: int = 100) -> list[DeadLetter]:
-        """The dead letters, oldest first."""
+        """The dead letters, oldest first, at most ``limit`` of them."""
         ...
 
     async def replay(self, dead_letter_id: str) -> bool:
-        """Queue a dead letter again (its chat's order is not restored); false if unknown."""
+        """Queue a dead letter again (its chat's order is not restored).
+
+        Args:
+            dead_letter_id: The dead letter's ``id``.
+
+        Returns:
+            Whether it was queued: false if unknown.
+        """
         ...
 
     async def purge(self, dead_letter_id: str | None = None) -> int:
-        """Delete one dead letter, or all of them; returns how many went."""
+        """Delete one dead letter, or all of them.
+
+        Args:
+            dead_letter_id: The dead letter's ``id``; ``None``: every one.
+
+        Returns:
+            How many were deleted.
+        """
         ...
 
     async def stats(self) -> QueueStats:
@@ -239,7 +326,8 @@ class Store(Protocol):
         ...
 
     async def state_get(self, key: str) -> tuple[bytes, int] | None:
-        """A state value and its version (from 1), or ``None`` when absent or expired."""
+        """The state value at ``key`` and its version (from 1), or ``None`` when absent or
+        expired."""
         ...
 
     async def state_put(
@@ -258,30 +346,52 @@ class Store(Protocol):
         version :meth:`state_get` returned. Returns the new version (1 for a delete),
         or 0 when the version did not match: someone else wrote first. ``chat`` and
         ``member`` say whose state it is, for :meth:`state_clear`.
+
+        Args:
+            key: The value's key.
+            value: The bytes to keep; ``None`` deletes the value.
+            chat: The chat the value belongs to.
+            member: The member it belongs to, for member state.
+            expected: The version the write is conditional on.
+            ttl: Seconds after which the value expires; ``None``: never.
         """
         ...
 
     async def state_clear(self, chat: str, member: str | None = None) -> int:
-        """Delete every state value of a chat (members' too), or of one member in it."""
+        """Delete every state value of ``chat`` (members' too), or of one ``member`` in it.
+
+        Returns:
+            How many values were deleted.
+        """
         ...
 
     async def schedule_add(self, record: ScheduledRecord) -> None:
-        """Keep a scheduled push until it is done or cancelled."""
+        """Keep a scheduled push, ``record``, until it is done or cancelled."""
         ...
 
     async def schedule_claim(self, now: float, lease: float, limit: int) -> list[ScheduledRecord]:
         """Take pushes due by ``now``; each is hidden for ``lease`` seconds (then due again,
-        should its sender die) unless :meth:`schedule_done` removes it first."""
+        should its sender die) unless :meth:`schedule_done` removes it first.
+
+        Args:
+            now: The time, in epoch seconds.
+            lease: Seconds a taken push stays hidden.
+            limit: At most this many pushes.
+        """
         ...
 
     async def schedule_done(self, record: ScheduledRecord) -> None:
-        """Remove a sent (or dropped) push."""
+        """Remove a sent (or dropped) push, ``record``."""
         ...
 
     async def schedule_list(self, chat: str) -> list[ScheduledRecord]:
-        """A chat's pushes still to send, soonest first."""
+        """The pushes still to send to ``chat``, soonest first."""
         ...
 
     async def schedule_cancel(self, schedule_id: str) -> bool:
-        """Remove a push before it is sent; false when unknown (or already sent)."""
+        """Remove the push ``schedule_id`` before it is sent.
+
+        Returns:
+            Whether it was removed: false when unknown (or already sent).
+        """
         ...

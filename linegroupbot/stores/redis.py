@@ -176,7 +176,13 @@ class RedisDedupeStore:
 
     ``RedisDedupeStore.from_url("redis://localhost:6379/0")``, or pass a ``redis.asyncio``
     client. Keys are ``{prefix}{event_id}`` and expire after ``ttl`` seconds. A bot with
-    ``store="redis://..."`` needs none: its store dedupes while it enqueues.
+    ``store="redis://..."`` needs none: its store dedupes while it enqueues. Implements
+    :class:`~linegroupbot.stores.DedupeStore`.
+
+    Args:
+        client: A ``redis.asyncio`` client (it stays the caller's to close).
+        ttl: Seconds an event ID is remembered.
+        prefix: What every key starts with.
     """
 
     def __init__(
@@ -189,7 +195,15 @@ class RedisDedupeStore:
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisDedupeStore:
-        """A store with its own client for ``url`` (closed by :meth:`close`)."""
+        """A store with its own client for ``url`` (closed by :meth:`close`).
+
+        Args:
+            url: The Redis URL (``redis://host:6379/0``).
+            **options: ``ttl`` and ``prefix``, as for the constructor.
+
+        Raises:
+            StoreError: redis-py is not installed.
+        """
         store = cls(_client(url), **options)
         store._owns_client = True
         return store
@@ -210,6 +224,14 @@ class RedisStore:
 
     The queue is ``shards`` Redis Streams read through one consumer group; a worker leases
     whole shards, so the events of one chat are handled by one worker at a time, in order.
+    Implements :class:`~linegroupbot.stores.Store`.
+
+    Args:
+        url: The Redis URL.
+        shards: How many queue shards (streams).
+        prefix: What every key starts with (several bots may share a database).
+        dedupe_ttl: Seconds event IDs are remembered for dedupe.
+        display_url: The URL to show for the store, password redacted (default ``url``).
     """
 
     durable = True

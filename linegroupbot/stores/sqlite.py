@@ -93,8 +93,22 @@ _Row = tuple[str | None, int, str, bytes]
 class SqliteStore:
     """Everything durable in one SQLite file (``sqlite:///bot.db``; four slashes: absolute).
 
-    ``synchronous`` is SQLite's setting: ``NORMAL`` (the default) survives a crash or a
-    ``kill -9`` of the process; ``FULL`` also survives a power cut, at an fsync per commit.
+    Implements :class:`~linegroupbot.stores.Store`; several processes of one machine may
+    share the file.
+
+    Args:
+        path: The database file (made if missing).
+        shards: How many queue shards.
+        dedupe_ttl: Seconds event IDs are remembered for dedupe.
+        synchronous: SQLite's setting: ``NORMAL`` (the default) survives a crash or a
+            ``kill -9`` of the process; ``FULL`` also survives a power cut, at an fsync per
+            commit.
+        busy_timeout: Seconds to wait for another process's write lock.
+        poll_interval: Seconds between looks for new events while a read waits.
+        url: The URL to show for the store (default: made from ``path``).
+
+    Raises:
+        StoreError: ``synchronous`` is not a SQLite setting.
     """
 
     durable = True

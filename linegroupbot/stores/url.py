@@ -46,8 +46,17 @@ def open_store(url: str, *, shards: int | None = None) -> Store:
     """The store a URL names (not yet connected: ``await store.open()``).
 
     Query options: ``shards=N`` (every backend), ``prefix=`` (Redis key prefix),
-    ``synchronous=NORMAL|FULL`` (SQLite). A malformed URL raises :class:`StoreError`
-    naming it (password redacted) and the accepted forms.
+    ``synchronous=NORMAL|FULL`` (SQLite).
+
+    Args:
+        url: ``memory://``, ``sqlite:///relative.db``, ``sqlite:////absolute.db``,
+            ``redis://host:port/db`` or ``rediss://`` (TLS).
+        shards: How many queue shards, unless the URL says (``?shards=``); default
+            :data:`DEFAULT_SHARDS`.
+
+    Raises:
+        StoreError: The URL is malformed, of an unknown scheme, or has an unknown option;
+            the message names it (password redacted) and the accepted forms.
     """
     shown = redact_url(url)
     try:

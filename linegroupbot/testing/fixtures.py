@@ -14,7 +14,14 @@ __all__ = ["bot_fixture", "cached_bot"]
 
 @functools.cache
 def cached_bot(target: str) -> Bot:
-    """Load ``MODULE_OR_FILE:ATTR`` once per test session (a module's bot is built once)."""
+    """Load a bot once per test session (a module's bot is built once).
+
+    Args:
+        target: ``MODULE_OR_FILE:ATTR``, as :func:`~linegroupbot.loading.load_bot` takes it.
+
+    Raises:
+        ConfigurationError: Nothing loadable is there, or it is not a bot.
+    """
     return load_bot(target)
 
 

@@ -22,6 +22,15 @@ async def running_bot(
     """Serve ``bot`` on loopback; yields its webhook URL; shuts it down (draining) after.
 
     The bot runs on its own store (``Bot(store=...)``), ``memory://`` unless it names one.
+
+    Args:
+        bot: The bot, configured with a secret and token.
+        host: The loopback address to serve on.
+        port: The port; 0 picks a free one.
+        path: The webhook's URL path.
+
+    Yields:
+        The webhook URL (``http://127.0.0.1:PORT/callback``).
     """
     runner, bound = await start_site(
         bot.create_app(path), host, port, idle_timeout=bot.idle_timeout
@@ -39,6 +48,13 @@ async def attach(bot: Bot, emulator: Emulator) -> AsyncIterator[Emulator]:
     The bot gets the emulator's secret, token and URL, and the emulator the bot's webhook
     URL. The emulator outlives the bot: attach a second bot (on the same durable store)
     afterwards to test what survives a restart.
+
+    Args:
+        bot: The bot to run.
+        emulator: A started emulator.
+
+    Yields:
+        The emulator.
     """
     bot.configure(
         channel_secret=emulator.settings.channel_secret,
@@ -106,6 +122,15 @@ async def connect(
     a handler raised (and no ``on_error`` handled) surface in the test: the emulator's
     waits (``wait_for_bot_messages``...) raise it at once instead of timing out, and one
     never raised by a wait is raised when the block ends.
+
+    Args:
+        bot: The bot to run.
+        settings: The emulator's settings (default: ``EmulatorSettings()``).
+        raise_handler_errors: Surface handler exceptions in the test, as above.
+        **overrides: :class:`~linegroupbot.emulator.EmulatorSettings` fields to change.
+
+    Yields:
+        The emulator, serving, with the bot attached.
     """
     emulator = _FailFastEmulator(settings, **overrides)
     remove = bot.observe_failures(emulator.record_failure) if raise_handler_errors else None
