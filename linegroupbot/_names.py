@@ -6,6 +6,6 @@ __all__ = ["to_camel"]
 
 
 def to_camel(name: str) -> str:
-    """``webhook_event_id`` -> ``webhookEventId``."""
+    """A snake_case ``name`` in camelCase: ``webhook_event_id`` -> ``webhookEventId``."""
     first, *rest = name.split("_")
     return first + "".join(part[:1].upper() + part[1:] for part in rest)

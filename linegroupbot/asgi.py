@@ -85,7 +85,10 @@ class WebhookApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: object = None) -> AsyncIterator[None]:
-        """``FastAPI(lifespan=webhook.lifespan)``: the bot runs while the application does."""
+        """``FastAPI(lifespan=webhook.lifespan)``: the bot runs while the application does.
+
+        ``app`` is the application the framework passes in (not used).
+        """
         await self.start()
         try:
             yield

@@ -31,7 +31,9 @@ class BotInfo:
 
     ``chat_mode`` is ``"chat"`` when chats are on in LINE Official Account Manager (people
     may answer instead of the bot), ``"bot"`` when off; ``mark_as_read_mode`` is ``"auto"``
-    or ``"manual"``.
+    or ``"manual"``. ``user_id`` is the bot's user ID (a webhook's ``destination``),
+    ``basic_id`` its ``@…`` ID, ``premium_id`` its premium ID if it has one,
+    ``display_name`` and ``picture_url`` its name and picture.
     """
 
     user_id: str
@@ -45,7 +47,8 @@ class BotInfo:
 
 @attrs.frozen
 class WebhookEndpoint:
-    """The webhook URL set for the channel, and whether LINE sends events to it."""
+    """The webhook URL set for the channel (``endpoint``), and whether LINE sends events to it
+    (``active``)."""
 
     endpoint: str
     active: bool
@@ -56,7 +59,8 @@ class WebhookTestResult:
     """What LINE saw when it sent an empty webhook to the endpoint (the console's Verify).
 
     ``success`` is true when the bot answered 2xx; ``status_code`` is the HTTP status
-    (0 or less when no answer came); ``reason`` and ``detail`` are LINE's words.
+    (0 or less when no answer came); ``reason`` and ``detail`` are LINE's words;
+    ``timestamp`` is when LINE sent it (ISO 8601).
     """
 
     status_code: int

@@ -582,7 +582,8 @@ def register_event(cls: type[ev.Event]) -> None:
 
 
 def structure_event(obj: Any) -> ev.Event:
-    """Structure one event JSON object into its typed model (``UnknownEvent`` if new)."""
+    """Structure one event JSON object, ``obj``, into its typed model (``UnknownEvent`` if
+    new)."""
     result: ev.Event = _structure_event(obj)
     return result
 
@@ -633,7 +634,11 @@ for _flex in (
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:
-    """Structure a decoded webhook body, raising :class:`InvalidWebhookBodyError` on bad shapes."""
+    """Structure a decoded webhook body, ``obj``.
+
+    Raises:
+        InvalidWebhookBodyError: It is not shaped like a webhook request.
+    """
     if not isinstance(obj, dict):
         raise InvalidWebhookBodyError("webhook body must be a JSON object")
     raw_events = obj.get("events")
@@ -688,15 +693,16 @@ def _body_error(index: int, raw: Any, error: Exception) -> InvalidWebhookBodyErr
 
 
 def structure(obj: Any, cls: type[T]) -> T:
-    """Structure JSON-shaped data into ``cls`` with the shared converter."""
+    """Structure JSON-shaped data, ``obj``, into ``cls`` with the shared converter."""
     return converter.structure(obj, cls)
 
 
 def unstructure(obj: Any) -> Any:
-    """Unstructure a model into LINE's camelCase JSON shape (``None`` fields left out)."""
+    """Unstructure a model, ``obj``, into LINE's camelCase JSON shape (``None`` fields left
+    out)."""
     return converter.unstructure(obj)
 
 
 def dumps(obj: Any) -> bytes:
-    """Serialize a model (or plain data) to LINE JSON bytes."""
+    """Serialize a model (or plain data), ``obj``, to LINE JSON bytes."""
     return orjson.dumps(converter.unstructure(obj))

@@ -24,7 +24,11 @@ Mode: TypeAlias = Literal["active", "standby"]
 
 @attrs.frozen
 class UserSource:
-    """A one-on-one chat with a user (also the members of memberJoined/memberLeft)."""
+    """A one-on-one chat with a user (also the members of memberJoined/memberLeft).
+
+    Attributes:
+        user_id: The user's ID.
+    """
 
     user_id: str | None = None
 
@@ -39,7 +43,11 @@ class UserSource:
 
 @attrs.frozen
 class GroupSource:
-    """A group chat; ``user_id`` is absent when the member has not agreed to the terms."""
+    """A group chat; ``user_id`` is absent when the member has not agreed to the terms.
+
+    Attributes:
+        group_id: The group's ID.
+    """
 
     group_id: str
     user_id: str | None = None
@@ -55,7 +63,11 @@ class GroupSource:
 
 @attrs.frozen
 class RoomSource:
-    """A multi-person chat (room); ``user_id`` is absent when the member has not agreed."""
+    """A multi-person chat (room); ``user_id`` is absent when the member has not agreed.
+
+    Attributes:
+        room_id: The room's ID.
+    """
 
     room_id: str
     user_id: str | None = None
@@ -71,7 +83,11 @@ class RoomSource:
 
 @attrs.frozen
 class UnknownSource:
-    """A source of a type this version does not know; ``raw`` keeps the JSON."""
+    """A source of a type this version does not know; ``raw`` keeps the JSON.
+
+    Attributes:
+        type: The raw ``type`` of the source.
+    """
 
     type: str
     raw: dict[str, Any] = attrs.field(eq=False, hash=False, repr=False, factory=dict)
@@ -102,7 +118,14 @@ Source: TypeAlias = UserSource | GroupSource | RoomSource | UnknownSource
 
 @attrs.frozen
 class Emoji:
-    """A LINE emoji inside a text message."""
+    """A LINE emoji inside a text message.
+
+    Attributes:
+        index: Where it starts in the text (0: at the first character).
+        length: How long it is in the text.
+        product_id: The emoji set's ID.
+        emoji_id: The emoji's ID within the set.
+    """
 
     index: int
     length: int
@@ -112,7 +135,12 @@ class Emoji:
 
 @attrs.frozen
 class UserMentionee:
-    """A mentioned user; ``user_id`` only when they agreed to the terms, ``is_self`` for the bot."""
+    """A mentioned user; ``user_id`` only when they agreed to the terms, ``is_self`` for the bot.
+
+    Attributes:
+        index: Where it starts in the text (0: at the first character).
+        length: How long it is in the text.
+    """
 
     index: int
     length: int
@@ -124,7 +152,12 @@ class UserMentionee:
 
 @attrs.frozen
 class AllMentionee:
-    """An ``@All`` mention."""
+    """An ``@All`` mention.
+
+    Attributes:
+        index: Where it starts in the text (0: at the first character).
+        length: How long it is in the text.
+    """
 
     index: int
     length: int
@@ -134,7 +167,13 @@ class AllMentionee:
 
 @attrs.frozen
 class UnknownMentionee:
-    """A mention of a type this version does not know."""
+    """A mention of a type this version does not know.
+
+    Attributes:
+        type: The raw mention ``type``.
+        index: Where it starts in the text (0: at the first character).
+        length: How long it is in the text.
+    """
 
     type: str
     index: int
@@ -147,14 +186,24 @@ Mentionee: TypeAlias = UserMentionee | AllMentionee | UnknownMentionee
 
 @attrs.frozen
 class Mention:
-    """The mentions of a text message."""
+    """The mentions of a text message.
+
+    Attributes:
+        mentionees: Everyone mentioned, in text order.
+    """
 
     mentionees: tuple[Mentionee, ...] = ()
 
 
 @attrs.frozen
 class ContentProvider:
-    """Where a media message's content lives: ``line`` (download it) or ``external`` (URLs)."""
+    """Where a media message's content lives: ``line`` (download it) or ``external`` (URLs).
+
+    Attributes:
+        type: ``"line"`` (download it) or ``"external"`` (the URLs below).
+        original_content_url: The content's URL, for ``external``.
+        preview_image_url: The preview's URL, for ``external``.
+    """
 
     type: str
     original_content_url: str | None = None
@@ -188,7 +237,17 @@ class _NotText:
 
 @attrs.frozen
 class TextMessageContent:
-    """A text message."""
+    """A text message.
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        text: The text.
+        quote_token: The token that quotes this message in a reply or push.
+        emojis: The LINE emojis in the text.
+        mention: Who the text mentions (``None``: nobody).
+        quoted_message_id: The ID of the message this one quotes, if it quotes one.
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     text: str
@@ -218,7 +277,15 @@ class TextMessageContent:
 
 @attrs.frozen
 class ImageMessageContent(_NotText):
-    """An image message; fetch LINE-hosted content with ``LineClient.get_content``."""
+    """An image message; fetch LINE-hosted content with ``LineClient.get_content``.
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        content_provider: Where the content lives (LINE, or external URLs).
+        quote_token: The token that quotes this message in a reply or push.
+        image_set: The set it belongs to, when several images were sent together.
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     content_provider: ContentProvider
@@ -231,7 +298,14 @@ class ImageMessageContent(_NotText):
 
 @attrs.frozen
 class VideoMessageContent(_NotText):
-    """A video message (``duration`` in milliseconds)."""
+    """A video message (``duration`` in milliseconds).
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        content_provider: Where the content lives (LINE, or external URLs).
+        quote_token: The token that quotes this message in a reply or push.
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     content_provider: ContentProvider
@@ -244,7 +318,13 @@ class VideoMessageContent(_NotText):
 
 @attrs.frozen
 class AudioMessageContent(_NotText):
-    """An audio message (``duration`` in milliseconds)."""
+    """An audio message (``duration`` in milliseconds).
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        content_provider: Where the content lives (LINE, or external URLs).
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     content_provider: ContentProvider
@@ -256,7 +336,14 @@ class AudioMessageContent(_NotText):
 
 @attrs.frozen
 class FileMessageContent(_NotText):
-    """A file message."""
+    """A file message.
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        file_name: The file's name.
+        file_size: Its size in bytes.
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     file_name: str
@@ -268,7 +355,16 @@ class FileMessageContent(_NotText):
 
 @attrs.frozen
 class LocationMessageContent(_NotText):
-    """A location message."""
+    """A location message.
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        latitude: Degrees north.
+        longitude: Degrees east.
+        title: The place's name, if any.
+        address: Its address, if any.
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     latitude: float
@@ -282,7 +378,18 @@ class LocationMessageContent(_NotText):
 
 @attrs.frozen
 class StickerMessageContent:
-    """A sticker; ``text`` is what the user typed on a message sticker."""
+    """A sticker; ``text`` is what the user typed on a message sticker.
+
+    Attributes:
+        id: The message ID (for content downloads and quotes).
+        package_id: The sticker package's ID.
+        sticker_id: The sticker's ID.
+        sticker_resource_type: ``"STATIC"``, ``"ANIMATION"``, ``"MESSAGE"``... as LINE names it.
+        keywords: Words LINE associates with the sticker.
+        quote_token: The token that quotes this message in a reply or push.
+        quoted_message_id: The ID of the message this one quotes, if it quotes one.
+        mark_as_read_token: The token that marks the chat read up to this message.
+    """
 
     id: str
     package_id: str
@@ -304,7 +411,12 @@ class StickerMessageContent:
 
 @attrs.frozen
 class UnknownMessageContent(_NotText):
-    """A message of a type this version does not know; ``raw`` keeps the JSON."""
+    """A message of a type this version does not know; ``raw`` keeps the JSON.
+
+    Attributes:
+        type: The raw message ``type``.
+        id: The message ID, if it has one.
+    """
 
     type: str
     id: str | None = None
@@ -336,7 +448,11 @@ class DeliveryContext:
 
 @attrs.frozen
 class UnsendDetail:
-    """Which message the user unsent."""
+    """Which message the user unsent.
+
+    Attributes:
+        message_id: The unsent message's ID.
+    """
 
     message_id: str
 
@@ -350,14 +466,27 @@ class FollowDetail:
 
 @attrs.frozen
 class Members:
-    """The members who joined or left a group or room."""
+    """The members who joined or left a group or room.
+
+    Attributes:
+        members: The members, as user sources (``user_id`` ``None`` for those who have not agreed to
+            the terms).
+    """
 
     members: tuple[UserSource, ...] = ()
 
 
 @attrs.frozen
 class PostbackParams:
-    """What a datetime picker or rich-menu switch action adds to a postback."""
+    """What a datetime picker or rich-menu switch action adds to a postback.
+
+    Attributes:
+        date: The date picked (``2026-12-01``).
+        time: The time picked (``18:30``).
+        datetime: The date and time picked (``2026-12-01T18:30``).
+        new_rich_menu_alias_id: The rich menu alias switched to.
+        status: How the rich-menu switch went (``"SUCCESS"``...).
+    """
 
     date: str | None = None
     time: str | None = None
@@ -376,14 +505,24 @@ class PostbackContent:
 
 @attrs.frozen
 class VideoPlayCompleteDetail:
-    """The tracking ID of the video the user watched to the end."""
+    """The tracking ID of the video the user watched to the end.
+
+    Attributes:
+        tracking_id: The ``tracking_id`` the video message was sent with.
+    """
 
     tracking_id: str
 
 
 @attrs.frozen
 class BeaconContent:
-    """A LINE Beacon event: hardware ID, ``enter``/``banner``/``stay``, device message."""
+    """A LINE Beacon event: hardware ID, ``enter``/``banner``/``stay``, device message.
+
+    Attributes:
+        hwid: The beacon's hardware ID.
+        type: ``"enter"``, ``"banner"`` or ``"stay"``.
+        dm: The device message, if the beacon sent one.
+    """
 
     hwid: str
     type: str
@@ -392,7 +531,12 @@ class BeaconContent:
 
 @attrs.frozen
 class LinkContent:
-    """Result of account linking: ``ok`` or ``failed`` and the nonce."""
+    """Result of account linking: ``ok`` or ``failed`` and the nonce.
+
+    Attributes:
+        result: ``"ok"`` or ``"failed"``.
+        nonce: The nonce the linking started with.
+    """
 
     result: str
     nonce: str
@@ -400,7 +544,12 @@ class LinkContent:
 
 @attrs.frozen
 class ThingsContent:
-    """A LINE Things device event; ``result`` keeps the scenario result JSON."""
+    """A LINE Things device event; ``result`` keeps the scenario result JSON.
+
+    Attributes:
+        device_id: The device's ID.
+        type: ``"link"``, ``"unlink"`` or ``"scenarioResult"``.
+    """
 
     device_id: str
     type: str
@@ -409,7 +558,12 @@ class ThingsContent:
 
 @attrs.frozen
 class MembershipContent:
-    """A membership change: ``joined``, ``left`` or ``renewed``."""
+    """A membership change: ``joined``, ``left`` or ``renewed``.
+
+    Attributes:
+        type: ``"joined"``, ``"left"`` or ``"renewed"``.
+        membership_id: The membership plan's ID.
+    """
 
     type: str
     membership_id: int
@@ -417,7 +571,12 @@ class MembershipContent:
 
 @attrs.frozen
 class ModuleContent:
-    """A module channel was ``attached`` (with ``scopes``) or ``detached`` (with ``reason``)."""
+    """A module channel was ``attached`` (with ``scopes``) or ``detached`` (with ``reason``).
+
+    Attributes:
+        type: ``"attached"`` or ``"detached"``.
+        bot_id: The bot the module channel is attached to.
+    """
 
     type: str
     bot_id: str | None = None
@@ -427,14 +586,22 @@ class ModuleContent:
 
 @attrs.frozen
 class ChatControl:
-    """When the module channel's chat control expires (ms since epoch)."""
+    """When the module channel's chat control expires (ms since epoch).
+
+    Attributes:
+        expire_at: When chat control ends, in milliseconds since the epoch.
+    """
 
     expire_at: int
 
 
 @attrs.frozen
 class PnpDelivery:
-    """Delivery result of a LINE notification message."""
+    """Delivery result of a LINE notification message.
+
+    Attributes:
+        data: The hashed phone number, or the delivery tag the message was sent with.
+    """
 
     data: str
 
@@ -447,6 +614,12 @@ class Event:
     """Fields every webhook event has.
 
     ``source`` is ``None`` only for account-level events that have none.
+
+    Attributes:
+        timestamp: When it happened, in milliseconds since the epoch.
+        mode: ``"active"``, or ``"standby"`` when another channel handles the chat.
+        webhook_event_id: The event's unique ID (the same on every redelivery).
+        delivery_context: Whether this is a redelivery.
     """
 
     timestamp: int
@@ -486,7 +659,12 @@ class Event:
 
 @attrs.frozen(kw_only=True)
 class MessageEvent(Event):
-    """A user sent a message."""
+    """A user sent a message.
+
+    Attributes:
+        message: What the user sent.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     message: MessageContent
     reply_token: str | None = None
@@ -501,6 +679,9 @@ class MessageEditedEvent(Event):
     ``message`` is the message as edited: the original message's ``id`` with the new text
     and mentions. Edits of one message may arrive out of order: the one with the largest
     ``timestamp`` is the latest (the framework tells handlers, see the events guide).
+
+    Attributes:
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
     """
 
     message: MessageContent
@@ -511,7 +692,11 @@ class MessageEditedEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class UnsendEvent(Event):
-    """A user unsent a message."""
+    """A user unsent a message.
+
+    Attributes:
+        unsend: Which message was unsent.
+    """
 
     unsend: UnsendDetail
 
@@ -520,7 +705,12 @@ class UnsendEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class FollowEvent(Event):
-    """A user added the bot as a friend (or unblocked it)."""
+    """A user added the bot as a friend (or unblocked it).
+
+    Attributes:
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+        follow: Whether the user unblocked the bot.
+    """
 
     reply_token: str | None = None
     follow: FollowDetail | None = None
@@ -537,7 +727,11 @@ class UnfollowEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class JoinEvent(Event):
-    """The bot joined a group (at once) or a room (on the room's next event)."""
+    """The bot joined a group (at once) or a room (on the room's next event).
+
+    Attributes:
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     reply_token: str | None = None
 
@@ -553,7 +747,12 @@ class LeaveEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MemberJoinedEvent(Event):
-    """Users joined a group or room the bot is in."""
+    """Users joined a group or room the bot is in.
+
+    Attributes:
+        joined: Who joined.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     joined: Members
     reply_token: str | None = None
@@ -563,7 +762,11 @@ class MemberJoinedEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MemberLeftEvent(Event):
-    """Users left a group or room the bot is in."""
+    """Users left a group or room the bot is in.
+
+    Attributes:
+        left: Who left.
+    """
 
     left: Members
 
@@ -572,7 +775,12 @@ class MemberLeftEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class PostbackEvent(Event):
-    """A user tapped a postback action."""
+    """A user tapped a postback action.
+
+    Attributes:
+        postback: The postback's data and picker params.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     postback: PostbackContent
     reply_token: str | None = None
@@ -582,7 +790,12 @@ class PostbackEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class VideoPlayCompleteEvent(Event):
-    """A user watched a tracked video to the end."""
+    """A user watched a tracked video to the end.
+
+    Attributes:
+        video_play_complete: Which video was watched.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     video_play_complete: VideoPlayCompleteDetail
     reply_token: str | None = None
@@ -592,7 +805,12 @@ class VideoPlayCompleteEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class BeaconEvent(Event):
-    """A user came near a LINE Beacon."""
+    """A user came near a LINE Beacon.
+
+    Attributes:
+        beacon: The beacon and what happened.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     beacon: BeaconContent
     reply_token: str | None = None
@@ -602,7 +820,12 @@ class BeaconEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class AccountLinkEvent(Event):
-    """A user linked (or failed to link) their account."""
+    """A user linked (or failed to link) their account.
+
+    Attributes:
+        link: The result of the linking.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     link: LinkContent
     reply_token: str | None = None
@@ -612,7 +835,12 @@ class AccountLinkEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class ThingsEvent(Event):
-    """A LINE Things device event."""
+    """A LINE Things device event.
+
+    Attributes:
+        things: The device and what happened.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     things: ThingsContent
     reply_token: str | None = None
@@ -622,7 +850,12 @@ class ThingsEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class MembershipEvent(Event):
-    """A user joined, left or renewed a membership."""
+    """A user joined, left or renewed a membership.
+
+    Attributes:
+        membership: The membership change.
+        reply_token: The reply token: answer within a minute, once (``None`` when LINE sent none).
+    """
 
     membership: MembershipContent
     reply_token: str | None = None
@@ -632,7 +865,11 @@ class MembershipEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class ModuleEvent(Event):
-    """A module channel was attached or detached."""
+    """A module channel was attached or detached.
+
+    Attributes:
+        module: What was attached or detached.
+    """
 
     module: ModuleContent
 
@@ -641,7 +878,11 @@ class ModuleEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class ActivatedEvent(Event):
-    """The module channel got chat control."""
+    """The module channel got chat control.
+
+    Attributes:
+        chat_control: Until when the channel has chat control.
+    """
 
     chat_control: ChatControl
 
@@ -671,7 +912,11 @@ class BotResumedEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class DeliveryEvent(Event):
-    """A LINE notification message was delivered."""
+    """A LINE notification message was delivered.
+
+    Attributes:
+        delivery: The delivery's data.
+    """
 
     delivery: PnpDelivery
 
@@ -680,7 +925,11 @@ class DeliveryEvent(Event):
 
 @attrs.frozen(kw_only=True)
 class UnknownEvent(Event):
-    """An event of a type this version does not know; ``raw`` keeps its whole JSON."""
+    """An event of a type this version does not know; ``raw`` keeps its whole JSON.
+
+    Attributes:
+        event_type: The event's raw ``type``.
+    """
 
     event_type: str
     raw: dict[str, Any] = attrs.field(eq=False, hash=False, repr=False, factory=dict)
@@ -716,7 +965,12 @@ KNOWN_EVENT_TYPES: tuple[type[Event], ...] = (
 
 @attrs.frozen
 class WebhookBody:
-    """A whole webhook request: the bot's user ID and the events (possibly none)."""
+    """A whole webhook request: the bot's user ID and the events (possibly none).
+
+    Attributes:
+        events: The events, in the order LINE sent them.
+        destination: The bot's user ID (the channel the webhook is for).
+    """
 
     events: tuple[Event, ...]
     destination: str | None = None

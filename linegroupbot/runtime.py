@@ -38,13 +38,20 @@ _log = structlog.get_logger("linegroupbot")
 Role = Literal["all", "receiver", "worker"]
 """What a process does: everything, only receive webhooks, or only handle events."""
 ROLES: tuple[Role, ...] = ("all", "receiver", "worker")
+"""Every :data:`Role`, as ``--role`` takes them."""
 
 STORE_ENV = "LINEGROUPBOT_STORE"
 """The environment variable that names the store when nothing else does."""
 
 
 def resolve_store_url(explicit: str | None, bot_store: str | None, default: str) -> str:
-    """The store URL in force: the explicit one, the bot's, ``$LINEGROUPBOT_STORE``, a default."""
+    """The store URL in force: the first given of these.
+
+    Args:
+        explicit: The URL asked for now (``--store``, ``serve(store=)``).
+        bot_store: The bot's ``store`` setting, when it is a URL.
+        default: The URL when neither is given and ``$LINEGROUPBOT_STORE`` is unset.
+    """
     return explicit or bot_store or os.environ.get(STORE_ENV) or default
 
 
@@ -54,6 +61,13 @@ class Runtime:
     ``Bot.create_app()`` and ``Bot.run()`` make one; make your own to run a worker, a
     receiver, or to pick the store at run time. ``start()``/``stop()`` bracket its life;
     :meth:`create_app` ties them to an aiohttp application's startup and shutdown.
+
+    ``role`` is ``"all"``, ``"receiver"`` or ``"worker"``. An unset ``store`` is the
+    bot's, else ``$LINEGROUPBOT_STORE``, else ``default_store``.
+
+    Raises:
+        ConfigurationError: An unknown role.
+        StoreError: The store URL is malformed.
     """
 
     def __init__(
@@ -109,7 +123,8 @@ class Runtime:
     # --- handling ---------------------------------------------------------------------------
 
     async def handle(self, event: ev.Event, attempt: int = 1) -> None:
-        """Dispatch one event (see :meth:`Bot.process <linegroupbot.Bot.process>`)."""
+        """Dispatch one ``event``, try number ``attempt`` (see
+        :meth:`Bot.process <linegroupbot.Bot.process>`)."""
         await self.bot.process(event, attempt)
 
     # --- lifecycle --------------------------------------------------------------------------
@@ -154,7 +169,11 @@ class Runtime:
         return self.worker.in_flight if self.worker is not None else 0
 
     async def wait_idle(self, timeout: float = 10.0) -> None:
-        """Wait until the queue is empty and nothing is in flight (tests use this)."""
+        """Wait until the queue is empty and nothing is in flight (tests use this).
+
+        Raises:
+            TimeoutError: Still busy after ``timeout`` seconds.
+        """
         deadline = time.monotonic() + timeout
         while True:
             if self.in_flight == 0 and (await self.store.stats()).depth == 0:
@@ -223,14 +242,20 @@ class Runtime:
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
         """``GET /healthz``: 200 with :meth:`health`; 503 when the store is unreachable, the
-        worker cannot read the queue, or handlers are stuck past their time budget."""
+        worker cannot read the queue, or handlers are stuck past their time budget.
+
+        ``request`` is the aiohttp request (unused beyond routing).
+        """
         report = await self.health()
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 
     async def serve(
         self, host: str = "127.0.0.1", port: int = 8000, *, path: str = "/callback"
     ) -> None:
-        """Serve until SIGINT/SIGTERM (or cancellation), then stop gracefully."""
+        """Serve until SIGINT/SIGTERM (or cancellation), then stop gracefully.
+
+        ``host`` and ``port`` are where to listen; ``path`` is the webhook's URL path.
+        """
         runner, bound = await start_site(
             self.create_app(path), host, port, idle_timeout=self.bot.idle_timeout
         )

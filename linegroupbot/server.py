@@ -34,6 +34,7 @@ class WebhookServer:
     at most ``max_body_size`` bytes and arrive within ``body_timeout`` seconds; bodies not
     yet verified may hold at most ``max_pending_bytes`` of memory together (past that a
     request is answered 503 with ``Retry-After`` before its body is read).
+    ``channel_secret`` verifies the signatures; ``store`` is where accepted events go.
     """
 
     def __init__(
@@ -117,7 +118,12 @@ class WebhookServer:
         return b"".join(chunks)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """The webhook endpoint."""
+        """The webhook endpoint: verify ``request``'s signature, queue its events, answer 200.
+
+        A missing or wrong signature is refused with 401, a malformed body with 400; while
+        shutting down, or when the store is unreachable, it answers 503 so that LINE
+        redelivers.
+        """
         encoding = request.headers.get("Content-Encoding", "").strip().lower()
         if encoding not in ("", "identity"):
             # LINE sends bodies as they are signed; a compressed body would have to be

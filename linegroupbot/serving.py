@@ -23,7 +23,8 @@ client never reuses a connection the server is closing."""
 async def start_site(
     app: web.Application, host: str, port: int, *, idle_timeout: float = DEFAULT_IDLE_TIMEOUT
 ) -> tuple[web.AppRunner, int]:
-    """Serve ``app`` on ``host:port`` (0: any free port); returns the runner and the port.
+    """Serve ``app`` on ``host`` and ``port`` (``port=0``: any free one); returns the runner and
+    the port.
 
     A connection is closed when it has been idle, or has not finished sending a request's
     headers, for ``idle_timeout`` seconds (aiohttp's keep-alive timer covers both). After

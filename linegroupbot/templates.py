@@ -39,7 +39,13 @@ __all__ = [
 
 @attrs.frozen
 class Template:
-    """A template: which example files become which project files, and the example's test."""
+    """A template: which example files become which project files, and the example's test.
+
+    Attributes:
+        name: The template's name (``linegroupbot new --template NAME``).
+        files: Project file -> the example file it is made from.
+        test: The example's test file, copied into the project.
+    """
 
     name: str
     files: dict[str, str]
@@ -107,7 +113,11 @@ def _read(relative: str) -> str:
 
 
 def describe(name: str) -> str:
-    """The first line of the template's example docstring."""
+    """The first line of the docstring of the example behind the template ``name``.
+
+    Raises:
+        KeyError: There is no such template.
+    """
     source = _read(TEMPLATES[name].files["app.py"])
     match = re.match(r'\s*"""(.*?)(?:\n|""")', source)
     return match.group(1).strip() if match else name
@@ -397,7 +407,12 @@ def create_project(
 
     Refuses a non-empty directory unless ``force`` (existing files are then overwritten).
     ``source`` says where the project installs linegroupbot from (default: where the running
-    one came from, see :func:`install_source`).
+    one came from, see :func:`install_source`). ``template_name`` names the template
+    (``"echo"``, ``"welcome"``...).
+
+    Raises:
+        ConfigurationError: An unknown template, or a non-empty directory without
+            ``force``.
     """
     template = TEMPLATES.get(template_name)
     if template is None:

@@ -37,7 +37,11 @@ class ChannelTokens:
     """Issues stateless channel access tokens for ``channel_id`` and refreshes them before expiry.
 
     ``channel_id`` and ``channel_secret`` default to ``LINE_CHANNEL_ID`` and
-    ``LINE_CHANNEL_SECRET``. Concurrent callers of :meth:`get` share one issuance.
+    ``LINE_CHANNEL_SECRET``. Concurrent callers of :meth:`get` share one issuance. A new
+    token is issued ``refresh_margin`` seconds before the current one expires.
+
+    Raises:
+        ConfigurationError: The channel ID or secret is missing.
     """
 
     def __init__(
@@ -75,7 +79,15 @@ class ChannelTokens:
         return None
 
     async def get(self, session: aiohttp.ClientSession, api_base_url: str) -> str:
-        """A token valid for at least ``refresh_margin`` more seconds, issuing one if needed."""
+        """A token valid for at least ``refresh_margin`` more seconds, issuing one if needed.
+
+        Args:
+            session: The HTTP session to issue with.
+            api_base_url: The Messaging API host that issues tokens.
+
+        Raises:
+            TokenIssueError: LINE refused to issue one (wrong ID or secret, say).
+        """
         token = self._fresh()
         if token is not None:
             return token

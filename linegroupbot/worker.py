@@ -60,6 +60,9 @@ def is_retryable(error: BaseException) -> bool:
     LINE's 429 and 5xx answers and lost connections might; a misuse (a reply without a
     token, a group-only call in a 1:1 chat, a message LINE refuses as invalid) will not.
     Errors that are not linegroupbot's own (a bug, a database timeout) are retried.
+
+    Args:
+        error: What the handlers raised.
     """
     if isinstance(error, QuotaExceededError):
         return False  # the month's quota does not come back within a retry's wait
@@ -71,7 +74,32 @@ def is_retryable(error: BaseException) -> bool:
 
 
 class Worker:
-    """Takes events from ``store`` and runs ``handle`` on them (see the module docs)."""
+    """Takes events from ``store`` and runs ``handle`` on them (see the module docs).
+
+    Args:
+        store: The store whose queue it consumes.
+        handle: ``async def handle(event, attempt)``: runs the handlers (the bot's
+            ``process``).
+        concurrency: How many events (of different chats) are handled at once.
+        max_attempts: How many times an event whose handlers fail is tried before it is
+            dead-lettered.
+        max_deliveries: How many times an event is handed out (workers dying while they
+            hold it) before it is dead-lettered.
+        retry_delay: Seconds before a failed event is tried again.
+        lease_ttl: Seconds a shard lease lasts unless renewed.
+        drain_timeout: Seconds :meth:`stop` waits for handlers still running.
+        prefetch: How many events it holds read ahead at most (default: twice
+            ``concurrency``, at least 32).
+        block: Seconds a read waits for new events.
+        ack_delay: Seconds acknowledgements wait to share one write.
+        worker_id: Its ID in leases and health reports (default: host, process ID and a
+            random part).
+        stuck_after: Seconds after which a running handler counts as stuck in health
+            reports.
+
+    Raises:
+        ConfigurationError: A count below 1, or a negative or zero time.
+    """
 
     def __init__(
         self,

@@ -60,6 +60,12 @@ class EmulatorSettings:
     ``redelivery``: resend failed webhooks with ``isRedelivery: true``.
     ``monthly_quota``: messages push/multicast/broadcast may send (``None``: no limit); past
     it, they answer 429 as LINE does.
+    ``channel_secret`` and ``access_token``: the credentials the bot must use (the test
+    helpers give them to the bot). ``webhook_url``: where webhooks go (the bot's callback;
+    :meth:`Emulator.set_webhook_url` changes it). ``redelivery_delay``: seconds before a
+    failed webhook is resent; ``max_redeliveries``: how often. ``webhook_timeout``: seconds
+    the bot has to answer a webhook. ``member_ids_page_size``: IDs per page of the member
+    list. ``bot_name``: the bot's display name (``@Bot`` in a text mentions it).
     """
 
     channel_secret: str = "emulator-channel-secret"  # noqa: S105 (a local emulator default)
@@ -97,7 +103,17 @@ def _fits(window: collections.deque[float], count: float, per: float, now: float
 
 
 class Emulator:
-    """The emulated LINE platform; ``async with Emulator(...) as emu:`` serves it on loopback."""
+    """The emulated LINE platform; ``async with Emulator(...) as emu:`` serves it on loopback.
+
+    Its methods take a ``chat`` as a :class:`Chat`, its ID, a group's name, or a
+    :class:`User` (for their 1:1 chat with the bot), and a ``user`` as a :class:`User`, its
+    ID or its display name. Those that act return the webhook event the bot was sent (or
+    the :class:`Delivery`).
+
+    Args:
+        settings: How the platform behaves (default: ``EmulatorSettings()``).
+        **overrides: :class:`EmulatorSettings` fields to change (``verified=True``...).
+    """
 
     def __init__(self, settings: EmulatorSettings | None = None, **overrides: Any) -> None:
         self.settings = attrs.evolve(settings or EmulatorSettings(), **overrides)
@@ -140,7 +156,11 @@ class Emulator:
         await self.close()
 
     async def start(self, host: str = "127.0.0.1", port: int = 0) -> str:
-        """Serve on ``host:port`` (0 picks a free port); returns the base URL."""
+        """Serve on ``host`` (a loopback address) and ``port`` (``0`` picks a free one).
+
+        Returns:
+            The base URL (``http://127.0.0.1:PORT``).
+        """
         from ..serving import start_site
 
         self._runner, bound_port = await start_site(self.create_app(), host, port)
@@ -175,7 +195,7 @@ class Emulator:
         await self.stop()
 
     def set_webhook_url(self, url: str | None) -> None:
-        """Where webhooks go (the bot's callback URL)."""
+        """Send webhooks to ``url`` (the bot's callback URL; ``None``: nowhere)."""
         self.sender.webhook_url = url
 
     # --- change notification ---
@@ -193,7 +213,14 @@ class Emulator:
         return lambda: self._listeners.remove(listener)
 
     async def wait_until(self, predicate: Callable[[], Any], *, timeout: float = 5.0) -> Any:
-        """Wait until ``predicate()`` is truthy and return its value; ``TimeoutError`` if not."""
+        """Wait until ``predicate()`` is truthy and return its value.
+
+        ``predicate`` is called after every change of the world, for at most ``timeout``
+        seconds.
+
+        Raises:
+            TimeoutError: It was still falsy after ``timeout`` seconds.
+        """
         deadline = time.monotonic() + timeout
         while True:
             value = predicate()
@@ -221,7 +248,14 @@ class Emulator:
         after: bool = False,
         retry_after: float | None = None,
     ) -> FaultRule:
-        """Make the next ``count`` calls to ``path`` (exact or regex) fail (see FaultRule)."""
+        """Make the next ``count`` calls to ``path`` (exact or regex) fail.
+
+        ``status``, ``delay``, ``drop``, ``after`` and ``retry_after`` are those of
+        :class:`FaultRule`.
+
+        Returns:
+            The rule (its ``count`` goes down as calls fail).
+        """
         rule = FaultRule(path, count, status, delay, drop, after, retry_after)
         self.faults.append(rule)
         return rule
@@ -253,7 +287,11 @@ class Emulator:
     # --- the world, scripted ---
 
     def add_user(self, name: str, *, consented: bool = True, friend: bool = False) -> User:
-        """Add a LINE user; ``consented=False`` users' IDs never reach the bot in groups."""
+        """Add a LINE user called ``name``.
+
+        ``consented=False`` users' IDs never reach the bot in groups; ``friend=True`` users
+        have added the bot as a friend already.
+        """
         user = self.world.add_user(name, consented=consented, friend=friend)
         self.changed()
         return user
@@ -276,11 +314,13 @@ class Emulator:
         return self.world.chat(ref)
 
     def chat(self, ref: str | Chat | User) -> Chat:
-        """A chat by ``Chat``, ID or group name; a ``User`` means the 1:1 chat with them."""
+        """A chat by ``ref``: a ``Chat``, an ID or a group name; a ``User`` means the 1:1 chat
+        with them."""
         return self._chat(ref)
 
     def user(self, ref: str | User) -> User:
-        """A user by ``User``, ID or display name (``KeyError`` if there is none)."""
+        """A user by ``ref``: a ``User``, an ID or a display name (``KeyError`` if there is
+        none)."""
         return ref if isinstance(ref, User) else self.world.user(ref)
 
     def direct_chat(self, user: str | User) -> Chat:
@@ -288,7 +328,7 @@ class Emulator:
         return self.world.direct_chat(self._user(user).user_id)
 
     def set_consent(self, user: str | User, consented: bool) -> None:
-        """Change whether a user agreed to the Official Account terms."""
+        """Change whether ``user`` agreed to the Official Account terms (``consented``)."""
         self._user(user).consented = consented
         self.changed()
 
@@ -300,7 +340,10 @@ class Emulator:
     async def create_group(
         self, name: str, members: Iterable[str | User] = (), *, invite_bot: bool = True
     ) -> Chat:
-        """Create a group of members (names are created as users); invite the bot at once."""
+        """Create a group called ``name`` of ``members`` (names are created as users).
+
+        ``invite_bot=True`` invites the bot at once (it gets ``join``).
+        """
         ids = [self._user(m).user_id for m in members]
         chat = self.world.add_group(name, ids)
         self.world.note(chat.chat_id, f"Group {name!r} created")
@@ -310,7 +353,8 @@ class Emulator:
         return chat
 
     async def create_room(self, members: Iterable[str | User], *, with_bot: bool = True) -> Chat:
-        """Create a room; it exists (and the bot's join is sent) only once someone speaks."""
+        """Create a room of ``members``; it exists (and the bot's join is sent) only once
+        someone speaks. ``with_bot=False`` leaves the bot out."""
         ids = [self._user(m).user_id for m in members]
         chat = self.world.add_room(ids)
         if with_bot:
@@ -321,7 +365,7 @@ class Emulator:
         return chat
 
     async def invite_bot(self, chat: str | Chat | User) -> Delivery | None:
-        """Invite the bot: a group sends ``join`` now, a room on its next event.
+        """Invite the bot to ``chat``: a group sends ``join`` now, a room on its next event.
 
         Returns the delivery (``None`` for a room, or if the bot is there already). A 1:1
         chat starts with :meth:`follow` instead.
@@ -394,7 +438,7 @@ class Emulator:
         quote: str | None = None,
         mentions: Iterable[dict[str, Any]] | None = None,
     ) -> dict[str, Any]:
-        """A member sends text; returns the webhook event.
+        """``user`` sends ``text`` in ``chat``; returns the webhook event.
 
         ``@Name``, ``@Bot`` and ``@All`` in ``text`` become mentions unless ``mentions`` gives
         them explicitly: ``{"index", "length", "user"}`` (a user ID or name, or the bot's
@@ -449,7 +493,8 @@ class Emulator:
     async def unsend(
         self, chat: str | Chat | User, user: str | User, message_id: str
     ) -> dict[str, Any]:
-        """A member unsends their own message: it leaves the timeline, the bot gets ``unsend``."""
+        """``user`` unsends their own message ``message_id`` in ``chat``: it leaves the timeline,
+        the bot gets ``unsend``."""
         chat, user = self._chat(chat), self._user(user)
         self._require_member(chat, user)
         entry = self.world.entry(chat.chat_id, message_id)
@@ -480,7 +525,8 @@ class Emulator:
         *,
         timestamp: int | None = None,
     ) -> dict[str, Any]:
-        """A member's edit of their own text message, as LINE sends it (not delivered yet).
+        """``user``'s edit of their own text message ``message_id`` in ``chat`` to ``text``, as
+        LINE sends it (not delivered yet; ``timestamp`` in epoch ms, default now).
 
         The timeline shows the new text, marked edited. Build several and pass them to
         :meth:`deliver` in any order to test edits that arrive out of order.
@@ -529,7 +575,8 @@ class Emulator:
         *,
         timestamp: int | None = None,
     ) -> dict[str, Any]:
-        """A member edits their own text message (groups only): the bot gets ``messageEdited``."""
+        """``user`` edits their own text message ``message_id`` in ``chat`` (groups only) to
+        ``text``: the bot gets ``messageEdited`` (``timestamp`` as for :meth:`edit_event`)."""
         event = self.edit_event(chat, user, message_id, text, timestamp=timestamp)
         await self._send(self._chat(chat), [event])
         return event
@@ -551,7 +598,7 @@ class Emulator:
         return await self.sender.deliver(events, attempt=found.attempt + 1)
 
     async def deliver(self, events: list[dict[str, Any]]) -> Delivery | None:
-        """Send already built events to the bot, in the order given, in one webhook."""
+        """Send already built ``events`` to the bot, in the order given, in one webhook."""
         self.changed()
         return await self.sender.deliver(events)
 
@@ -562,7 +609,7 @@ class Emulator:
         package_id: str = "446",
         sticker_id: str = "1988",
     ) -> dict[str, Any]:
-        """A member sends a sticker; returns the webhook event."""
+        """``user`` sends the sticker ``sticker_id`` of package ``package_id`` in ``chat``."""
         chat, user = self._chat(chat), self._user(user)
         message = self._new_message(chat, "sticker")
         message.update(packageId=package_id, stickerId=sticker_id, stickerResourceType="STATIC")
@@ -592,7 +639,8 @@ class Emulator:
         data: bytes = TINY_PNG,
         content_type: str = "image/png",
     ) -> dict[str, Any]:
-        """A member sends an image; its bytes are served on the data host (``get_content``)."""
+        """``user`` sends an image in ``chat``: ``data`` of ``content_type``, served on the data
+        host (``get_content``)."""
         return await self._send_content(chat, user, "image", data, content_type)
 
     async def send_video(
@@ -604,7 +652,8 @@ class Emulator:
         *,
         duration: int = 1000,
     ) -> dict[str, Any]:
-        """A member sends a video (``duration`` in ms); its bytes are on the data host."""
+        """``user`` sends a video in ``chat`` (``duration`` in ms): ``data`` of
+        ``content_type``, on the data host."""
         return await self._send_content(chat, user, "video", data, content_type, duration=duration)
 
     async def send_audio(
@@ -616,7 +665,8 @@ class Emulator:
         *,
         duration: int = 1000,
     ) -> dict[str, Any]:
-        """A member sends a voice message (``duration`` in ms); its bytes are on the data host."""
+        """``user`` sends a voice message in ``chat`` (``duration`` in ms): ``data`` of
+        ``content_type``, on the data host."""
         return await self._send_content(chat, user, "audio", data, content_type, duration=duration)
 
     async def send_file(
@@ -627,7 +677,8 @@ class Emulator:
         file_name: str,
         content_type: str = "application/octet-stream",
     ) -> dict[str, Any]:
-        """A member sends a file (LINE gives its name and size); its bytes are on the data host."""
+        """``user`` sends a file in ``chat``: ``data`` named ``file_name``, of
+        ``content_type`` (LINE gives the bot its name and size), on the data host."""
         if not file_name:
             raise ValueError("a file message needs a file name")
         return await self._send_content(
@@ -642,7 +693,8 @@ class Emulator:
         content_type: str,
         file_name: str = "file",
     ) -> dict[str, Any]:
-        """A member sends a picked file: image, video or audio by its type, else a file."""
+        """``user`` sends a picked file in ``chat``: ``data`` of ``content_type`` goes as an
+        image, video or audio by its type, else as a file named ``file_name``."""
         kind = content_type.split("/", 1)[0]
         if kind == "image":
             return await self.send_image(chat, user, data, content_type)
@@ -661,7 +713,8 @@ class Emulator:
         latitude: float = 35.68,
         longitude: float = 139.76,
     ) -> dict[str, Any]:
-        """A member shares a location."""
+        """``user`` shares a location in ``chat``: ``title``, ``address``, ``latitude`` and
+        ``longitude``."""
         chat, user = self._chat(chat), self._user(user)
         message = {
             "type": "location",
@@ -682,7 +735,8 @@ class Emulator:
         params: dict[str, str] | None = None,
         display_text: str | None = None,
     ) -> dict[str, Any]:
-        """A member taps a postback button (``display_text`` is shown as their message).
+        """``user`` taps a postback button with ``data`` in ``chat`` (``display_text`` is shown
+        as their message).
 
         ``params`` is what a datetime picker sends: ``{"date": "2026-12-01"}``,
         ``{"time": "18:30"}`` or ``{"datetime": "2026-12-01T18:30"}`` (checked as LINE
@@ -709,7 +763,8 @@ class Emulator:
         *,
         mode: str = "datetime",
     ) -> dict[str, Any]:
-        """A member picks a date, time or datetime (``mode``) in a datetime picker action."""
+        """``user`` picks ``value``, a date, time or datetime (``mode``), in a datetime picker
+        action with ``data`` in ``chat``."""
         if mode not in _PICKER_FORMATS:
             raise ValueError("mode must be 'date', 'time' or 'datetime'")
         return await self.tap_postback(chat, user, data, params={mode: value})
@@ -723,7 +778,7 @@ class Emulator:
         return member
 
     async def add_member(self, chat: str | Chat | User, user: str | User) -> dict[str, Any] | None:
-        """A user joins a group or room: ``memberJoined`` if the bot is there.
+        """``user`` joins ``chat``, a group or room: ``memberJoined`` if the bot is there.
 
         Returns the event, or ``None`` if they were already a member. A 1:1 chat with the
         bot cannot have other members (``ValueError``): make a room instead.
@@ -733,7 +788,8 @@ class Emulator:
     async def add_members(
         self, chat: str | Chat | User, users: Iterable[str | User]
     ) -> dict[str, Any] | None:
-        """Several users join at once: one ``memberJoined`` listing them all (as LINE does)."""
+        """Several ``users`` join ``chat`` at once: one ``memberJoined`` listing them all (as
+        LINE does)."""
         chat = self._chat(chat)
         if chat.kind == "user":
             raise ValueError(
@@ -761,7 +817,7 @@ class Emulator:
     async def remove_member(
         self, chat: str | Chat | User, user: str | User
     ) -> dict[str, Any] | None:
-        """A user leaves a group or room: ``memberLeft`` if the bot is there.
+        """``user`` leaves ``chat``, a group or room: ``memberLeft`` if the bot is there.
 
         Returns the event, or ``None`` if they were not a member.
         """
@@ -770,7 +826,7 @@ class Emulator:
     async def remove_members(
         self, chat: str | Chat | User, users: Iterable[str | User]
     ) -> dict[str, Any] | None:
-        """Several users leave at once: one ``memberLeft`` listing them all."""
+        """Several ``users`` leave ``chat`` at once: one ``memberLeft`` listing them all."""
         chat = self._chat(chat)
         if chat.kind == "user":
             raise ValueError("a 1:1 chat has no members to remove: unfollow() blocks the bot")
@@ -790,7 +846,7 @@ class Emulator:
         return event
 
     async def remove_bot(self, chat: str | Chat | User) -> Delivery | None:
-        """A member removes the bot from a group or room: the bot gets ``leave``.
+        """A member removes the bot from ``chat``, a group or room: the bot gets ``leave``.
 
         A room nobody has spoken in yet never told the bot it joined, so it gets nothing.
         A 1:1 chat is left by blocking: :meth:`unfollow`.
@@ -818,7 +874,7 @@ class Emulator:
         task.add_done_callback(self._tasks.discard)
 
     async def follow(self, user: str | User) -> Delivery | None:
-        """A user adds the bot as a friend, or unblocks it: ``follow`` in their 1:1 chat.
+        """``user`` adds the bot as a friend, or unblocks it: ``follow`` in their 1:1 chat.
 
         ``follow.isUnblocked`` is true when they had blocked the bot before. Returns the
         delivery, or ``None`` if they were a friend already.
@@ -840,7 +896,7 @@ class Emulator:
         return await self._send(chat, [event])
 
     async def unfollow(self, user: str | User) -> Delivery | None:
-        """A user blocks the bot: ``unfollow`` (no reply token); ``None`` if not a friend."""
+        """``user`` blocks the bot: ``unfollow`` (no reply token); ``None`` if not a friend."""
         user = self._user(user)
         if not user.friend:
             return None
@@ -862,7 +918,7 @@ class Emulator:
     # --- observing ---
 
     def bot_messages(self, chat: str | Chat | User, *, since: int = 0) -> list[dict[str, Any]]:
-        """What the bot sent to a chat (reply, push, multicast...) after seq ``since``."""
+        """What the bot sent to ``chat`` (reply, push, multicast...) after seq ``since``."""
         chat_id = self._chat(chat).chat_id
         return [
             e.message
@@ -878,9 +934,12 @@ class Emulator:
         since: int | None = None,
         timeout: float = 5.0,
     ) -> list[dict[str, Any]]:
-        """Wait for ``count`` bot messages in a chat sent after the last member action there.
+        """Wait for ``count`` bot messages in ``chat`` sent after the last member action there.
 
-        Pass ``since=0`` to count every message since the start.
+        Pass ``since=0`` to count every message since the start (or another seq).
+
+        Raises:
+            TimeoutError: They did not all come within ``timeout`` seconds.
         """
         chat_id = self._chat(chat).chat_id
         mark = self._last_action.get(chat_id, 0) if since is None else since
@@ -914,7 +973,11 @@ class Emulator:
         chat: str | Chat | User | None = None,
         timeout: float = 5.0,
     ) -> list[ApiCall]:
-        """Wait until ``count`` calls to ``path`` (about ``chat``) were made; returns them all."""
+        """Wait until ``count`` calls to ``path`` (about ``chat``) were made; returns them all.
+
+        Raises:
+            TimeoutError: They were not made within ``timeout`` seconds.
+        """
 
         def enough() -> list[ApiCall]:
             found = self.calls_to(path, chat=chat)
@@ -926,7 +989,11 @@ class Emulator:
     async def wait_for_delivery(
         self, predicate: Callable[[Delivery], bool], *, timeout: float = 5.0
     ) -> Delivery:
-        """Wait for a webhook delivery matching ``predicate``."""
+        """Wait for a webhook delivery matching ``predicate``.
+
+        Raises:
+            TimeoutError: None came within ``timeout`` seconds.
+        """
 
         def found() -> Delivery | None:
             return next((d for d in self.world.deliveries if predicate(d)), None)

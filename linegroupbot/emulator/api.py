@@ -43,7 +43,8 @@ class FaultRule:
 
     ``status`` answers with that status (LINE's error shape); ``delay`` waits first;
     ``drop`` closes the connection without an answer; ``after`` applies the fault after
-    the call took effect (a message delivered, then the answer lost).
+    the call took effect (a message delivered, then the answer lost); ``retry_after`` sends
+    a ``Retry-After`` header of that many seconds.
     """
 
     path: str
