@@ -83,11 +83,8 @@ class RoomSource:
 
 @attrs.frozen
 class UnknownSource:
-    """A source of a type this version does not know; ``raw`` keeps the JSON.
-
-    Attributes:
-        type: The raw ``type`` of the source.
-    """
+    """A source of a type this version does not know: ``type`` is its raw ``type``, ``raw``
+    keeps the JSON."""
 
     type: str
     raw: dict[str, Any] = attrs.field(eq=False, hash=False, repr=False, factory=dict)
@@ -167,10 +164,9 @@ class AllMentionee:
 
 @attrs.frozen
 class UnknownMentionee:
-    """A mention of a type this version does not know.
+    """A mention of a type this version does not know; ``type`` is its raw ``type``.
 
     Attributes:
-        type: The raw mention ``type``.
         index: Where it starts in the text (0: at the first character).
         length: How long it is in the text.
     """
@@ -197,10 +193,10 @@ class Mention:
 
 @attrs.frozen
 class ContentProvider:
-    """Where a media message's content lives: ``line`` (download it) or ``external`` (URLs).
+    """Where a media message's content lives: ``type`` is ``"line"`` (download it) or
+    ``"external"`` (the URLs below).
 
     Attributes:
-        type: ``"line"`` (download it) or ``"external"`` (the URLs below).
         original_content_url: The content's URL, for ``external``.
         preview_image_url: The preview's URL, for ``external``.
     """
@@ -411,10 +407,10 @@ class StickerMessageContent:
 
 @attrs.frozen
 class UnknownMessageContent(_NotText):
-    """A message of a type this version does not know; ``raw`` keeps the JSON.
+    """A message of a type this version does not know: ``type`` is its raw ``type``, ``raw``
+    keeps the JSON.
 
     Attributes:
-        type: The raw message ``type``.
         id: The message ID, if it has one.
     """
 
@@ -516,11 +512,10 @@ class VideoPlayCompleteDetail:
 
 @attrs.frozen
 class BeaconContent:
-    """A LINE Beacon event: hardware ID, ``enter``/``banner``/``stay``, device message.
+    """A LINE Beacon event: ``type`` is ``"enter"``, ``"banner"`` or ``"stay"``.
 
     Attributes:
         hwid: The beacon's hardware ID.
-        type: ``"enter"``, ``"banner"`` or ``"stay"``.
         dm: The device message, if the beacon sent one.
     """
 
@@ -544,11 +539,11 @@ class LinkContent:
 
 @attrs.frozen
 class ThingsContent:
-    """A LINE Things device event; ``result`` keeps the scenario result JSON.
+    """A LINE Things device event; ``type`` is ``"link"``, ``"unlink"`` or
+    ``"scenarioResult"``, and ``result`` keeps the scenario result JSON.
 
     Attributes:
         device_id: The device's ID.
-        type: ``"link"``, ``"unlink"`` or ``"scenarioResult"``.
     """
 
     device_id: str
@@ -558,10 +553,9 @@ class ThingsContent:
 
 @attrs.frozen
 class MembershipContent:
-    """A membership change: ``joined``, ``left`` or ``renewed``.
+    """A membership change: ``type`` is ``"joined"``, ``"left"`` or ``"renewed"``.
 
     Attributes:
-        type: ``"joined"``, ``"left"`` or ``"renewed"``.
         membership_id: The membership plan's ID.
     """
 
@@ -571,10 +565,10 @@ class MembershipContent:
 
 @attrs.frozen
 class ModuleContent:
-    """A module channel was ``attached`` (with ``scopes``) or ``detached`` (with ``reason``).
+    """A module channel was attached (``type`` is ``"attached"``, with ``scopes``) or detached
+    (``"detached"``, with ``reason``).
 
     Attributes:
-        type: ``"attached"`` or ``"detached"``.
         bot_id: The bot the module channel is attached to.
     """
 

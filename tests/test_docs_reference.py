@@ -286,3 +286,37 @@ def test_a_parameter_named_only_by_its_type_is_a_gap() -> None:
 
     assert _function_gaps(send) == ["parameter 'chat_id' not described"]
     assert _function_gaps(described) == []
+
+
+@attrs.frozen(kw_only=True)
+class _Base:
+    shared: int = 0
+
+
+@attrs.frozen(kw_only=True)
+class _Model(_Base):
+    """A model that describes ``own`` but not the field of its private base."""
+
+    own: str = ""
+
+
+def test_a_field_from_a_private_base_must_be_described_by_the_subclass() -> None:
+    assert _class_gaps(_Model) == ["parameter 'shared' not described"]
+
+
+def test_a_missing_docstring_is_a_gap() -> None:
+    def bare(value: int) -> None:
+        pass
+
+    assert _function_gaps(bare) == ["no docstring"]
+
+
+def test_the_docs_show_public_base_classes_only() -> None:
+    """``Bases: _Common`` would name a private class: the conf hook shows its bases."""
+    from linegroupbot.messages import TextMessage
+
+    conf = runpy.run_path(str(ROOT / "docs" / "conf.py"))
+    bases = list(TextMessage.__bases__)
+    assert [base.__name__ for base in bases] == ["_Common"]
+    conf["_public_bases"](None, "TextMessage", TextMessage, {}, bases)
+    assert bases == [object]
