@@ -207,7 +207,8 @@ _DATETIME_FORMS = {
 
 
 def check_url(url: str, where: str) -> None:
-    """Raise :class:`MessageValidationError` unless ``url`` is an HTTPS URL LINE will fetch."""
+    """Raise :class:`~linegroupbot.errors.MessageValidationError` unless ``url`` is an HTTPS
+    URL LINE will fetch."""
     if len(url) > MAX_URL_LENGTH:
         raise MessageValidationError(
             f"{where}: URL is longer than {MAX_URL_LENGTH} characters", property=where

@@ -69,8 +69,8 @@ class Bot(Router):
     """A LINE bot: register handlers with decorators, then ``run()`` or ``create_app()``.
 
     Every setting but the secret and token is keyword-only; a bad value raises
-    :class:`ConfigurationError` here, a missing secret or token when the bot starts (with a
-    message naming the variable).
+    :class:`~linegroupbot.errors.ConfigurationError` here, a missing secret or token when
+    the bot starts (with a message naming the variable).
 
     Args:
         channel_secret: The channel secret; defaults to ``$LINE_CHANNEL_SECRET``.
@@ -210,7 +210,8 @@ class Bot(Router):
 
     @property
     def channel_secret(self) -> str:
-        """The channel secret; raises :class:`ConfigurationError` when not configured."""
+        """The channel secret; raises :class:`~linegroupbot.errors.ConfigurationError` when not
+        configured."""
         secret = self._secret or os.environ.get("LINE_CHANNEL_SECRET")
         if not secret or not secret.strip():
             raise ConfigurationError(
@@ -220,7 +221,8 @@ class Bot(Router):
 
     @property
     def access_token(self) -> str:
-        """The channel access token; raises :class:`ConfigurationError` when not configured."""
+        """The channel access token; raises :class:`~linegroupbot.errors.ConfigurationError`
+        when not configured."""
         token = self._token or os.environ.get("LINE_CHANNEL_ACCESS_TOKEN")
         if not token or not token.strip():
             raise ConfigurationError(
@@ -300,8 +302,9 @@ class Bot(Router):
         ``router``), loaded as :func:`~linegroupbot.loading.load_object` loads it.
 
         Args:
-            router: A :class:`Router`, or where to find one: ``"pkg.handlers"``,
-                ``"pkg.handlers:admin_router"`` or ``"handlers/admin.py"``.
+            router: A :class:`~linegroupbot.routing.Router`, or where to find one:
+                ``"pkg.handlers"``, ``"pkg.handlers:admin_router"`` or
+                ``"handlers/admin.py"``.
 
         Returns:
             The router included.
@@ -336,7 +339,7 @@ class Bot(Router):
 
         Args:
             plugin: A module or object with ``setup(bot)``.
-            name: The plugin's name in errors and :attr:`plugins`; defaults to its
+            name: The plugin's name in errors and ``bot.plugins``; defaults to its
                 ``__name__`` or type name.
 
         Raises:
@@ -459,7 +462,7 @@ class Bot(Router):
         notification_disabled: bool = False,
         max_lateness: float | dt.timedelta | None = None,
     ) -> ScheduledPush:
-        """Push to any chat later (see :meth:`Context.push_later`).
+        """Push to any chat later (see :meth:`~linegroupbot.context.Context.push_later`).
 
         Args:
             chat_id: The group, room or user to push to.

@@ -714,7 +714,8 @@ class LineClient:
         """Answer an event with its single-use reply token (free of quota).
 
         Retried only when the request cannot have reached LINE (connection refused) or LINE
-        rate-limited it; an invalid or used token raises :class:`BadRequestError` at once.
+        rate-limited it; an invalid or used token raises
+        :class:`~linegroupbot.errors.BadRequestError` at once.
 
         Args:
             reply_token: The event's reply token.

@@ -142,7 +142,8 @@ class Context:
     a ``command=`` or ``regex=`` filter found; ``data`` is a dict middleware and handlers
     may share for this event.
 
-    The bot makes contexts (:meth:`Bot.make_context`); a test may make one by hand.
+    The bot makes contexts (:meth:`~linegroupbot.bot.Bot.make_context`); a test may make one
+    by hand.
 
     Args:
         event: The parsed webhook event.

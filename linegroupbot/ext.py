@@ -1,21 +1,24 @@
 """The front door for plugin authors: everything a plugin needs, from one module.
 
-A plugin is a module or an object with ``setup(bot)`` (:class:`Plugin`). Bots load it with
-``Bot(plugins=[myplugin])``, or from the ``linegroupbot.plugins`` entry-point group with
-``Bot(load_entry_point_plugins=True)``. Import what the plugin uses from here: the names
-below are the plugin API, and keep their meaning across releases.
+A plugin is a module or an object with ``setup(bot)`` (:class:`~linegroupbot.bot.Plugin`).
+Bots load it with ``Bot(plugins=[myplugin])``, or from the ``linegroupbot.plugins``
+entry-point group with ``Bot(load_entry_point_plugins=True)``. Import what the plugin uses
+from here: the names below are the plugin API, and keep their meaning across releases.
 
 What ``setup(bot)`` may do:
 
-- add handlers, in a :class:`Router` of its own: ``bot.include(router)``;
-- add middleware, a function (:data:`Middleware`) or a :class:`BaseMiddleware`:
-  ``bot.add_middleware(mw)``;
+- add handlers, in a :class:`~linegroupbot.routing.Router` of its own:
+  ``bot.include(router)``;
+- add middleware, a function (:data:`~linegroupbot.middleware.Middleware`) or a
+  :class:`~linegroupbot.middleware.BaseMiddleware`: ``bot.add_middleware(mw)``;
 - give handlers helpers through the context: ``bot.add_context_extension(KEY, factory)``
-  with a typed :class:`ExtKey`, read as ``ctx.ext[KEY]`` (one factory call per event);
-- offer filters (subclass :class:`Filter`, or wrap a function in :class:`FuncFilter`) for
-  bots to pass as ``filters=``;
-- teach the parser new webhook event types (:func:`register_event`, then
-  ``@router.on_event(MyEvent)``) and models it sends or reads (:func:`register_model`);
+  with a typed :class:`~linegroupbot.context.ExtKey`, read as ``ctx.ext[KEY]`` (one
+  factory call per event);
+- offer filters (subclass :class:`~linegroupbot.filters.Filter`, or wrap a function in
+  :class:`~linegroupbot.filters.FuncFilter`) for bots to pass as ``filters=``;
+- teach the parser new webhook event types
+  (:func:`~linegroupbot.convert.register_event`, then ``@router.on_event(MyEvent)``) and
+  models it sends or reads (:func:`~linegroupbot.convert.register_model`);
 - run code when the bot starts or stops: ``router.on_startup`` / ``router.on_shutdown``;
 - read the bot's settings (``bot.command_prefixes``, ``bot.plugins``, ``bot.name``).
 

@@ -96,7 +96,7 @@ def load_object(target: str, kind: type[T], *, default_attr: str) -> T:
     path (with ``/`` or ending in ``.py``) is run as a file, its folder put on
     ``sys.path``; anything else is imported as a module. A missing file or module (or a
     dependency it imports), or an attribute that is missing or not a ``kind``, raises
-    :class:`ConfigurationError`.
+    :class:`~linegroupbot.errors.ConfigurationError`.
 
     Args:
         target: ``MODULE_OR_FILE`` or ``MODULE_OR_FILE:ATTR``.
@@ -124,7 +124,7 @@ def _pick(module: ModuleType, location: str, attr: str, kind: type[T]) -> T:
 def load_bot(target: str) -> Bot:
     """Load ``MODULE_OR_FILE[:ATTR]`` (``examples/echo.py:bot`` or ``mybot.app:bot``).
 
-    Without ``:ATTR`` the module's one :class:`Bot` is used.
+    Without ``:ATTR`` the module's one :class:`~linegroupbot.bot.Bot` is used.
 
     Args:
         target: A module or file, with ``:ATTR`` to pick a bot by name.

@@ -829,8 +829,8 @@ QUOTABLE: tuple[type[Any], ...] = (TextMessage, TextMessageV2, StickerMessage)
 def quoting(messages: Messages | Iterable[Messages], quote_token: str) -> tuple[Message, ...]:
     """:func:`normalize` ``messages`` with ``quote_token`` on the first text or sticker message.
 
-    Raises :class:`MessageValidationError` when none of them can quote (LINE quotes only
-    from text, textV2 and sticker messages).
+    Raises :class:`~linegroupbot.errors.MessageValidationError` when none of them can quote
+    (LINE quotes only from text, textV2 and sticker messages).
     """
     result = list(normalize(messages))
     for index, message in enumerate(result):

@@ -1,6 +1,6 @@
 """What runs a bot: the store, the webhook receiver, the queue worker, lifecycle and signals.
 
-A :class:`~linegroupbot.Bot` is what the bot *is* (routers, settings, plugins); a
+A :class:`~linegroupbot.bot.Bot` is what the bot *is* (routers, settings, plugins); a
 :class:`Runtime` runs it in one of three roles:
 
 - ``"all"`` (the default): receive webhooks and handle events, in one process;
@@ -124,7 +124,7 @@ class Runtime:
 
     async def handle(self, event: ev.Event, attempt: int = 1) -> None:
         """Dispatch one ``event``, try number ``attempt`` (see
-        :meth:`Bot.process <linegroupbot.Bot.process>`)."""
+        :meth:`Bot.process <linegroupbot.bot.Bot.process>`)."""
         await self.bot.process(event, attempt)
 
     # --- lifecycle --------------------------------------------------------------------------

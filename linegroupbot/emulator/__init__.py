@@ -105,10 +105,10 @@ def _fits(window: collections.deque[float], count: float, per: float, now: float
 class Emulator:
     """The emulated LINE platform; ``async with Emulator(...) as emu:`` serves it on loopback.
 
-    Its methods take a ``chat`` as a :class:`Chat`, its ID, a group's name, or a
-    :class:`User` (for their 1:1 chat with the bot), and a ``user`` as a :class:`User`, its
+    Its methods take a ``chat`` as a ``Chat``, its ID, a group's name, or a
+    ``User`` (for their 1:1 chat with the bot), and a ``user`` as a ``User``, its
     ID or its display name. Those that act return the webhook event the bot was sent (or
-    the :class:`Delivery`).
+    the ``Delivery``).
 
     Args:
         settings: How the platform behaves (default: ``EmulatorSettings()``).
@@ -585,7 +585,7 @@ class Emulator:
         """Send a past delivery's events again, marked ``isRedelivery`` as LINE marks them.
 
         What LINE does when the bot did not answer 2xx; here on demand, to test that the bot
-        handles each ``webhookEventId`` once. ``delivery`` is a :class:`Delivery` or its ``seq``.
+        handles each ``webhookEventId`` once. ``delivery`` is a ``Delivery`` or its ``seq``.
         """
         seq = delivery if isinstance(delivery, int) else delivery.seq
         found = next((d for d in self.world.deliveries if d.seq == seq), None)

@@ -44,7 +44,8 @@ class MemoryDedupeStore:
         return self.record(event_id)
 
     def record(self, event_id: str) -> bool:
-        """:meth:`first_seen` without the coroutine (for callers already in the loop).
+        """:meth:`~linegroupbot.stores.DedupeStore.first_seen` without the coroutine (for callers
+        already in the loop).
 
         Args:
             event_id: The webhook event ID.

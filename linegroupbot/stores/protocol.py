@@ -342,10 +342,10 @@ class Store(Protocol):
     ) -> int:
         """Write ``value`` (``None``: delete) if the version is still ``expected``.
 
-        ``expected`` is :data:`ANY_VERSION` (write anyway), 0 (only if absent) or the
-        version :meth:`state_get` returned. Returns the new version (1 for a delete),
-        or 0 when the version did not match: someone else wrote first. ``chat`` and
-        ``member`` say whose state it is, for :meth:`state_clear`.
+        ``expected`` is :data:`~linegroupbot.stores.protocol.ANY_VERSION` (write anyway), 0
+        (only if absent) or the version :meth:`state_get` returned. Returns the new version
+        (1 for a delete), or 0 when the version did not match: someone else wrote first.
+        ``chat`` and ``member`` say whose state it is, for :meth:`state_clear`.
 
         Args:
             key: The value's key.

@@ -195,7 +195,8 @@ class RedisDedupeStore:
 
     @classmethod
     def from_url(cls, url: str, **options: Any) -> RedisDedupeStore:
-        """A store with its own client for ``url`` (closed by :meth:`close`).
+        """A store with its own client for ``url`` (closed by
+        :meth:`~linegroupbot.stores.DedupeStore.close`).
 
         Args:
             url: The Redis URL (``redis://host:6379/0``).

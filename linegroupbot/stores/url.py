@@ -52,7 +52,7 @@ def open_store(url: str, *, shards: int | None = None) -> Store:
         url: ``memory://``, ``sqlite:///relative.db``, ``sqlite:////absolute.db``,
             ``redis://host:port/db`` or ``rediss://`` (TLS).
         shards: How many queue shards, unless the URL says (``?shards=``); default
-            :data:`DEFAULT_SHARDS`.
+            :data:`~linegroupbot.stores.url.DEFAULT_SHARDS`.
 
     Raises:
         StoreError: The URL is malformed, of an unknown scheme, or has an unknown option;
