@@ -94,8 +94,8 @@ class Bot(Router):
             a :class:`~linegroupbot.stores.Store`. Unset, ``$LINEGROUPBOT_STORE`` names it,
             else ``memory://`` for ``create_app()`` and tests and
             ``sqlite:///linegroupbot.db`` for ``run()``.
-        shards: How many ordering shards the store's queue has (chats map onto them);
-            ``None`` keeps the store's.
+        shards: How many queue shards (chats map onto them) a store named by URL gets,
+            unless the URL says (``?shards=``); ``None``: 16.
         max_attempts: How many times an event whose handler failed is tried.
         max_deliveries: How many times an event is handed out when workers die holding it.
         retry_delay: Seconds before a failed event is tried again.
