@@ -42,7 +42,17 @@ def new_id(prefix: str) -> str:
 
 @attrs.define
 class User:
-    """A LINE user; ``consented`` users' IDs appear in group/room events."""
+    """A LINE user; ``consented`` users' IDs appear in group/room events.
+
+    Attributes:
+        user_id: The user's ID (``U...``).
+        display_name: Their name (what :meth:`Emulator.user` finds them by).
+        picture_url: Their profile picture.
+        status_message: Their status message.
+        consented: Whether they agreed to the Official Account terms.
+        friend: Whether they have added the bot as a friend.
+        blocked: Whether they blocked the bot.
+    """
 
     user_id: str
     display_name: str
@@ -55,7 +65,19 @@ class User:
 
 @attrs.define
 class Chat:
-    """A group, room or 1:1 chat and the bot's place in it."""
+    """A group, room or 1:1 chat and the bot's place in it.
+
+    Attributes:
+        chat_id: The chat's ID (``C...`` group, ``R...`` room, the user's ID for a 1:1 chat).
+        kind: ``"group"``, ``"room"`` or ``"user"``.
+        name: The group's name (rooms and 1:1 chats have none).
+        members: The members' user IDs.
+        bot_in: Whether the bot is in the chat.
+        exists: False for a room nobody has spoken in yet.
+        join_pending: The bot was invited to a room that has not had an event yet: its
+            ``join`` comes with the room's first event.
+        loading_until: When the loading animation ends (epoch ms), while it shows.
+    """
 
     chat_id: str
     kind: ChatKind
@@ -87,7 +109,23 @@ class TimelineEntry:
 
 @attrs.define
 class ApiCall:
-    """A Messaging API request the bot made and how the emulator answered it."""
+    """A Messaging API request the bot made and how the emulator answered it.
+
+    Attributes:
+        seq: Its place in the emulator's sequence of recorded things.
+        method: The HTTP method.
+        path: The request path (``/v2/bot/message/push``).
+        query: The query parameters.
+        headers: The request headers (the token redacted).
+        json: The request's JSON body (``None`` without one).
+        status: The status the emulator answered with.
+        response: The body it answered with.
+        request_id: The ``x-line-request-id`` it answered with.
+        retry_key: The ``X-Line-Retry-Key`` the request carried.
+        chat_id: The chat the call was about (a push's target, a reply's chat...), if any.
+        latency_ms: How long the emulator took to answer.
+        timestamp: When it was made, in epoch milliseconds.
+    """
 
     seq: int
     method: str
@@ -106,7 +144,22 @@ class ApiCall:
 
 @attrs.define
 class Delivery:
-    """One webhook POST to the bot and its outcome."""
+    """One webhook POST to the bot and its outcome.
+
+    Attributes:
+        seq: Its place in the emulator's sequence of recorded things (``redeliver`` takes it).
+        event_ids: The ``webhookEventId`` of each event, in order.
+        event_types: The ``type`` of each event, in order.
+        attempt: 1 for the first delivery, more for redeliveries.
+        is_redelivery: Whether the events were marked ``isRedelivery``.
+        status: The bot's HTTP status (``None`` when it did not answer).
+        error: What went wrong when it did not answer (the exception's name).
+        body: The JSON body sent.
+        signature: Its ``x-line-signature``.
+        chat_ids: The chats the events came from.
+        latency_ms: How long the bot took to answer.
+        timestamp: When it was sent, in epoch milliseconds.
+    """
 
     seq: int
     event_ids: list[str]
