@@ -14,6 +14,7 @@ import importlib
 import inspect
 import re
 import runpy
+import sys
 from collections.abc import Callable, Iterator
 from functools import cache
 from pathlib import Path
@@ -22,7 +23,6 @@ from typing import Any, TypeAlias
 
 import attrs
 import pytest
-from sphinx.pycode import ModuleAnalyzer
 
 import linegroupbot
 
@@ -168,9 +168,33 @@ def _class_gaps(cls: type) -> list[str]:
 
 def _attribute_docs(cls: type) -> set[str]:
     """The attributes of ``cls`` documented where they are declared (a string after the
-    field, or a ``#:`` comment): autodoc renders those under the class."""
-    docs = ModuleAnalyzer.for_module(cls.__module__).find_attr_docs()
-    return {name for (owner, name) in docs if owner == cls.__qualname__}
+    field, or a ``#:`` comment above it): autodoc renders those under the class."""
+    source = inspect.getsource(sys.modules[cls.__module__])
+    body = ast.parse(source).body
+    for part in cls.__qualname__.split("."):
+        node = next(n for n in body if isinstance(n, ast.ClassDef) and n.name == part)
+        body = node.body
+    return _documented_names(body, source.splitlines())
+
+
+def _documented_names(body: list[ast.stmt], lines: list[str]) -> set[str]:
+    """The names assigned in ``body`` that a string statement follows or a ``#:`` precedes."""
+    found: set[str] = set()
+    for index, node in enumerate(body):
+        if isinstance(node, ast.Assign):
+            targets = node.targets
+        elif isinstance(node, ast.AnnAssign):
+            targets = [node.target]
+        else:
+            continue
+        after = body[index + 1] if index + 1 < len(body) else None
+        if (
+            isinstance(after, ast.Expr)
+            and isinstance(after.value, ast.Constant)
+            and isinstance(after.value.value, str)
+        ) or lines[node.lineno - 2].strip().startswith("#:"):
+            found.update(getattr(target, "id", "") for target in targets)
+    return found
 
 
 def _function_gaps(function: Callable[..., Any], *, pytest_fixture: bool = False) -> list[str]:
@@ -188,26 +212,7 @@ def _function_gaps(function: Callable[..., Any], *, pytest_fixture: bool = False
 def _data_documented(module: ModuleType, name: str) -> bool:
     """Whether ``name = ...`` in the module's own source has a docstring or a ``#:`` comment."""
     source = inspect.getsource(module)
-    lines = source.splitlines()
-    body = ast.parse(source).body
-    for index, node in enumerate(body):
-        if isinstance(node, ast.Assign):
-            targets = node.targets
-        elif isinstance(node, ast.AnnAssign):
-            targets = [node.target]
-        else:
-            continue
-        if name not in {getattr(target, "id", None) for target in targets}:
-            continue
-        after = body[index + 1] if index + 1 < len(body) else None
-        if (
-            isinstance(after, ast.Expr)
-            and isinstance(after.value, ast.Constant)
-            and isinstance(after.value.value, str)
-        ):
-            return True
-        return lines[node.lineno - 2].strip().startswith("#:")
-    return False
+    return name in _documented_names(ast.parse(source).body, source.splitlines())
 
 
 def _units() -> Iterator[tuple[str, Callable[[], list[str]]]]:
