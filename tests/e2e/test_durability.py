@@ -252,7 +252,9 @@ async def test_sigterm_on_a_worker_finishes_its_handlers_and_leaves_the_rest_to_
     emulator: Emulator, fleet: Fleet, redis_url: str
 ) -> None:
     chats = make_chats(emulator, 8)
-    per_chat = 10
+    # Enough work per chat (about 12 s of handler time) that a second worker still starting on
+    # a loaded machine finds the first one busy when it is told to stop.
+    per_chat = 40
     store = f"{redis_url}?prefix=term-{uuid.uuid4().hex[:8]}:"
     fleet.env["HANDLER_DELAY"] = "0.3"
     common = ["--store", store, "--lease-ttl", "30"]
@@ -265,6 +267,8 @@ async def test_sigterm_on_a_worker_finishes_its_handlers_and_leaves_the_rest_to_
         await wait_for_messages(emulator, 8, timeout=30)
         # A second worker joins, then the first is asked to stop mid-load.
         await fleet.start("worker2", "worker", BOT, *common)
+        sent = sum(1 for e in emulator.world.timeline if e.kind == "bot")
+        assert sent < 8 * per_chat, "the load ended before the stop"
         first = fleet.kill("worker1", signal.SIGTERM)
         # Wait off the loop: the emulator in this loop must keep answering its pushes.
         assert await asyncio.to_thread(first.wait, 30) == 0
