@@ -83,6 +83,60 @@ def _init_only_stores(cls: type[Any]) -> bool:
     return all(isinstance(_slot_of(cls, n), types.MemberDescriptorType) for n in names)
 
 
+_FILLERS: dict[type[Any], type[Any] | None] = {}
+
+
+def _filler(cls: type[Any]) -> type[Any] | None:
+    """A private subclass of the frozen model ``cls`` whose slots plain stores can fill.
+
+    Filling a frozen instance slot by slot costs a descriptor call per field; an instance of
+    this subclass takes ``obj.name = value`` (a store the interpreter specialises), and
+    ``obj.__class__ = cls`` then makes it a plain ``cls``: the subclass adds no slots, so
+    the two have the same layout and CPython allows the assignment. Only for linegroupbot's
+    own models whose ``__init__`` only stores (a subclass of a user's class could run their
+    ``__init_subclass__``); ``None`` otherwise.
+    """
+    if cls in _FILLERS:
+        return _FILLERS[cls]
+    filler: type[Any] | None = None
+    if cls.__module__ == ev.__name__ and _init_only_stores(cls):
+        filler = type(
+            f"_{cls.__name__}Filler",
+            (cls,),
+            {
+                "__slots__": (),
+                "__module__": __name__,
+                "__init__": object.__init__,
+                "__setattr__": object.__setattr__,
+                "__delattr__": object.__delattr__,
+            },
+        )
+        probe = filler()
+        probe.__class__ = cls  # fails here, once, if a future Python refuses it
+    _FILLERS[cls] = filler
+    return filler
+
+
+def _fill_lines(cls: type[Any], values: list[str], namespace: dict[str, Any]) -> list[str] | None:
+    """Source lines that build ``cls`` from the expressions ``values`` (one per field, in
+    order) into ``obj``, via :func:`_filler`; ``None`` if ``cls`` has no filler."""
+    filler = _filler(cls)
+    if filler is None:
+        return None
+    namespace["__filler"] = filler
+    namespace["__cl"] = cls
+    lines = ["    obj = __filler()"]
+    for index, (field, value) in enumerate(zip(attrs.fields(cls), values, strict=True)):
+        if isinstance(cls.__dict__.get(field.name), _LazyField):
+            # Under the lazy descriptor: store the slot itself.
+            namespace[f"set{index}"] = _slot_of(cls, field.name).__set__
+            lines.append(f"    set{index}(obj, {value})")
+        else:
+            lines.append(f"    obj.{field.name} = {value}")
+    lines.append("    obj.__class__ = __cl")
+    return lines
+
+
 def _slot_of(cls: type[Any], name: str) -> Any:
     """The member descriptor of slot ``name`` (under a :class:`_LazyField` if lazy)."""
     value = getattr(cls, name, None)
@@ -275,7 +329,11 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
         else:
             positional.append(var)
     name = f"structure_{cls.__name__}"
-    if _init_only_stores(cls):
+    fill = _fill_lines(cls, [f"v{i}" for i in range(len(attrs.fields(cls)))], namespace)
+    if fill is not None:
+        body.extend(fill)
+        body.append("    return obj")
+    elif _init_only_stores(cls):
         # Building a frozen slotted instance through __init__ costs one
         # ``object.__setattr__`` lookup per field; setting the slots directly is what
         # __init__ does, minus the lookups (only done when __init__ has nothing else to do).
