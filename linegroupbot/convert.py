@@ -197,14 +197,20 @@ def _resolved(hook: Any) -> Any:
     return hook.materialize() if isinstance(hook, _LazyStructure) else hook
 
 
+_DEFERRED: set[type[Any]] = set()
+"""Classes of values a lazy slot may hold that build the model with ``._build()`` (the
+bytes decoder's mirror structs, see ``_decode``)."""
+
+
 class _LazyField:
     """A slot of a frozen model whose JSON is structured on first read, then kept.
 
     Rarely read parts of frequent events (a text message's mentions and emojis) are
     several objects each; parsing stores their decoded JSON (a ``dict`` or ``list``,
-    never a model) in the slot, and the first read (by the bot, ``==``, ``repr``,
-    ``hash`` or unstructuring) builds the model. Values of other types are models
-    already (built by ``__init__`` or at parse time) and are returned as they are.
+    never a model) in the slot, or the bytes decoder's mirror of it (a struct, or a tuple
+    of structs, of a class in ``_DEFERRED``), and the first read (by the bot, ``==``,
+    ``repr``, ``hash`` or unstructuring) builds the model. Values of other types are
+    models already (built by ``__init__`` or at parse time) and are returned as they are.
     """
 
     __slots__ = ("hook", "name", "slot", "tp")
@@ -219,11 +225,18 @@ class _LazyField:
         if obj is None:
             return self
         value = self.slot.__get__(obj, owner)
-        if value.__class__ is dict or value.__class__ is list:
+        kind = value.__class__
+        if kind is dict or kind is list:
             hook = self.hook
             if hook is None:
                 hook = self.hook = _hook(self.tp)
             value = hook(value, self.tp)
+            self.slot.__set__(obj, value)
+        elif kind in _DEFERRED:
+            value = value._build()
+            self.slot.__set__(obj, value)
+        elif kind is tuple and value and value[0].__class__ in _DEFERRED:
+            value = tuple([item._build() for item in value])
             self.slot.__set__(obj, value)
         return value
 
