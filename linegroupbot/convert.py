@@ -83,6 +83,60 @@ def _init_only_stores(cls: type[Any]) -> bool:
     return all(isinstance(_slot_of(cls, n), types.MemberDescriptorType) for n in names)
 
 
+_FILLERS: dict[type[Any], type[Any] | None] = {}
+
+
+def _filler(cls: type[Any]) -> type[Any] | None:
+    """A private subclass of the frozen model ``cls`` whose slots plain stores can fill.
+
+    Filling a frozen instance slot by slot costs a descriptor call per field; an instance of
+    this subclass takes ``obj.name = value`` (a store the interpreter specialises), and
+    ``obj.__class__ = cls`` then makes it a plain ``cls``: the subclass adds no slots, so
+    the two have the same layout and CPython allows the assignment. Only for linegroupbot's
+    own models whose ``__init__`` only stores (a subclass of a user's class could run their
+    ``__init_subclass__``); ``None`` otherwise.
+    """
+    if cls in _FILLERS:
+        return _FILLERS[cls]
+    filler: type[Any] | None = None
+    if cls.__module__ == ev.__name__ and _init_only_stores(cls):
+        filler = type(
+            f"_{cls.__name__}Filler",
+            (cls,),
+            {
+                "__slots__": (),
+                "__module__": __name__,
+                "__init__": object.__init__,
+                "__setattr__": object.__setattr__,
+                "__delattr__": object.__delattr__,
+            },
+        )
+        probe = filler()
+        probe.__class__ = cls  # fails here, once, if a future Python refuses it
+    _FILLERS[cls] = filler
+    return filler
+
+
+def _fill_lines(cls: type[Any], values: list[str], namespace: dict[str, Any]) -> list[str] | None:
+    """Source lines that build ``cls`` from the expressions ``values`` (one per field, in
+    order) into ``obj``, via :func:`_filler`; ``None`` if ``cls`` has no filler."""
+    filler = _filler(cls)
+    if filler is None:
+        return None
+    namespace["__filler"] = filler
+    namespace["__cl"] = cls
+    lines = ["    obj = __filler()"]
+    for index, (field, value) in enumerate(zip(attrs.fields(cls), values, strict=True)):
+        if isinstance(cls.__dict__.get(field.name), _LazyField):
+            # Under the lazy descriptor: store the slot itself.
+            namespace[f"set{index}"] = _slot_of(cls, field.name).__set__
+            lines.append(f"    set{index}(obj, {value})")
+        else:
+            lines.append(f"    obj.{field.name} = {value}")
+    lines.append("    obj.__class__ = __cl")
+    return lines
+
+
 def _slot_of(cls: type[Any], name: str) -> Any:
     """The member descriptor of slot ``name`` (under a :class:`_LazyField` if lazy)."""
     value = getattr(cls, name, None)
@@ -143,14 +197,20 @@ def _resolved(hook: Any) -> Any:
     return hook.materialize() if isinstance(hook, _LazyStructure) else hook
 
 
+_DEFERRED: set[type[Any]] = set()
+"""Classes of values a lazy slot may hold that build the model with ``._build()`` (the
+bytes decoder's mirror structs, see ``_decode``)."""
+
+
 class _LazyField:
     """A slot of a frozen model whose JSON is structured on first read, then kept.
 
     Rarely read parts of frequent events (a text message's mentions and emojis) are
     several objects each; parsing stores their decoded JSON (a ``dict`` or ``list``,
-    never a model) in the slot, and the first read (by the bot, ``==``, ``repr``,
-    ``hash`` or unstructuring) builds the model. Values of other types are models
-    already (built by ``__init__`` or at parse time) and are returned as they are.
+    never a model) in the slot, or the bytes decoder's mirror of it (a struct, or a tuple
+    of structs, of a class in ``_DEFERRED``), and the first read (by the bot, ``==``,
+    ``repr``, ``hash`` or unstructuring) builds the model. Values of other types are
+    models already (built by ``__init__`` or at parse time) and are returned as they are.
     """
 
     __slots__ = ("hook", "name", "slot", "tp")
@@ -165,11 +225,18 @@ class _LazyField:
         if obj is None:
             return self
         value = self.slot.__get__(obj, owner)
-        if value.__class__ is dict or value.__class__ is list:
+        kind = value.__class__
+        if kind is dict or kind is list:
             hook = self.hook
             if hook is None:
                 hook = self.hook = _hook(self.tp)
             value = hook(value, self.tp)
+            self.slot.__set__(obj, value)
+        elif kind in _DEFERRED:
+            value = value._build()
+            self.slot.__set__(obj, value)
+        elif kind is tuple and value and value[0].__class__ in _DEFERRED:
+            value = tuple([item._build() for item in value])
             self.slot.__set__(obj, value)
         return value
 
@@ -275,7 +342,11 @@ def make_structure_fn(cls: type[Any]) -> Callable[..., Any]:
         else:
             positional.append(var)
     name = f"structure_{cls.__name__}"
-    if _init_only_stores(cls):
+    fill = _fill_lines(cls, [f"v{i}" for i in range(len(attrs.fields(cls)))], namespace)
+    if fill is not None:
+        body.extend(fill)
+        body.append("    return obj")
+    elif _init_only_stores(cls):
         # Building a frozen slotted instance through __init__ costs one
         # ``object.__setattr__`` lookup per field; setting the slots directly is what
         # __init__ does, minus the lookups (only done when __init__ has nothing else to do).

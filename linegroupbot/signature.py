@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import binascii
 import hmac
-from base64 import b64decode, b64encode
+from base64 import b64encode
+from binascii import a2b_base64
+from collections.abc import Callable
+from hmac import compare_digest, digest
 
 import orjson
 
@@ -13,6 +16,18 @@ from .errors import InvalidSignatureError, InvalidWebhookBodyError
 from .events import WebhookBody
 
 __all__ = ["parse_webhook", "sign", "verify_signature"]
+
+
+_decode_body: Callable[[bytes], WebhookBody | None] | None = None
+
+
+def _load_decoder() -> Callable[[bytes], WebhookBody | None]:
+    """The bytes decoder, imported on the first parse (msgspec is not needed before)."""
+    global _decode_body
+    from ._decode import decode_body
+
+    _decode_body = decode_body
+    return decode_body
 
 
 def sign(body: bytes, channel_secret: str) -> str:
@@ -40,11 +55,12 @@ def verify_signature(body: bytes, signature: str, channel_secret: str) -> bool:
     if not signature or not channel_secret:
         return False
     try:
-        expected = b64decode(signature, validate=True)
+        # What ``b64decode(signature, validate=True)`` does, minus its wrapper: only the
+        # base64 alphabet, padding only at the end; a non-ASCII str raises ValueError.
+        expected = a2b_base64(signature, strict_mode=True)
     except (binascii.Error, ValueError):
         return False
-    actual = hmac.digest(channel_secret.encode(), body, "sha256")
-    return hmac.compare_digest(actual, expected)
+    return compare_digest(digest(channel_secret.encode(), body, "sha256"), expected)
 
 
 def parse_webhook(body: bytes, signature: str | None, channel_secret: str) -> WebhookBody:
@@ -67,6 +83,10 @@ def parse_webhook(body: bytes, signature: str | None, channel_secret: str) -> We
     """
     if not signature or not verify_signature(body, signature, channel_secret):
         raise InvalidSignatureError("x-line-signature does not match the request body")
+    decode = _decode_body if _decode_body is not None else _load_decoder()
+    parsed = decode(body)
+    if parsed is not None:
+        return parsed
     try:
         data = orjson.loads(body)
     except orjson.JSONDecodeError as error:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import weakref
 from typing import Any
 
 import attrs
@@ -68,6 +70,21 @@ def test_built_objects_equal_and_hash_like_constructed_ones() -> None:
     assert hash(source) == hash(ev.GroupSource("C1"))
     assert convert.structure({"name": "n"}, Hashed) == Hashed("n")
     assert hash(convert.structure({"name": "n"}, Hashed)) == hash(Hashed("n"))
+
+
+def test_built_events_are_plain_frozen_instances_of_their_class() -> None:
+    built = convert.structure_event(event("message_text"))
+    for model in (built, built.source, built.message, built.delivery_context):  # type: ignore[attr-defined]
+        assert type(model).__module__ == ev.__name__
+        assert type(model) in vars(ev).values()
+        with pytest.raises(attrs.exceptions.FrozenInstanceError):
+            model.extra = 1  # type: ignore[union-attr]
+    assert weakref.ref(built)() is built
+    assert copy.deepcopy(built) == built
+    assert attrs.evolve(built, timestamp=1).timestamp == 1
+    assert built == ev.MessageEvent(
+        **{f.name: getattr(built, f.name) for f in attrs.fields(ev.MessageEvent)}
+    )
 
 
 def test_factory_defaults_are_fresh_per_object() -> None:
