@@ -320,6 +320,14 @@ class Bot(Router):
             on_schedule=self._scheduled,
         )
 
+    def _roster_news(self, event: ev.Event) -> bool:
+        """Whether ``event`` may change what the roster knows (most events do not: a member
+        already seen in the chat speaking again)."""
+        if type(event) in _PLAIN_EVENTS:
+            user_id = event.user_id
+            return user_id is not None and (event.chat_id, user_id) not in self._roster_seen
+        return True
+
     async def _track_roster(self, ctx: Context, event: ev.Event) -> None:
         """Keep the chat's roster up to date from this event (before handlers see it)."""
         chat_id = event.chat_id
@@ -403,7 +411,7 @@ class Bot(Router):
             ctx = self.make_context(event)
             ctx.attempt = attempt
             ctx.track_rosters = self.track_rosters
-            if self.track_rosters and ctx.store is not None:
+            if self.track_rosters and ctx.store is not None and self._roster_news(event):
                 await self._track_roster(ctx, event)
             if isinstance(event, ev.MessageEditedEvent) and ctx.store is not None:
                 ctx.is_latest_edit = await _record_edit(ctx.store, event, self.edit_memory)
@@ -542,6 +550,12 @@ class Bot(Router):
                 detail="accepted events die with this process; use sqlite:/// or redis://",
             )
         await runtime.serve(host, port, path=path)
+
+
+_PLAIN_EVENTS: frozenset[type[ev.Event]] = frozenset(
+    {ev.MessageEvent, ev.PostbackEvent, ev.MessageEditedEvent, ev.UnsendEvent}
+)
+"""Event classes that tell the roster only who acted (see ``Bot._roster_news``)."""
 
 
 class _StaleEdit(Exception):
