@@ -28,6 +28,7 @@ from .errors import (
     StoreError,
     UnsupportedInScopeError,
 )
+from .logging import base_logger
 from .messages import Messages, normalize, quoting
 from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
@@ -53,7 +54,6 @@ __all__ = [
     "parse_command",
 ]
 
-_LOG = structlog.get_logger("linegroupbot")
 
 T = TypeVar("T")
 E = TypeVar("E", bound=ev.Event)
@@ -188,7 +188,7 @@ class Context:
         self.track_rosters = True
         self._on_schedule = on_schedule
         self._handler_name: str | None = None
-        self._base_log = log if log is not None else _LOG
+        self._base_log = log
         self._log: Any = None
         self._parsed: tuple[ev.Event, tuple[str, ...], CommandMatch | None] | None = None
 
@@ -229,7 +229,8 @@ class Context:
             }
             if self._handler_name is not None:
                 context["handler"] = self._handler_name
-            self._log = self._base_log.bind(**context)
+            base = self._base_log if self._base_log is not None else base_logger()
+            self._log = base.bind(**context)
         return self._log
 
     def __repr__(self) -> str:
