@@ -31,7 +31,7 @@ from .loading import load_object
 from .logging import redact
 from .messages import Messages
 from .routing import Router
-from .runtime import Role, Runtime
+from .runtime import Loop, Role, Runtime, run_on_loop
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .serving import DEFAULT_IDLE_TIMEOUT
 from .state import State
@@ -527,9 +527,15 @@ class Bot(Router):
         path: str = "/callback",
         store: str | None = None,
         role: Role = "all",
+        loop: Loop | None = None,
     ) -> None:
-        """Serve until SIGINT/SIGTERM, then shut down gracefully (see :meth:`serve`)."""
-        asyncio.run(self.serve(host, port, path=path, store=store, role=role))
+        """Serve until SIGINT/SIGTERM, then shut down gracefully (see :meth:`serve`).
+
+        The event loop is uvloop when it is installed, unless ``loop="asyncio"`` (or
+        ``LINEGROUPBOT_LOOP=asyncio`` in the environment) says otherwise; see
+        :func:`~linegroupbot.runtime.run_on_loop`.
+        """
+        run_on_loop(self.serve(host, port, path=path, store=store, role=role), loop)
 
     async def serve(
         self,
