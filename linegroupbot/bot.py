@@ -14,7 +14,6 @@ import structlog
 from aiohttp import web
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
-from . import _deadlines
 from . import events as ev
 from .client import (
     LineClient,
@@ -420,29 +419,22 @@ class Bot(Router):
                     return
             # Long budgets (the default 60 s) are watched by one timer a second instead
             # of one timer per event (see _deadlines); short ones get their own timer.
-            seconds = self.handler_timeout
-            watched = seconds is not None and seconds > _deadlines.WATCH_AFTER
-            scope = asyncio.timeout(None if watched else seconds)
-            budget = Budget(scope, seconds)
+            budget = Budget(self.handler_timeout)
             budget_token = set_budget(budget)
             try:
-                async with scope:
-                    if watched:
-                        assert seconds is not None
-                        watch = _deadlines.deadlines()
-                        key = watch.watch(scope, budget, seconds)
-                        try:
-                            handled = await self.dispatch(ctx)
-                        finally:
-                            watch.unwatch(key)
-                    else:
-                        handled = await self.dispatch(ctx)
+                try:
+                    handled = await self.dispatch(ctx)
+                except BaseException as error:
+                    if budget.close() and isinstance(error, asyncio.CancelledError):
+                        raise TimeoutError from error  # the budget ran out
+                    raise
+                budget.close()
             except asyncio.CancelledError:
                 ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
                 raise
             except Exception as error:
                 failure: Exception = error
-                if isinstance(error, TimeoutError) and scope.expired():
+                if isinstance(error, TimeoutError) and budget.expired:
                     handler = ctx.handler_name or budget.handler
                     failure = HandlerTimeoutError(handler, budget.seconds or 0.0)
                     ctx.log.error(
