@@ -28,12 +28,20 @@ _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (
 )
 
 
+_last: Deadlines | None = None  # the last loop's, found without the weak dictionary
+
+
 def deadlines() -> Deadlines:
     """The watched budgets of the running event loop."""
+    global _last
     loop = asyncio.get_running_loop()
+    last = _last
+    if last is not None and last._loop is loop:
+        return last
     found = _per_loop.get(loop)
     if found is None:
         found = _per_loop[loop] = Deadlines(loop)
+    _last = found
     return found
 
 
