@@ -425,8 +425,7 @@ class Bot(Router):
                 try:
                     handled = await self.dispatch(ctx)
                 except BaseException as error:
-                    if budget.close() and isinstance(error, asyncio.CancelledError):
-                        raise TimeoutError from error  # the budget ran out
+                    budget.close(error)  # raises if the budget ran out
                     raise
                 budget.close()
             except asyncio.CancelledError:

@@ -126,15 +126,17 @@ class Budget:
         self._key = None  # the watcher let go of it
         self._task.cancel()
 
-    def close(self) -> bool:
-        """The handling ended: disarm. Whether this budget expired and cancelled the task
-        with no other cancellation requested since (then a ``CancelledError`` on its way is
-        this budget's, to be raised as ``TimeoutError``, as ``asyncio.timeout`` does)."""
+    def close(self, error: BaseException | None = None) -> None:
+        """The handling ended (``error``: with that exception): disarm. If this budget
+        expired and no other cancellation was asked for since, the ``CancelledError`` on
+        its way is this budget's: raise ``TimeoutError`` from it, as ``asyncio.timeout``
+        does."""
         task, self._task = self._task, None
         self._disarm()
         if not self.expired or task is None:
-            return False
-        return task.uncancel() <= self._cancelling
+            return
+        if task.uncancel() <= self._cancelling and isinstance(error, asyncio.CancelledError):
+            raise TimeoutError from error
 
 
 _current: ContextVar[Budget | None] = ContextVar("linegroupbot_budget", default=None)
