@@ -18,14 +18,21 @@ answering signed LINE webhooks (1-event and 10-event bodies), for
 
 How: every server runs in its own subprocess (this script with ``--serve``), started
 once and kept for the whole run, so the load generator and the server never share an
-event loop or a core's worth of Python. The load generator is an aiohttp
-``ClientSession`` in this process keeping 32 requests in flight on keep-alive
-connections; each request carries a fresh body (new ``webhookEventId`` values, so
-dedupe skips nothing; events spread over 64 group chats) signed with the channel
-secret; bodies are made before the clock starts. A round sends a fixed number of
-requests (``--number`` scales it) to one contender and body size; rounds are
-interleaved (every contender, then the next round, in rotating order) and medians of
-rounds are reported, since a shared 2-core machine is noisy. After the last answer
+event loop or a core's worth of Python. The load generator (``--client``) is ``wrk``
+when it is on PATH (``apt-get install wrk``), else an aiohttp ``ClientSession`` in this
+process; both keep 32 requests in flight on keep-alive connections. The aiohttp client
+tops out near the bare server's rate (its "client CPU" is near 100%), so with it the
+"x bare" ratio by requests/s flatters every contender; wrk does not, and the ratios of
+server CPU per request ("CPU ratios" below the table) do not depend on the client at all.
+Each request carries a fresh body (new ``webhookEventId`` values, so dedupe skips
+nothing; events spread over 64 group chats) signed with the channel secret; bodies are
+made before the clock starts. With the aiohttp client a round sends a fixed number of
+requests (``--number`` scales it); with wrk a round lasts ``0.3 x --number`` seconds
+(at least 1) and cycles through a pool of bodies, sized from the rate seen so far so
+that linegroupbot's (which dedupes) never sees a body twice (a round that did is
+flagged). Rounds go to one contender and body size; rounds are interleaved (every
+contender, then the next round, in rotating order) and medians of rounds are
+reported, since a shared 2-core machine is noisy. After the last answer
 the client asks the server (``GET /bench/idle``) to wait, bounded, until every event
 was handled (``runtime.wait_idle()``, which polls every 10 ms); "handled ev/s" is
 the events of the round over the time from the first request to that answer. If
@@ -51,6 +58,7 @@ import importlib.util
 import itertools
 import json
 import os
+import resource
 import shutil
 import socket
 import statistics
@@ -79,6 +87,31 @@ STALL_AFTER = 1.0  # seconds without progress, nothing in flight, events queued:
 START_TIMEOUT = 30.0  # seconds: a server subprocess printing its port
 SERVE_LIMIT = 1800.0  # seconds: a server subprocess exits after this even if forgotten
 SIZES = (1, 10)
+WRK_POOL_FLOOR = 4000  # bodies: the least a round of a deduping contender gets under wrk
+WRK_POOL_PLAIN = 512  # bodies: for contenders that do not dedupe, cycled
+WRK_SCRIPT = r"""
+local reqs, n, i = {}, 0, 0
+function init(args)
+  for line in io.lines(args[1]) do
+    local tab = line:find("\t", 1, true)
+    n = n + 1
+    reqs[n] = wrk.format("POST", "/callback", {
+      ["Content-Type"] = "application/json",
+      ["X-Line-Signature"] = line:sub(1, tab - 1),
+    }, line:sub(tab + 1))
+  end
+end
+function request()
+  i = i % n + 1
+  return reqs[i]
+end
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("BENCH_WRK %d %d %d %d %d\n", summary.requests, summary.duration,
+    e.connect + e.read + e.write + e.timeout + e.status,
+    latency:percentile(50), latency:percentile(99)))
+end
+"""
 
 BARE = "bare aiohttp"
 SDK = "line-bot-sdk WebhookParser"
@@ -256,6 +289,12 @@ class Contender:
     proc: asyncio.subprocess.Process | None = None
     url: str = ""
     log: Path | None = None
+    rps_seen: dict[int, float] = field(default_factory=dict)  # body size: best rate so far
+
+    @property
+    def dedupes(self) -> bool:
+        """Whether a body sent twice would be skipped (so wrk must not repeat one)."""
+        return self.name.startswith("linegroupbot")
 
 
 @dataclass
@@ -269,6 +308,7 @@ class Sample:
     client_cpu: float
     events: int
     unhandled: int
+    repeated: bool = False  # wrk sent some body twice (dedupe skipped work): not comparable
 
 
 @dataclass
@@ -380,6 +420,7 @@ async def _round(
     redis_us = None
     if redis_before is not None and redis_after is not None and contender.redis:
         redis_us = (redis_after - redis_before) / count * 1e6
+    contender.rps_seen[size] = max(contender.rps_seen.get(size, 0.0), count / (t1 - t0))
     return Sample(
         rps=count / (t1 - t0),
         p50=_percentile(latencies, 50) * 1e3,
@@ -390,6 +431,94 @@ async def _round(
         client_cpu=(cpu1 - cpu0) / (t1 - t0),
         events=events,
         unhandled=unhandled,
+    )
+
+
+async def _wrk_round(
+    session: aiohttp.ClientSession,
+    contender: Contender,
+    size: int,
+    seconds: int,
+    redis_pid: int | None,
+    tmp: Path,
+) -> Sample:
+    """One round under wrk: ``seconds`` of load, 32 connections, bodies from a pool."""
+    if contender.dedupes:
+        pool = max(WRK_POOL_FLOOR, int(contender.rps_seen.get(size, 0) * seconds * 4))
+    else:
+        pool = WRK_POOL_PLAIN
+    data = tmp / "wrk-bodies.txt"
+    with data.open("w") as out:
+        for body, signature in _bodies(pool, size):
+            out.write(f"{signature}\t{body.decode()}\n")
+    script = tmp / "bench.lua"
+    if not script.exists():
+        script.write_text(WRK_SCRIPT)
+    before = await _idle(session, contender)
+    redis_before = _cpu_of(redis_pid) if redis_pid is not None else None
+    children0 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    proc = await asyncio.create_subprocess_exec(
+        "wrk",
+        *("-t1", f"-c{CONCURRENCY}", f"-d{seconds}s", "--timeout", "10s"),
+        *("-s", str(script), f"{contender.url}/callback", "--", str(data)),
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
+    )
+    try:
+        async with asyncio.timeout(seconds + ROUND_TIMEOUT):
+            output, _ = await proc.communicate()
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+    t1 = time.perf_counter()
+    children1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    after = await _idle(session, contender)
+    t2 = time.perf_counter()
+    redis_after = _cpu_of(redis_pid) if redis_pid is not None else None
+    line = next((ln for ln in output.decode().splitlines() if ln.startswith("BENCH_WRK ")), None)
+    if line is None:
+        raise RuntimeError(f"{contender.name}: wrk said {output.decode()[-1000:]}")
+    count, duration_us, errors, p50_us, p99_us = (int(x) for x in line.split()[1:])
+    if errors or not count:
+        raise RuntimeError(f"{contender.name}: wrk counted {errors} errors of {count} requests")
+    elapsed = duration_us / 1e6
+    handled_eps = None
+    unhandled = 0
+    # Requests cut off when wrk stops may still have reached the server: the server's
+    # counts are the truth for events; wrk's for answered requests.
+    events = count * size
+    if "received" in after and after["received"] is not None:
+        events = max(events, after["received"] - before["received"])
+    repeated = contender.dedupes and count > pool
+    if contender.expects_handled:
+        handled = after["handled"] - before["handled"]
+        if after.get("stuck"):
+            unhandled = events - handled
+        elif repeated:
+            pass  # bodies sent twice were skipped as duplicates: no handled rate
+        elif handled < count * size:
+            raise RuntimeError(f"{contender.name}: handled {handled} of {count * size} events")
+        else:
+            handled_eps = handled / (t2 - t0)
+    redis_us = None
+    if redis_before is not None and redis_after is not None and contender.redis:
+        redis_us = (redis_after - redis_before) / count * 1e6
+    client = (children1.ru_utime + children1.ru_stime) - (children0.ru_utime + children0.ru_stime)
+    rps = count / elapsed
+    contender.rps_seen[size] = max(contender.rps_seen.get(size, 0.0), rps)
+    return Sample(
+        rps=rps,
+        p50=p50_us / 1e3,
+        p99=p99_us / 1e3,
+        handled_eps=handled_eps,
+        server_us=(after["cpu"] - before["cpu"]) / count * 1e6,
+        redis_us=redis_us,
+        client_cpu=client / (t1 - t0),
+        events=events,
+        unhandled=unhandled,
+        repeated=repeated,
     )
 
 
@@ -533,6 +662,12 @@ def _report(
         )
     for c in contenders:
         samples = results.samples.get((c.name, size), [])
+        repeated = sum(1 for s in samples if s.repeated)
+        if repeated:
+            print(
+                f"  ! {c.name}: in {repeated} round(s) wrk ran out of fresh bodies and sent "
+                "some twice (dedupe skipped them): its rates there are too high"
+            )
         unhandled = sum(s.unhandled for s in samples)
         if unhandled:
             total = sum(s.events for s in samples)
@@ -579,6 +714,34 @@ def _report(
     return summary
 
 
+def _cpu_report(results: Results, contenders: list[Contender], size: int) -> dict[str, Any]:
+    """Ratios of server CPU per request (the reference's over the contender's), per round."""
+    print("  server CPU per request ratios (higher: less CPU than the reference):")
+    summary: dict[str, Any] = {}
+    for c in contenders:
+        base_name, _, loop = c.name.partition(" [")
+        if base_name not in TARGETS:
+            continue
+        suffix = f" [{loop}" if loop else ""
+        mine = _cpus(results, c.name, size)
+        line = f"    {c.name:30s}"
+        summary[c.name] = {}
+        for label, ref in (("bare aiohttp", BARE), ("the SDK pattern", SDK)):
+            theirs = _cpus(results, ref + suffix, size)
+            if not theirs:
+                continue
+            ratio = _common.ratios(theirs, mine)
+            key = "cpu_vs_bare" if ref == BARE else "cpu_vs_sdk"
+            summary[c.name][key] = _common.median(ratio)
+            line += f" {_common.spread(ratio):>17s}x {label}"
+        print(line)
+    return summary
+
+
+def _cpus(results: Results, name: str, size: int) -> list[float]:
+    return [s.server_us for s in results.samples.get((name, size), [])]
+
+
 def _rates(results: Results, name: str, size: int) -> list[float]:
     return [s.rps for s in results.samples.get((name, size), [])]
 
@@ -588,6 +751,9 @@ def _rates(results: Results, name: str, size: int) -> list[float]:
 
 async def _run(args: argparse.Namespace) -> None:
     count = max(1, REQUESTS_PER_NUMBER * args.number)
+    use_wrk = args.client == "wrk" or (args.client == "auto" and shutil.which("wrk") is not None)
+    if args.client == "wrk" and shutil.which("wrk") is None:
+        raise SystemExit("wrk is not on PATH (apt-get install wrk), or use --client aiohttp")
     with tempfile.TemporaryDirectory(prefix="bench-stores-") as tmp_name:
         tmp = Path(tmp_name)
         redis_proc: asyncio.subprocess.Process | None = None
@@ -613,24 +779,33 @@ async def _run(args: argparse.Namespace) -> None:
             redis_pid = redis_proc.pid if redis_proc is not None else None
             connector = aiohttp.TCPConnector(limit=CONCURRENCY)
             async with aiohttp.ClientSession(connector=connector) as session:
+                seconds = max(1, round(0.3 * args.number))
                 for c in contenders:  # warm up: connections, imports, first queries
                     for size in SIZES:
                         await _round(session, c, size, WARMUP_REQUESTS, redis_pid)
+                        if use_wrk:  # and the rate that sizes wrk's pool of bodies
+                            await _wrk_round(session, c, size, 1, redis_pid, tmp)
                 results = Results()
                 for r in range(args.repeat):
                     for size in SIZES:
                         shift = r % len(contenders)
                         for c in contenders[shift:] + contenders[:shift]:
-                            sample = await _round(session, c, size, count, redis_pid)
+                            if use_wrk:
+                                sample = await _wrk_round(session, c, size, seconds, redis_pid, tmp)
+                            else:
+                                sample = await _round(session, c, size, count, redis_pid)
                             results.add(c.name, size, sample)
-            print(
-                f"Webhook servers on {HOST}, one subprocess each; client: aiohttp, "
-                f"{CONCURRENCY} requests in flight, {count} requests per round"
-            )
+            if use_wrk:
+                how = f"wrk, {CONCURRENCY} connections, {seconds} s per round"
+            else:
+                how = f"aiohttp, {CONCURRENCY} requests in flight, {count} requests per round"
+            print(f"Webhook servers on {HOST}, one subprocess each; client: {how}")
             with _common.results_file(args.json) as out:
                 for size in SIZES:
                     rounds = f"{args.repeat} round(s)"
                     out[f"app/{size}"] = _report(results, contenders, size, rounds)
+                    for name, extra in _cpu_report(results, contenders, size).items():
+                        out[f"app/{size}"][name].update(extra)
         finally:
             await asyncio.gather(
                 *(_stop(c.proc, close_stdin=True) for c in contenders), return_exceptions=True
@@ -656,6 +831,12 @@ def main() -> None:
         default="asyncio",
         choices=["asyncio", "uvloop", "both"],
         help="event loop of the servers (both: every contender on each, ratios within a loop)",
+    )
+    parser.add_argument(
+        "--client",
+        default="auto",
+        choices=["auto", "wrk", "aiohttp"],
+        help="load generator (auto: wrk when it is on PATH, else aiohttp)",
     )
     parser.add_argument("--json", help="merge the figures into this JSON file (for report.py)")
     parser.add_argument("--serve", choices=["bare", "sdk", "linegroupbot"], help=argparse.SUPPRESS)

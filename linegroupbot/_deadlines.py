@@ -2,11 +2,10 @@
 
 ``asyncio.timeout(60)`` puts a timer in the event loop's heap for every event and takes
 it out again when the handler returns, which is a large share of handling a short event.
-A budget longer than :data:`WATCH_AFTER` seconds is instead entered unarmed
-(``asyncio.timeout(None)``) and watched here: while any is watched, one timer runs every
-:data:`PERIOD` seconds and arms, at once, the scopes whose deadline has passed. Such a
-budget ends up to :data:`PERIOD` late, which is nothing against budgets of seconds.
-Shorter budgets keep their own timers.
+A budget longer than :data:`WATCH_AFTER` seconds is instead watched here: while any is
+watched, one timer runs every :data:`PERIOD` seconds and expires, at once, the budgets
+whose deadline has passed. Such a budget ends up to :data:`PERIOD` late, which is
+nothing against budgets of seconds. Shorter budgets keep their own timers.
 """
 
 from __future__ import annotations
@@ -29,12 +28,20 @@ _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (
 )
 
 
+_last: Deadlines | None = None  # the last loop's, found without the weak dictionary
+
+
 def deadlines() -> Deadlines:
     """The watched budgets of the running event loop."""
+    global _last
     loop = asyncio.get_running_loop()
+    last = _last
+    if last is not None and last._loop is loop:
+        return last
     found = _per_loop.get(loop)
     if found is None:
         found = _per_loop[loop] = Deadlines(loop)
+    _last = found
     return found
 
 
@@ -44,7 +51,7 @@ class Deadlines:
     __slots__ = ("_ids", "_items", "_loop", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._items: dict[int, tuple[asyncio.Timeout, Any, float | None, float]] = {}
+        self._items: dict[int, tuple[Any, float]] = {}
         self._ids = itertools.count()
         self._loop = loop
         self._timer: asyncio.TimerHandle | None = None
@@ -52,16 +59,15 @@ class Deadlines:
     def __len__(self) -> int:
         return len(self._items)
 
-    def watch(self, scope: asyncio.Timeout, budget: Any, seconds: float) -> int:
-        """Expire the entered, unarmed ``scope`` after ``seconds``; returns a key for unwatch.
+    def watch(self, budget: Any, seconds: float) -> int:
+        """Call ``budget.expire()`` after ``seconds``; returns a key for :meth:`unwatch`.
 
-        ``budget`` is the event's :class:`~linegroupbot.timeouts.Budget`: when the chosen
-        handler brings its own budget (``budget.seconds`` changes, or the scope gets a
-        timer of its own), this deadline no longer applies.
+        ``budget`` is the event's :class:`~linegroupbot.timeouts.Budget`; it unwatches
+        itself when the handling ends or the chosen handler brings its own budget.
         """
         loop = self._loop
         key = next(self._ids)
-        self._items[key] = (scope, budget, budget.seconds, loop.time() + seconds)
+        self._items[key] = (budget, loop.time() + seconds)
         if self._timer is None:
             self._timer = loop.call_later(PERIOD, self._sweep)
         return key
@@ -74,11 +80,10 @@ class Deadlines:
         self._timer = None
         loop = self._loop
         now = loop.time()
-        for key, (scope, budget, seconds, deadline) in list(self._items.items()):
+        for key, (budget, deadline) in list(self._items.items()):
             if now < deadline:
                 continue
             del self._items[key]
-            if budget.seconds == seconds and scope.when() is None:
-                scope.reschedule(now)  # expires at once: the task is cancelled
+            budget.expire()  # the task is cancelled
         if self._items:
             self._timer = loop.call_later(PERIOD, self._sweep)

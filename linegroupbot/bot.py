@@ -14,7 +14,6 @@ import structlog
 from aiohttp import web
 from structlog.contextvars import bind_contextvars, reset_contextvars
 
-from . import _deadlines
 from . import events as ev
 from .client import (
     LineClient,
@@ -31,7 +30,7 @@ from .loading import load_object
 from .logging import redact
 from .messages import Messages
 from .routing import Router
-from .runtime import Role, Runtime
+from .runtime import Loop, Role, Runtime, run_on_loop
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .serving import DEFAULT_IDLE_TIMEOUT
 from .state import State
@@ -413,6 +412,14 @@ class Bot(Router):
             on_schedule=self._scheduled,
         )
 
+    def _roster_news(self, event: ev.Event) -> bool:
+        """Whether ``event`` may change what the roster knows (most events do not: a member
+        already seen in the chat speaking again)."""
+        if type(event) in _PLAIN_EVENTS:
+            user_id = event.user_id
+            return user_id is not None and (event.chat_id, user_id) not in self._roster_seen
+        return True
+
     async def _track_roster(self, ctx: Context, event: ev.Event) -> None:
         """Keep the chat's roster up to date from this event (before handlers see it)."""
         chat_id = event.chat_id
@@ -535,7 +542,7 @@ class Bot(Router):
             ctx = self.make_context(event)
             ctx.attempt = attempt
             ctx.track_rosters = self.track_rosters
-            if self.track_rosters and ctx.store is not None:
+            if self.track_rosters and ctx.store is not None and self._roster_news(event):
                 await self._track_roster(ctx, event)
             if isinstance(event, ev.MessageEditedEvent) and ctx.store is not None:
                 ctx.is_latest_edit = await _record_edit(ctx.store, event, self.edit_memory)
@@ -544,29 +551,21 @@ class Bot(Router):
                     return
             # Long budgets (the default 60 s) are watched by one timer a second instead
             # of one timer per event (see _deadlines); short ones get their own timer.
-            seconds = self.handler_timeout
-            watched = seconds is not None and seconds > _deadlines.WATCH_AFTER
-            scope = asyncio.timeout(None if watched else seconds)
-            budget = Budget(scope, seconds)
+            budget = Budget(self.handler_timeout)
             budget_token = set_budget(budget)
             try:
-                async with scope:
-                    if watched:
-                        assert seconds is not None
-                        watch = _deadlines.deadlines()
-                        key = watch.watch(scope, budget, seconds)
-                        try:
-                            handled = await self.dispatch(ctx)
-                        finally:
-                            watch.unwatch(key)
-                    else:
-                        handled = await self.dispatch(ctx)
+                try:
+                    handled = await self.dispatch(ctx)
+                except BaseException as error:
+                    budget.close(error)  # raises if the budget ran out
+                    raise
+                budget.close()
             except asyncio.CancelledError:
                 ctx.log.warning("handler_cancelled", handler=ctx.handler_name)
                 raise
             except Exception as error:
                 failure: Exception = error
-                if isinstance(error, TimeoutError) and scope.expired():
+                if isinstance(error, TimeoutError) and budget.expired:
                     handler = ctx.handler_name or budget.handler
                     failure = HandlerTimeoutError(handler, budget.seconds or 0.0)
                     ctx.log.error(
@@ -655,8 +654,13 @@ class Bot(Router):
         path: str = "/callback",
         store: str | None = None,
         role: Role = "all",
+        loop: Loop | None = None,
     ) -> None:
         """Serve until SIGINT/SIGTERM, then shut down gracefully (see :meth:`serve`).
+
+        The event loop is uvloop when it is installed, unless ``loop="asyncio"`` (or
+        ``LINEGROUPBOT_LOOP=asyncio`` in the environment) says otherwise; see
+        :func:`~linegroupbot.runtime.run_on_loop`.
 
         Args:
             host: The address to listen on.
@@ -665,8 +669,10 @@ class Bot(Router):
             store: The store URL; defaults as :meth:`serve` says.
             role: ``"all"`` (receive and handle), ``"receiver"`` (only accept webhooks into
                 the store) or ``"worker"`` (only handle events from the store).
+            loop: ``"auto"`` (uvloop when installed), ``"asyncio"`` or ``"uvloop"``; ``None``
+                reads ``LINEGROUPBOT_LOOP``, else ``"auto"``.
         """
-        asyncio.run(self.serve(host, port, path=path, store=store, role=role))
+        run_on_loop(self.serve(host, port, path=path, store=store, role=role), loop)
 
     async def serve(
         self,
@@ -700,6 +706,12 @@ class Bot(Router):
                 detail="accepted events die with this process; use sqlite:/// or redis://",
             )
         await runtime.serve(host, port, path=path)
+
+
+_PLAIN_EVENTS: frozenset[type[ev.Event]] = frozenset(
+    {ev.MessageEvent, ev.PostbackEvent, ev.MessageEditedEvent, ev.UnsendEvent}
+)
+"""Event classes that tell the roster only who acted (see ``Bot._roster_news``)."""
 
 
 class _StaleEdit(Exception):

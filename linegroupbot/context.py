@@ -28,6 +28,7 @@ from .errors import (
     StoreError,
     UnsupportedInScopeError,
 )
+from .logging import base_logger
 from .messages import Messages, normalize, quoting
 from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
@@ -50,9 +51,9 @@ __all__ = [
     "SkipHandler",
     "UnfollowContext",
     "context_class",
+    "parse_command",
 ]
 
-_LOG = structlog.get_logger("linegroupbot")
 
 T = TypeVar("T")
 E = TypeVar("E", bound=ev.Event)
@@ -76,6 +77,22 @@ class CommandMatch:
     def argv(self) -> list[str]:
         """The arguments split on whitespace."""
         return self.args.split()
+
+
+def parse_command(text: str, prefixes: tuple[str, ...]) -> CommandMatch | None:
+    """The command ``text`` starts with (name casefolded, ``@Bot`` dropped), or ``None``
+    when it starts with none of ``prefixes``; the name is empty after a bare prefix."""
+    stripped = text.lstrip()
+    prefix = next((p for p in prefixes if stripped.startswith(p)), None)
+    if prefix is None:
+        return None
+    rest = stripped[len(prefix) :]
+    # Any whitespace ends the name: "/remind\n10m tea" is the command remind.
+    parts = rest.split(maxsplit=1)
+    head = parts[0] if parts and not rest[:1].isspace() else ""
+    args = parts[1] if len(parts) > 1 and head else ""
+    name = head.split("@", 1)[0].casefold()
+    return CommandMatch(name=name, args=args.strip(), prefix=prefix)
 
 
 class SkipHandler(Exception):
@@ -162,6 +179,7 @@ class Context:
         "_handler_name",
         "_log",
         "_on_schedule",
+        "_parsed",
         "_replied",
         "attempt",
         "client",
@@ -201,8 +219,20 @@ class Context:
         self.track_rosters = True
         self._on_schedule = on_schedule
         self._handler_name: str | None = None
-        self._base_log = log if log is not None else _LOG
+        self._base_log = log
         self._log: Any = None
+        self._parsed: tuple[ev.Event, tuple[str, ...], CommandMatch | None] | None = None
+
+    def parsed_command(self, prefixes: tuple[str, ...]) -> CommandMatch | None:
+        """The command the text starts with for ``prefixes`` (see :func:`parse_command`),
+        parsed once per event however many ``Command`` filters ask."""
+        event, cached = self.event, self._parsed
+        if cached is not None and cached[0] is event and cached[1] is prefixes:
+            return cached[2]
+        text = self.text
+        found = parse_command(text, prefixes) if text else None
+        self._parsed = (event, prefixes, found)
+        return found
 
     @property
     def handler_name(self) -> str | None:
@@ -230,7 +260,8 @@ class Context:
             }
             if self._handler_name is not None:
                 context["handler"] = self._handler_name
-            self._log = self._base_log.bind(**context)
+            base = self._base_log if self._base_log is not None else base_logger()
+            self._log = base.bind(**context)
         return self._log
 
     def __repr__(self) -> str:
@@ -661,6 +692,12 @@ class MessageContext(EventContext["ev.MessageEvent | ev.MessageEditedEvent"]):
     def message(self) -> ev.MessageContent:
         """The message (for an edit, the message as edited)."""
         return self.event.message
+
+    @property
+    def text(self) -> str | None:
+        """The text of a text message (``None`` otherwise)."""
+        message = self.event.message
+        return message.text if isinstance(message, ev.TextMessageContent) else None
 
 
 class PostbackContext(EventContext[ev.PostbackEvent]):

@@ -48,6 +48,42 @@ def scrub(text: str) -> str:
     return text
 
 
+_bound: tuple[tuple[Any, ...], Any] | None = None
+
+
+def base_logger() -> Any:
+    """The ``linegroupbot`` logger, built once per structlog configuration.
+
+    ``structlog.get_logger()`` returns a proxy that builds a new logger on every
+    ``bind()`` (~10 us); ``cache_logger_on_first_use`` would keep the first one even
+    after ``configure_logging()`` is called again. This one is rebuilt whenever the
+    configuration in force (processors, wrapper and context class, logger factory) or
+    ``sys.stdout``/``sys.stderr`` changed; ``capture_logs`` changes the processors in
+    place, which the built logger sees.
+    """
+    global _bound
+    config = structlog.get_config()
+    processors, wrapper = config["processors"], config["wrapper_class"]
+    factory, context = config["logger_factory"], config["context_class"]
+    out, err = sys.stdout, sys.stderr
+    cached = _bound
+    if cached is not None:
+        old = cached[0]
+        if (
+            old[0] is processors
+            and old[1] is wrapper
+            and old[2] is factory
+            and old[3] is context
+            and old[4] is out
+            and old[5] is err
+        ):
+            return cached[1]
+    key = (processors, wrapper, factory, context, out, err)
+    logger = structlog.get_logger("linegroupbot").bind()
+    _bound = (key, logger)
+    return logger
+
+
 def _scrub(value: Any, depth: int = 0) -> Any:
     if isinstance(value, str):
         return scrub(value)

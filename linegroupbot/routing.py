@@ -49,9 +49,11 @@ from .filters import (
     Scope,
     StartsWith,
     Step,
+    Test,
     Text,
     UserId,
     as_filter,
+    sync_test,
 )
 from .middleware import Middleware, run_middleware
 from .timeouts import enter_handler
@@ -113,6 +115,12 @@ class HandlerSpec:
     name: str
     injected: tuple[tuple[str, bool], ...] = ()
     """The parameters after the context the handler asks for, and whether each is required."""
+    test: Test | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The filter as a plain function, when it needs nothing awaited (see ``sync_test``)."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.filter is not None:
+            object.__setattr__(self, "test", sync_test(self.filter))
 
 
 INJECTABLE: Mapping[str, Callable[[Context], Any]] = {
@@ -342,6 +350,10 @@ class Router:
         self.startup_hooks: list[Hook] = []
         self.shutdown_hooks: list[Hook] = []
         self.parent: Router | None = None
+        # Per event class, the entries that may take it (see _entries_for).
+        self._index: dict[type[ev.Event], tuple[HandlerSpec | Router, ...]] = {}
+        self._indexed = 0
+        self._filter_test: tuple[Filter | None, Test | None] = (None, None)
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, entries={len(self.entries)})"
@@ -959,10 +971,19 @@ class Router:
         Returns:
             Whether a handler handled the event.
         """
-        if self.filter is not None and not await self.filter.check(ctx):
-            ctx.command = ctx.match = None  # what a failed chain found belongs to nobody
-            return False
+        own = self.filter
+        if own is not None:
+            known, test = self._filter_test
+            if known is not own:
+                test = sync_test(own)
+                self._filter_test = (own, test)
+            passed = test(ctx) if test is not None else await own.check(ctx)
+            if not passed:
+                ctx.command = ctx.match = None  # what a failed chain found belongs to nobody
+                return False
         try:
+            if not self.middleware:
+                return await self._dispatch_entries(ctx)
             return await run_middleware(self.middleware, ctx, self._dispatch_entries)
         except SkipHandler:
             return False
@@ -979,19 +1000,39 @@ class Router:
                 return handler
         return None
 
+    def _entries_for(self, kind: type[ev.Event]) -> tuple[HandlerSpec | Router, ...]:
+        """The entries, in order, that may take an event of class ``kind``: the handlers
+        registered for it (or a base of it) and every included router. Rebuilt when
+        entries were added since."""
+        index = self._index
+        if self._indexed != len(self.entries):
+            index.clear()
+            self._indexed = len(self.entries)
+        found = index.get(kind)
+        if found is None:
+            found = index[kind] = tuple(
+                entry
+                for entry in self.entries
+                if isinstance(entry, Router) or issubclass(kind, entry.event_types)
+            )
+        return found
+
     async def _dispatch_entries(self, ctx: Context) -> bool:
         # What filters find (ctx.command, ctx.match) reaches only the handler that wins: a
         # chain that fails, or a handler that skips, leaves them as they were before it.
         found = (ctx.command, ctx.match)
-        for entry in self.entries:
+        for entry in self._entries_for(type(ctx.event)):
             if isinstance(entry, Router):
                 if await entry.dispatch(ctx):
                     return True
                 ctx.command, ctx.match = found
                 continue
-            if not isinstance(ctx.event, entry.event_types):
-                continue
-            if entry.filter is not None and not await entry.filter.check(ctx):
+            test = entry.test
+            if test is not None:
+                if not test(ctx):
+                    ctx.command, ctx.match = found
+                    continue
+            elif entry.filter is not None and not await entry.filter.check(ctx):
                 ctx.command, ctx.match = found
                 continue
             arguments = _arguments(ctx, entry.injected) if entry.injected else None

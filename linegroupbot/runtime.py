@@ -15,7 +15,8 @@ from __future__ import annotations
 import asyncio
 import os
 import time
-from typing import TYPE_CHECKING, Any, Literal
+from collections.abc import Coroutine
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import structlog
 from aiohttp import web
@@ -31,7 +32,17 @@ from .worker import Worker
 if TYPE_CHECKING:
     from .bot import Bot
 
-__all__ = ["ROLES", "STORE_ENV", "Role", "Runtime", "resolve_store_url"]
+__all__ = [
+    "LOOPS",
+    "LOOP_ENV",
+    "ROLES",
+    "STORE_ENV",
+    "Loop",
+    "Role",
+    "Runtime",
+    "resolve_store_url",
+    "run_on_loop",
+]
 
 _log = structlog.get_logger("linegroupbot")
 
@@ -42,6 +53,49 @@ ROLES: tuple[Role, ...] = ("all", "receiver", "worker")
 
 STORE_ENV = "LINEGROUPBOT_STORE"
 """The environment variable that names the store when nothing else does."""
+
+
+Loop = Literal["auto", "asyncio", "uvloop"]
+"""The event loop ``Bot.run()`` serves on: uvloop if installed (``"auto"``), or the one named."""
+LOOPS: tuple[Loop, ...] = ("auto", "asyncio", "uvloop")
+
+LOOP_ENV = "LINEGROUPBOT_LOOP"
+"""The environment variable that picks the event loop when ``Bot.run(loop=)`` does not."""
+
+T = TypeVar("T")
+
+
+def run_on_loop(main: Coroutine[Any, Any, T], loop: Loop | None = None) -> T:
+    """Run ``main`` to completion on a new event loop, as ``asyncio.run`` does.
+
+    ``loop`` (else ``$LINEGROUPBOT_LOOP``, else ``"auto"``): ``"auto"`` takes uvloop when
+    it is installed (``pip install 'linegroupbot[uvloop]'``) and no event loop policy of
+    your own is set; ``"asyncio"`` the standard library's loop; ``"uvloop"`` insists on it.
+    """
+    choice = loop or os.environ.get(LOOP_ENV) or "auto"
+    if choice not in LOOPS:
+        main.close()
+        raise ConfigurationError(
+            f"event loop {choice!r} is not one of {', '.join(LOOPS)} (from {LOOP_ENV} or loop=)"
+        )
+    if choice == "uvloop" or (choice == "auto" and _default_policy()):
+        try:
+            import uvloop
+        except ImportError:
+            if choice == "uvloop":
+                main.close()
+                raise ConfigurationError(
+                    "uvloop is not installed: pip install 'linegroupbot[uvloop]', or run on "
+                    f"asyncio ({LOOP_ENV}=asyncio)"
+                ) from None
+        else:
+            return uvloop.run(main)
+    return asyncio.run(main)
+
+
+def _default_policy() -> bool:
+    """Whether the event loop policy is still the standard library's (nobody chose one)."""
+    return type(asyncio.get_event_loop_policy()) is asyncio.DefaultEventLoopPolicy
 
 
 def resolve_store_url(explicit: str | None, bot_store: str | None, default: str) -> str:

@@ -18,6 +18,8 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any, TypeVar
 
+from . import _deadlines
+
 __all__ = ["DEFAULT_HANDLER_TIMEOUT", "handler_timeout", "timeout_of"]
 
 DEFAULT_HANDLER_TIMEOUT = 60.0
@@ -60,15 +62,55 @@ def timeout_of(callback: Callable[..., Any]) -> Any:
 
 
 class Budget:
-    """The time budget of one event's handling (see the module docs)."""
+    """The time budget of one event's handling (see the module docs), and its cancel scope.
 
-    __slots__ = ("expired", "handler", "scope", "seconds")
+    Made in the task that handles the event, and closed there with :meth:`close`. A budget
+    of more than ``_deadlines.WATCH_AFTER`` seconds arms nothing of its own: the event
+    loop's :class:`~linegroupbot._deadlines.Deadlines` expires it; a shorter one gets a
+    timer. When it expires the task is cancelled, as ``asyncio.timeout`` does.
+    """
 
-    def __init__(self, scope: asyncio.Timeout, seconds: float | None) -> None:
-        self.scope = scope
+    __slots__ = (
+        "_cancelling",
+        "_key",
+        "_task",
+        "_timer",
+        "_watch",
+        "expired",
+        "handler",
+        "seconds",
+    )
+
+    def __init__(self, seconds: float | None) -> None:
+        task = asyncio.current_task()
+        if task is None:
+            raise RuntimeError("a handler budget is made inside the task that handles the event")
+        self._task: asyncio.Task[Any] | None = task
+        self._cancelling = task.cancelling()
         self.seconds = seconds
         self.handler: str | None = None
         self.expired = False
+        self._timer: asyncio.TimerHandle | None = None
+        self._key: int | None = None
+        self._watch: _deadlines.Deadlines | None = None
+        self._arm(seconds)
+
+    def _arm(self, seconds: float | None) -> None:
+        if seconds is None:
+            return
+        if seconds > _deadlines.WATCH_AFTER:
+            watch = self._watch = _deadlines.deadlines()
+            self._key = watch.watch(self, seconds)
+        else:
+            self._timer = asyncio.get_running_loop().call_later(seconds, self.expire)
+
+    def _disarm(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        if self._key is not None and self._watch is not None:
+            self._watch.unwatch(self._key)
+            self._key = None
 
     def enter(self, callback: Callable[..., Any], name: str) -> None:
         """The handler ``callback`` was chosen: its own budget, if any, applies from now."""
@@ -77,8 +119,30 @@ class Budget:
         if seconds is _UNSET:
             return
         self.seconds = seconds
-        when = None if seconds is None else asyncio.get_running_loop().time() + seconds
-        self.scope.reschedule(when)
+        if not self.expired and self._task is not None:
+            self._disarm()
+            self._arm(seconds)
+
+    def expire(self) -> None:
+        """Time is up: cancel the task (unless the handling has ended already)."""
+        if self.expired or self._task is None:
+            return
+        self.expired = True
+        self._timer = None
+        self._key = None  # the watcher let go of it
+        self._task.cancel()
+
+    def close(self, error: BaseException | None = None) -> None:
+        """The handling ended (``error``: with that exception): disarm. If this budget
+        expired and no other cancellation was asked for since, the ``CancelledError`` on
+        its way is this budget's: raise ``TimeoutError`` from it, as ``asyncio.timeout``
+        does."""
+        task, self._task = self._task, None
+        self._disarm()
+        if not self.expired or task is None:
+            return
+        if task.uncancel() <= self._cancelling and isinstance(error, asyncio.CancelledError):
+            raise TimeoutError from error
 
 
 _current: ContextVar[Budget | None] = ContextVar("linegroupbot_budget", default=None)

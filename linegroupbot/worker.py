@@ -147,9 +147,14 @@ class Worker:
         self.dead_lettered = 0
         self.read_failures = 0
         self.last_error: str | None = None
-        self._limit = asyncio.Semaphore(concurrency)
+        self._limit = _Slots(concurrency)
         self._chats: dict[str, collections.deque[Entry]] = {}
         self._drainers: set[asyncio.Task[None]] = set()
+        # Drainers whose chat is drained wait here for the next chat, instead of ending
+        # (starting a task per chat costs more than waking one).
+        self._idle: collections.deque[asyncio.Future[tuple[str, collections.deque[Entry]]]] = (
+            collections.deque()
+        )
         self._current: dict[asyncio.Task[None], Entry] = {}
         self._since: dict[asyncio.Task[None], float] = {}
         self.stuck_after = stuck_after
@@ -336,18 +341,46 @@ class Worker:
             queue.append(entry)
             return
         queue = self._chats[entry.key] = collections.deque((entry,))
+        idle = self._idle
+        while idle:
+            waiter = idle.popleft()
+            if not waiter.done():
+                waiter.set_result((entry.key, queue))
+                return
         task = asyncio.create_task(self._drain(entry.key, queue))
         self._drainers.add(task)
         task.add_done_callback(self._drainers.discard)
 
     async def _drain(self, key: str, queue: collections.deque[Entry]) -> None:
-        """Handle one chat's events one after another, then end."""
+        """Handle chats' events in order, one chat after another: this one, then the next
+        new chat :meth:`_dispatch` hands over while this task waits idle."""
         task = asyncio.current_task()
         assert task is not None
+        while True:
+            await self._drain_chat(task, key, queue)
+            if self._stop.is_set() or task.cancelling() or len(self._idle) >= self.concurrency:
+                return
+            waiter: asyncio.Future[tuple[str, collections.deque[Entry]]]
+            waiter = asyncio.get_running_loop().create_future()
+            self._idle.append(waiter)
+            try:
+                key, queue = await waiter
+            except asyncio.CancelledError:
+                if waiter.done() and not waiter.cancelled():  # handed a chat, then stopped
+                    self._abandon(*waiter.result(), None)
+                return
+
+    async def _drain_chat(
+        self, task: asyncio.Task[None], key: str, queue: collections.deque[Entry]
+    ) -> None:
+        """Handle one chat's events one after another (until it has none, or stopping)."""
         started: Entry | None = None
         try:
+            limit = self._limit
             while queue and not self._stop.is_set():
-                async with self._limit:
+                if not limit.try_take():
+                    await limit.take()
+                try:
                     if self._stop.is_set():
                         break
                     started = self._current[task] = queue[0]
@@ -357,6 +390,8 @@ class Worker:
                     finally:
                         del self._current[task]
                         del self._since[task]
+                finally:
+                    limit.give()
                 queue.popleft()
                 started = None
         except asyncio.CancelledError:
@@ -364,13 +399,17 @@ class Worker:
         except Exception as error:
             self._log.error("worker_task_failed", key=key, error=describe_error(error))
         finally:
-            if self._chats.get(key) is queue:
-                del self._chats[key]
-            stopping = self._stop.is_set()
-            for entry in queue:  # not handled here: read again later, in order
-                if stopping and entry is not started:
-                    self._unstarted.append(entry)
-                self._forget(entry)
+            self._abandon(key, queue, started)
+
+    def _abandon(self, key: str, queue: collections.deque[Entry], started: Entry | None) -> None:
+        """The chat's queue is done with here: what is left in it is read again later."""
+        if self._chats.get(key) is queue:
+            del self._chats[key]
+        stopping = self._stop.is_set()
+        for entry in queue:  # not handled here: read again later, in order
+            if stopping and entry is not started:
+                self._unstarted.append(entry)
+            self._forget(entry)
 
     def _forget(self, entry: Entry) -> None:
         self._ids.discard(entry.id)
@@ -509,6 +548,49 @@ class Worker:
             "read_failures": self.read_failures,
             "last_error": self.last_error,
         }
+
+
+class _Slots:
+    """How many handlers may run at once: a semaphore whose uncontended take costs no
+    coroutine (``asyncio.Semaphore`` makes three per use); a freed slot goes to the
+    longest waiter."""
+
+    __slots__ = ("_waiters", "free")
+
+    def __init__(self, count: int) -> None:
+        self.free = count
+        self._waiters: collections.deque[asyncio.Future[None]] = collections.deque()
+
+    def try_take(self) -> bool:
+        """Take a slot if one is free and nobody waits for one."""
+        if self.free and not self._waiters:
+            self.free -= 1
+            return True
+        return False
+
+    async def take(self) -> None:
+        """Wait for a slot (after :meth:`try_take` failed)."""
+        waiter: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        self._waiters.append(waiter)
+        try:
+            await waiter
+        except asyncio.CancelledError:
+            if waiter.done() and not waiter.cancelled():
+                self.give()  # handed a slot while being cancelled: pass it on
+            else:
+                with contextlib.suppress(ValueError):
+                    self._waiters.remove(waiter)
+            raise
+
+    def give(self) -> None:
+        """Free a slot: hand it to the longest waiter, if any."""
+        waiters = self._waiters
+        while waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                return
+        self.free += 1
 
 
 def _event_id(entry: Entry | None) -> str | None:

@@ -48,6 +48,18 @@ def test_store_benchmark_runs_and_reports_ratios() -> None:
     assert "p99 ms" in out
 
 
+def test_whole_app_benchmark_with_the_aiohttp_client(tmp_path: Path) -> None:
+    figures = tmp_path / "figures.json"
+    out = _run(
+        *("bench_stores.py", "--repeat", "1", "--number", "1", "--only", "bare,sdk,memory"),
+        *("--client", "aiohttp", "--json", str(figures)),
+    )
+    assert "client: aiohttp" in out
+    memory = json.loads(figures.read_text())["app/10"]["linegroupbot memory://"]
+    assert memory["server_us_per_request"] > 0
+    assert "cpu_vs_bare" in memory
+
+
 def test_whole_app_benchmark_on_both_event_loops(tmp_path: Path) -> None:
     figures = tmp_path / "figures.json"
     out = _run(

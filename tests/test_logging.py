@@ -105,3 +105,26 @@ def test_unknown_levels_and_formats_are_refused() -> None:
         configure_logging("json", "LOUD")
     with pytest.raises(ValueError, match="'console' or 'json'"):
         configure_logging("xml", "INFO")  # type: ignore[arg-type]
+
+
+def test_event_loggers_follow_every_new_configuration(capsys: pytest.CaptureFixture[str]) -> None:
+    from linegroupbot import Bot, convert
+    from tests.payloads import event
+
+    bot = Bot("secret", "token", api_base_url="http://127.0.0.1:9")
+    parsed = convert.structure_event(event("message_text"))
+    configure_logging("json")
+    bot.make_context(parsed).log.info("first")
+    record = json.loads(capsys.readouterr().err.strip().splitlines()[-1])
+    assert (record["event"], record["chat_id"]) == ("first", parsed.chat_id)
+    configure_logging("json", "WARNING")
+    bot.make_context(parsed).log.info("hidden")
+    assert "hidden" not in capsys.readouterr().err
+    configure_logging("console")
+    bot.make_context(parsed).log.info("second")
+    line = capsys.readouterr().err.strip().splitlines()[-1]
+    assert "second" in line
+    assert not line.startswith("{")
+    with structlog.testing.capture_logs() as logs:
+        bot.make_context(parsed).log.info("captured")
+    assert [entry["event"] for entry in logs] == ["captured"]

@@ -569,3 +569,73 @@ async def test_where_filters_match_like_the_decorator_arguments() -> None:
     await run(bot, text_event("/who", mention_bot=True))
     await run(bot, text_event("/who"))
     assert seen == ["who", "other"]
+
+
+async def test_handlers_added_after_events_were_dispatched_still_take_events() -> None:
+    bot = make_bot()
+    calls: list[str] = []
+
+    @bot.on_postback
+    async def postback(ctx: Context) -> None:
+        calls.append("postback")
+
+    await run(bot, text_event("hi"))  # builds the router's per-type index
+    router = Router()
+
+    @router.on_message(text="hi")
+    async def late(ctx: Context) -> None:
+        calls.append("late")
+
+    bot.include(router)
+
+    @bot.on_message
+    async def later(ctx: Context) -> None:
+        calls.append("later")
+
+    await run(bot, text_event("hi"))
+    await run(bot, text_event("other"))
+    assert calls == ["late", "later"]
+
+
+async def test_a_filter_subclass_that_overrides_check_is_awaited() -> None:
+    from linegroupbot.filters import StartsWith
+
+    seen: list[str | None] = []
+
+    class Logged(StartsWith):
+        async def check(self, ctx: Context) -> bool:
+            seen.append(ctx.text)
+            return False
+
+    bot = make_bot()
+    calls: list[str] = []
+
+    @bot.on_message(filters=Logged("/"))
+    async def never(ctx: Context) -> None:
+        calls.append("never")
+
+    @bot.on_message(filters=~Logged("/") & where.startswith("/"))
+    async def negated(ctx: Context) -> None:
+        calls.append("negated")
+
+    await run(bot, text_event("/x"))
+    assert (calls, seen) == (["negated"], ["/x", "/x"])
+
+
+async def test_commands_with_their_own_prefixes_parse_the_text_for_those_prefixes() -> None:
+    bot = make_bot()
+    calls: list[tuple[str, str]] = []
+
+    @bot.on_message(command="go")
+    async def slash(ctx: Context) -> None:
+        assert ctx.command is not None
+        calls.append(("slash", ctx.command.args))
+
+    @bot.on_message(filters=where.command("go", prefixes=["."]))
+    async def dot(ctx: Context) -> None:
+        assert ctx.command is not None
+        calls.append(("dot", ctx.command.args))
+
+    await run(bot, text_event(".go far"))
+    await run(bot, text_event("/go near"))
+    assert calls == [("dot", "far"), ("slash", "near")]
