@@ -17,17 +17,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
 
 import orjson
 import structlog
-from aiohttp import web
-from multidict import CIMultiDict
 
 from .bot import DEFAULT_RUN_STORE, Bot
 from .runtime import Role, Runtime
-from .server import WebhookServer
+from .server import Answer, WebhookServer
 from .stores import Store
 
 __all__ = ["WebhookApp"]
@@ -69,6 +67,8 @@ class WebhookApp:
                 channel_secret=self.bot.channel_secret,
                 store=self.runtime.store,
                 max_body_size=self.bot.max_body_size,
+                body_timeout=self.bot.body_timeout,
+                max_pending_bytes=self.bot.max_pending_bytes,
             )
             self.runtime.receiver = self._receiver
         return self._receiver
@@ -93,6 +93,12 @@ class WebhookApp:
             await self.stop()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point: ``scope``, ``receive`` and ``send`` as the ASGI server gives them.
+
+        ``http`` requests are served (``POST``: the webhook; ``GET``/``HEAD``: the health
+        report; anything else: 405), ``lifespan`` events start and stop the bot, and other
+        scope types (websockets) are ignored.
+        """
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
@@ -104,16 +110,43 @@ class WebhookApp:
                 detail="pass lifespan=webhook.lifespan to the app so the bot drains at exit",
             )
             await self.start()
-        if scope["method"] == "POST":
-            request = _Request(scope, receive)
-            response = await self.receiver.handle(cast(web.Request, request))
-            assert isinstance(response, web.Response)
-            await _send(send, response.status, bytes(cast(bytes, response.body)))
-        elif scope["method"] in ("GET", "HEAD"):
+        method = scope["method"]
+        if method == "POST":
+            answer = await self._accept(scope, receive)
+            headers = list(_JSON)
+            headers += [
+                (name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
+            ]
+            if answer.close:  # the ASGI server closes the connection after this answer
+                headers.append((b"connection", b"close"))
+            await _send(send, answer.status, answer.body, headers)
+        elif method in ("GET", "HEAD"):
             report = await self.runtime.health()
             await _send(send, 200 if report["status"] == "ok" else 503, orjson.dumps(report))
         else:
             await _send(send, 405, orjson.dumps({"error": "POST LINE's webhook requests here"}))
+
+    async def _accept(self, scope: Scope, receive: Receive) -> Answer:
+        """Hand the request to the receiver: its body as it arrives, and the headers it reads."""
+        signatures: list[str] = []
+        length: int | None = None
+        encodings: list[str] = []
+        for name, value in scope.get("headers", ()):
+            name = name.lower()  # ASGI servers send lowercase names; not all do
+            if name == b"x-line-signature":
+                signatures.append(value.decode("latin-1"))
+            elif name == b"content-length":
+                length = int(value) if value.isdigit() else None
+            elif name == b"content-encoding":
+                encodings.append(value.decode("latin-1"))
+        client = scope.get("client")
+        return await self.receiver.accept(
+            _chunks(receive),
+            signatures=signatures,
+            content_length=length,
+            content_encoding=",".join(encodings) if encodings else None,
+            remote=client[0] if client else None,
+        )
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -131,45 +164,24 @@ class WebhookApp:
                 return
 
 
-async def _send(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json; charset=utf-8")],
-        }
-    )
+_JSON = ((b"content-type", b"application/json"),)
+
+
+async def _send(
+    send: Send, status: int, body: bytes, headers: Sequence[tuple[bytes, bytes]] = _JSON
+) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-class _Content:
-    """The request body as the receiver reads it: chunks, as they arrive."""
-
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-
-    async def iter_any(self) -> AsyncIterator[bytes]:
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ConnectionError("the client went away before sending the whole body")
-            chunk = message.get("body", b"")
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
-
-
-class _Request:
-    """The part of an aiohttp request that :meth:`WebhookServer.handle` reads, from ASGI."""
-
-    def __init__(self, scope: Scope, receive: Receive) -> None:
-        self.headers: CIMultiDict[str] = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in scope.get("headers", [])
-        )
-        length = self.headers.get("content-length")
-        self.content_length = int(length) if length and length.isdigit() else None
-        client = scope.get("client")
-        self.remote = client[0] if client else None
-        self.content = _Content(receive)
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body as ASGI delivers it: chunks, as they arrive."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionError("the client went away before sending the whole body")
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return
