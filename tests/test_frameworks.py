@@ -2,22 +2,18 @@
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 
 import aiohttp
 import pytest
-import uvicorn
 
 from linegroupbot import Bot
 from linegroupbot.emulator import Emulator
 from linegroupbot.serving import start_site
-from tests.helpers import signed
+from tests.helpers import signed, uvicorn_server
 from tests.payloads import event
 
 SNIPPETS = Path(__file__).resolve().parents[1] / "docs" / "snippets"
@@ -71,32 +67,13 @@ async def test_the_bot_as_a_sub_app_of_an_existing_aiohttp_app(
     assert not snippet.bot.runtime.started
 
 
-@asynccontextmanager
-async def _uvicorn(app: object) -> AsyncIterator[str]:
-    """A real uvicorn server on a free loopback port, running the app's lifespan."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):  # bounded wait for the socket
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
-
-
-async def test_the_bot_in_a_starlette_app_served_by_uvicorn(
+async def test_the_bot_in_a_starlette_app_served_byuvicorn_server(
     line_emulator: Emulator, tmp_path: Path
 ) -> None:
     snippet = _snippet("asgi_starlette")
     _wire(snippet.bot, line_emulator)
     app = snippet.make_app(store=f"sqlite:///{tmp_path}/bot.db")
-    async with _uvicorn(app) as site:
+    async with uvicorn_server(app) as site:
         assert snippet.bot.runtime is not None
         assert snippet.bot.runtime.started
         line_emulator.set_webhook_url(f"{site}/callback")
@@ -119,7 +96,7 @@ async def test_a_webhook_app_without_lifespan_starts_on_the_first_request(
     bot = Bot()
     _wire(bot, line_emulator)
     webhook = WebhookApp(bot, store=f"sqlite:///{tmp_path}/bot.db")
-    async with _uvicorn(webhook) as site:
+    async with uvicorn_server(webhook) as site:
         async with aiohttp.ClientSession() as session, session.get(site + "/") as resp:
             assert resp.status == 200
             assert (await resp.json())["role"] == "all"
