@@ -1,16 +1,18 @@
 """Serve a bot's webhook from an ASGI application: FastAPI, Starlette, or any ASGI server.
 
-Example (FastAPI; for Starlette see the deploying guide)::
+Example (FastAPI; the deploying guide has it whole, and Starlette's)::
 
     from fastapi import FastAPI
+    from starlette.routing import Route
     from linegroupbot.asgi import WebhookApp
 
     webhook = WebhookApp(bot)                      # bot = Bot() with your handlers
     app = FastAPI(lifespan=webhook.lifespan)       # starts and drains the bot with the app
-    app.add_route("/callback", webhook, methods=["POST"])  # https://<host>/callback
+    app.routes.append(Route("/callback", webhook, methods=["POST"]))  # https://<host>/callback
 
-The webhook behaves as ``linegroupbot run`` does: it answers LINE once the events are in
-the store, and the bot's worker handles them in the same process.
+The webhook behaves as ``linegroupbot run`` does: the same receiver
+(:meth:`~linegroupbot.server.WebhookServer.accept`) answers LINE once the events are in the
+store, refusing what ``run`` refuses, and the bot's worker handles them in the same process.
 """
 
 from __future__ import annotations
@@ -42,13 +44,17 @@ class WebhookApp:
     """An ASGI application serving ``bot``'s webhook: ``POST`` takes LINE's webhook requests,
     ``GET`` answers the health report that ``/healthz`` gives under ``linegroupbot run``.
 
-    ``store`` is where accepted events wait (default: the bot's, ``$LINEGROUPBOT_STORE``, else
-    ``sqlite:///linegroupbot.db``, as for ``run``); ``role`` is ``"all"`` (receive and handle)
-    or ``"receiver"`` (only receive, for workers elsewhere). Route the webhook's path to it
-    (a Starlette ``Route``, FastAPI's ``add_route``; a ``Mount`` would need a trailing slash). The
-    bot starts with the ASGI lifespan: pass :meth:`lifespan` to FastAPI or Starlette (an app
-    behind a route gets no lifespan events itself). Without it, the bot starts on the first
-    request and is not drained at exit.
+    ``bot`` is the bot whose handlers run (its secret, token and limits: ``max_body_size``,
+    ``body_timeout``, ``max_pending_bytes``). ``store`` is where accepted events wait: a store
+    or its URL (default: the bot's, ``$LINEGROUPBOT_STORE``, else ``sqlite:///linegroupbot.db``,
+    as for ``run``). ``role`` is ``"all"`` (receive and handle) or ``"receiver"`` (only receive,
+    for workers elsewhere on the same store).
+
+    Route the webhook's path to it (a Starlette ``Route``; in FastAPI,
+    ``app.routes.append(Route(...))``; a ``Mount`` would need a trailing slash). The bot starts
+    with the ASGI lifespan: pass :meth:`lifespan` to FastAPI or Starlette (an app behind a route
+    gets no lifespan events itself). Without it, the bot starts on the first request and is not
+    drained at exit.
     """
 
     def __init__(self, bot: Bot, *, store: Store | str | None = None, role: Role = "all") -> None:
@@ -85,7 +91,11 @@ class WebhookApp:
 
     @contextlib.asynccontextmanager
     async def lifespan(self, app: object = None) -> AsyncIterator[None]:
-        """``FastAPI(lifespan=webhook.lifespan)``: the bot runs while the application does."""
+        """``FastAPI(lifespan=webhook.lifespan)``: the bot runs while the application does.
+
+        ``app`` is the application whose lifespan this is (unused: the bot needs nothing from
+        it). Inside an application's own lifespan: ``async with webhook.lifespan(app): yield``.
+        """
         await self.start()
         try:
             yield

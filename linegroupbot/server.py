@@ -55,10 +55,16 @@ class Answer:
 class WebhookServer:
     """Receives webhooks and puts their events in the store's queue.
 
+    ``channel_secret`` verifies each body's ``x-line-signature``; ``store`` is the open store
+    whose queue takes the events (and whose dead letters take what cannot be queued).
+
     Limits that keep an unauthenticated sender from holding the process: a body must be
     at most ``max_body_size`` bytes and arrive within ``body_timeout`` seconds; bodies not
     yet verified may hold at most ``max_pending_bytes`` of memory together (past that a
     request is answered 503 with ``Retry-After`` before its body is read).
+
+    ``received`` and ``rejected`` count queued events and refused requests (``/healthz``
+    reports them); ``closing`` set to true answers 503 to whatever still arrives.
     """
 
     def __init__(

@@ -1,4 +1,4 @@
-"""A bot inside other web applications: an aiohttp app (sub-app) and Starlette (ASGI)."""
+"""A bot inside other web applications: an aiohttp app (sub-app), Starlette and FastAPI (ASGI)."""
 
 from __future__ import annotations
 
@@ -85,6 +85,35 @@ async def test_the_bot_in_a_starlette_app_served_byuvicorn_server(
         ):
             assert resp.status == 401
             assert "x-line-signature" in (await resp.json())["error"]
+    assert not snippet.bot.runtime.started  # uvicorn's shutdown drained the bot
+
+
+async def test_the_bot_in_a_fastapi_app_served_by_uvicorn(
+    line_emulator: Emulator, tmp_path: Path
+) -> None:
+    """The FastAPI recipe of the deploying guide, as it is written there, on a real server."""
+    snippet = _snippet("asgi_fastapi")
+    _wire(snippet.bot, line_emulator)
+    app = snippet.make_app(store=f"sqlite:///{tmp_path}/bot.db")
+    async with uvicorn_server(app) as site:
+        assert snippet.bot.runtime is not None
+        assert snippet.bot.runtime.started  # FastAPI ran the bot's lifespan
+        line_emulator.set_webhook_url(f"{site}/callback")
+        group = await line_emulator.create_group("Friends", ["Alice", "Bob"])
+        await line_emulator.say(group, "Alice", "hello from FastAPI")  # signed by the emulator
+        [echo] = await line_emulator.wait_for_bot_messages(group)
+        assert echo == {"type": "text", "text": "hello from FastAPI"}
+        raw, headers = signed(event("message_text"), secret="not-the-channel-secret")
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{site}/callback", data=raw, headers=headers) as resp:
+                assert resp.status == 401
+                assert "x-line-signature" in (await resp.json())["error"]
+            async with session.get(f"{site}/") as resp:  # FastAPI's own endpoint
+                assert await resp.json() == {"page": "the rest of your site"}
+            async with session.get(f"{site}/callback") as resp:  # the route takes POST only
+                assert resp.status == 405
+        assert snippet.bot.runtime.receiver is not None
+        assert snippet.bot.runtime.receiver.rejected == 1  # the forged one, and only it
     assert not snippet.bot.runtime.started  # uvicorn's shutdown drained the bot
 
 
