@@ -34,6 +34,8 @@ __all__ = ["Answer", "WebhookServer"]
 _log = structlog.get_logger("linegroupbot.server")
 
 _RETRY_AFTER = (("Retry-After", "1"),)
+_SMALL = 64 * 1024
+"""Bodies below this size are not worth giving back to the OS after use (see ``_memory``)."""
 
 
 @attrs.frozen
@@ -147,7 +149,7 @@ class WebhookServer:
             )
         finally:
             self.pending_bytes -= reserved
-            if reserved >= 64 * 1024:  # large bodies fragment the heap: see _memory
+            if reserved >= _SMALL:  # large bodies fragment the heap: see _memory
                 self._trimmer.add(reserved)
             if not self.pending_bytes:
                 self._trimmer.settle()
@@ -160,10 +162,17 @@ class WebhookServer:
         are handed to :meth:`accept`, whose :class:`Answer` becomes the response.
         """
         headers = request.headers
+        content = request.content
+        length = request.content_length
+        body: bytes | AsyncIterable[bytes]
+        if length is not None and length < _SMALL and content.is_eof() and not content.exception():
+            body = content.read_nowait()  # it came whole with the headers: nothing to wait for
+        else:
+            body = content.iter_any()
         answer = await self.accept(
-            request.content.iter_any(),
+            body,
             signatures=headers.getall("x-line-signature", ()),
-            content_length=request.content_length,
+            content_length=length,
             content_encoding=headers.get("Content-Encoding"),
             remote=request.remote,
         )
