@@ -3,8 +3,10 @@
 # .venv with linegroupbot and every extra, and the example plugin package. Safe to run again.
 #
 # PYTHON names the interpreter that makes the environment (default python3) and VENV its folder
-# (default .venv): `PYTHON=python3.13 VENV=.venvs/3.13 bash scripts/setup-dev.sh` sets up a
-# second Python beside the first, as .ci/run does for each Python it finds.
+# (default .venv): `PYTHON=python3.13 VENV=.venv/python3.13 bash scripts/setup-dev.sh` sets up a
+# second Python beside the first, as .ci/run does for each Python it finds. Keep VENV inside
+# .venv/ (or outside the checkout): the links made at the end lead the sdist's file walk, which
+# follows links, to the package, and met first in any other folder they drop it from the sdist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python=${PYTHON:-python3}
