@@ -1,33 +1,33 @@
 """Serve a bot's webhook from an ASGI application: FastAPI, Starlette, or any ASGI server.
 
-Example (FastAPI; for Starlette see the deploying guide)::
+Example (FastAPI; the deploying guide has it whole, and Starlette's)::
 
     from fastapi import FastAPI
+    from starlette.routing import Route
     from linegroupbot.asgi import WebhookApp
 
     webhook = WebhookApp(bot)                      # bot = Bot() with your handlers
     app = FastAPI(lifespan=webhook.lifespan)       # starts and drains the bot with the app
-    app.add_route("/callback", webhook, methods=["POST"])  # https://<host>/callback
+    app.routes.append(Route("/callback", webhook, methods=["POST"]))  # https://<host>/callback
 
-The webhook behaves as ``linegroupbot run`` does: it answers LINE once the events are in
-the store, and the bot's worker handles them in the same process.
+The webhook behaves as ``linegroupbot run`` does: the same receiver
+(:meth:`~linegroupbot.server.WebhookServer.accept`) answers LINE once the events are in the
+store, refusing what ``run`` refuses, and the bot's worker handles them in the same process.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping
-from typing import Any, cast
+from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, Sequence
+from typing import Any
 
 import orjson
 import structlog
-from aiohttp import web
-from multidict import CIMultiDict
 
 from .bot import DEFAULT_RUN_STORE, Bot
 from .runtime import Role, Runtime
-from .server import WebhookServer
+from .server import Answer, WebhookServer
 from .stores import Store
 
 __all__ = ["WebhookApp"]
@@ -44,13 +44,17 @@ class WebhookApp:
     """An ASGI application serving ``bot``'s webhook: ``POST`` takes LINE's webhook requests,
     ``GET`` answers the health report that ``/healthz`` gives under ``linegroupbot run``.
 
-    ``store`` is where accepted events wait (default: the bot's, ``$LINEGROUPBOT_STORE``, else
-    ``sqlite:///linegroupbot.db``, as for ``run``); ``role`` is ``"all"`` (receive and handle)
-    or ``"receiver"`` (only receive, for workers elsewhere). Route the webhook's path to it
-    (a Starlette ``Route``, FastAPI's ``add_route``; a ``Mount`` would need a trailing slash). The
-    bot starts with the ASGI lifespan: pass :meth:`lifespan` to FastAPI or Starlette (an app
-    behind a route gets no lifespan events itself). Without it, the bot starts on the first
-    request and is not drained at exit.
+    ``bot`` is the bot whose handlers run (its secret, token and limits: ``max_body_size``,
+    ``body_timeout``, ``max_pending_bytes``). ``store`` is where accepted events wait: a store
+    or its URL (default: the bot's, ``$LINEGROUPBOT_STORE``, else ``sqlite:///linegroupbot.db``,
+    as for ``run``). ``role`` is ``"all"`` (receive and handle) or ``"receiver"`` (only receive,
+    for workers elsewhere on the same store).
+
+    Route the webhook's path to it (a Starlette ``Route``; in FastAPI,
+    ``app.routes.append(Route(...))``; a ``Mount`` would need a trailing slash). The bot starts
+    with the ASGI lifespan: pass :meth:`lifespan` to FastAPI or Starlette (an app behind a route
+    gets no lifespan events itself). Without it, the bot starts on the first request and is not
+    drained at exit.
     """
 
     def __init__(self, bot: Bot, *, store: Store | str | None = None, role: Role = "all") -> None:
@@ -69,6 +73,8 @@ class WebhookApp:
                 channel_secret=self.bot.channel_secret,
                 store=self.runtime.store,
                 max_body_size=self.bot.max_body_size,
+                body_timeout=self.bot.body_timeout,
+                max_pending_bytes=self.bot.max_pending_bytes,
             )
             self.runtime.receiver = self._receiver
         return self._receiver
@@ -87,7 +93,8 @@ class WebhookApp:
     async def lifespan(self, app: object = None) -> AsyncIterator[None]:
         """``FastAPI(lifespan=webhook.lifespan)``: the bot runs while the application does.
 
-        ``app`` is the application the framework passes in (not used).
+        ``app`` is the application whose lifespan this is (unused: the bot needs nothing from
+        it). Inside an application's own lifespan: ``async with webhook.lifespan(app): yield``.
         """
         await self.start()
         try:
@@ -96,6 +103,12 @@ class WebhookApp:
             await self.stop()
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """The ASGI entry point: ``scope``, ``receive`` and ``send`` as the ASGI server gives them.
+
+        ``http`` requests are served (``POST``: the webhook; ``GET``/``HEAD``: the health
+        report; anything else: 405), ``lifespan`` events start and stop the bot, and other
+        scope types (websockets) are ignored.
+        """
         if scope["type"] == "lifespan":
             await self._lifespan(receive, send)
             return
@@ -107,16 +120,43 @@ class WebhookApp:
                 detail="pass lifespan=webhook.lifespan to the app so the bot drains at exit",
             )
             await self.start()
-        if scope["method"] == "POST":
-            request = _Request(scope, receive)
-            response = await self.receiver.handle(cast(web.Request, request))
-            assert isinstance(response, web.Response)
-            await _send(send, response.status, bytes(cast(bytes, response.body)))
-        elif scope["method"] in ("GET", "HEAD"):
+        method = scope["method"]
+        if method == "POST":
+            answer = await self._accept(scope, receive)
+            headers = list(_JSON)
+            headers += [
+                (name.encode("latin-1"), value.encode("latin-1")) for name, value in answer.headers
+            ]
+            if answer.close:  # the ASGI server closes the connection after this answer
+                headers.append((b"connection", b"close"))
+            await _send(send, answer.status, answer.body, headers)
+        elif method in ("GET", "HEAD"):
             report = await self.runtime.health()
             await _send(send, 200 if report["status"] == "ok" else 503, orjson.dumps(report))
         else:
             await _send(send, 405, orjson.dumps({"error": "POST LINE's webhook requests here"}))
+
+    async def _accept(self, scope: Scope, receive: Receive) -> Answer:
+        """Hand the request to the receiver: its body as it arrives, and the headers it reads."""
+        signatures: list[str] = []
+        length: int | None = None
+        encodings: list[str] = []
+        for name, value in scope.get("headers", ()):
+            name = name.lower()  # ASGI servers send lowercase names; not all do
+            if name == b"x-line-signature":
+                signatures.append(value.decode("latin-1"))
+            elif name == b"content-length":
+                length = int(value) if value.isdigit() else None
+            elif name == b"content-encoding":
+                encodings.append(value.decode("latin-1"))
+        client = scope.get("client")
+        return await self.receiver.accept(
+            _chunks(receive),
+            signatures=signatures,
+            content_length=length,
+            content_encoding=",".join(encodings) if encodings else None,
+            remote=client[0] if client else None,
+        )
 
     async def _lifespan(self, receive: Receive, send: Send) -> None:
         while True:
@@ -134,45 +174,24 @@ class WebhookApp:
                 return
 
 
-async def _send(send: Send, status: int, body: bytes) -> None:
-    await send(
-        {
-            "type": "http.response.start",
-            "status": status,
-            "headers": [(b"content-type", b"application/json; charset=utf-8")],
-        }
-    )
+_JSON = ((b"content-type", b"application/json"),)
+
+
+async def _send(
+    send: Send, status: int, body: bytes, headers: Sequence[tuple[bytes, bytes]] = _JSON
+) -> None:
+    await send({"type": "http.response.start", "status": status, "headers": headers})
     await send({"type": "http.response.body", "body": body})
 
 
-class _Content:
-    """The request body as the receiver reads it: chunks, as they arrive."""
-
-    def __init__(self, receive: Receive) -> None:
-        self._receive = receive
-
-    async def iter_any(self) -> AsyncIterator[bytes]:
-        while True:
-            message = await self._receive()
-            if message["type"] == "http.disconnect":
-                raise ConnectionError("the client went away before sending the whole body")
-            chunk = message.get("body", b"")
-            if chunk:
-                yield chunk
-            if not message.get("more_body", False):
-                return
-
-
-class _Request:
-    """The part of an aiohttp request that :meth:`WebhookServer.handle` reads, from ASGI."""
-
-    def __init__(self, scope: Scope, receive: Receive) -> None:
-        self.headers: CIMultiDict[str] = CIMultiDict(
-            (name.decode("latin-1"), value.decode("latin-1"))
-            for name, value in scope.get("headers", [])
-        )
-        length = self.headers.get("content-length")
-        self.content_length = int(length) if length and length.isdigit() else None
-        client = scope.get("client")
-        self.remote = client[0] if client else None
-        self.content = _Content(receive)
+async def _chunks(receive: Receive) -> AsyncIterator[bytes]:
+    """The request body as ASGI delivers it: chunks, as they arrive."""
+    while True:
+        message = await receive()
+        if message["type"] == "http.disconnect":
+            raise ConnectionError("the client went away before sending the whole body")
+        chunk = message.get("body", b"")
+        if chunk:
+            yield chunk
+        if not message.get("more_body", False):
+            return

@@ -17,6 +17,7 @@ import sys
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from ._env import check_url, check_url_settings
 from .channel import LINE_TIMEZONE, DeliveryKind
 from .client import LineClient, RetryPolicy
 from .convert import unstructure
@@ -46,6 +47,9 @@ def _run(args: argparse.Namespace, command: Callable[[LineClient], Awaitable[int
     # Logs go to stderr, errors only by default: stdout is the command's answer, and the
     # command says itself what went wrong.
     configure_logging("console", args.log_level)
+    check_url_settings()
+    if args.api_base_url:
+        check_url("--api-base-url", args.api_base_url)
 
     async def main() -> int:
         async with client_from_env(args.api_base_url) as client:

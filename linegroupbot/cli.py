@@ -25,6 +25,7 @@ from typing import Any, NoReturn
 import aiohttp
 
 from . import channel_cli
+from ._env import check_url_settings
 from .errors import ConfigurationError, StoreError
 from .loading import load_bot
 from .logging import configure_logging
@@ -123,6 +124,7 @@ def _load_env_file(args: argparse.Namespace) -> Path | None:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     _load_env_file(args)
+    check_url_settings()
     configure_logging(args.log_format, args.log_level)
     bot = _load_tuned_bot(args)
     bot.run(args.host, args.port, path=args.path, store=args.store, role=args.role)
@@ -131,6 +133,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 def _cmd_worker(args: argparse.Namespace) -> int:
     _load_env_file(args)
+    check_url_settings()
     configure_logging(args.log_format, args.log_level)
     bot = _load_tuned_bot(args)
     bot.run(args.host, args.port, store=args.store, role="worker")
@@ -497,6 +500,7 @@ _CHECKS: list[Callable[[Any], Iterable[str]]] = [_check_settings, _check_handler
 
 def _cmd_check(args: argparse.Namespace) -> int:
     env_file = _load_env_file(args)
+    check_url_settings()
     configure_logging("console", "WARNING")
     bot = load_bot(args.target)
     source = f" (settings: the environment, then {env_file})" if env_file else ""
@@ -528,14 +532,24 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_new(args: argparse.Namespace) -> int:
-    from .templates import TEMPLATES, create_project, describe
+    from . import __version__
+    from .templates import TEMPLATES, create_project, describe, install_source, wheel_source
 
     if args.list or args.directory is None:
         for name in sorted(TEMPLATES):
             print(f"{name:12} {describe(name)}")
         return 0
     directory = Path(args.directory)
-    create_project(directory, args.template, force=args.force)
+    source = wheel_source(Path(args.wheel)) if args.wheel else install_source()
+    create_project(directory, args.template, force=args.force, source=source)
+    if source.missing:
+        print(
+            f"linegroupbot: warning: this linegroupbot was installed from {source.missing}, "
+            f"which is no longer there, so the project installs linegroupbot>={__version__} "
+            "from your package index instead; to install it from a wheel, run this again "
+            "with --force --wheel PATH/linegroupbot-VERSION-py3-none-any.whl",
+            file=sys.stderr,
+        )
     readme = (directory / "README.md").read_text(encoding="utf-8")
     block = readme.split("```console\n", 1)[1].split("```", 1)[0]
     print(f"Created {directory} from the {args.template!r} template (see its README.md). Next:")
@@ -585,13 +599,21 @@ def _parser() -> argparse.ArgumentParser:
         )
         p.add_argument("--no-env-file", action="store_true", help="read no .env file")
 
+    def store_url(value: str) -> str:
+        if not value.strip():
+            raise argparse.ArgumentTypeError(
+                "is empty: give a store URL (memory://, sqlite:///bot.db or "
+                "redis://host:6379/0), or leave --store out for the default"
+            )
+        return value
+
     store_help = (
         "where accepted events live: memory://, sqlite:///bot.db or redis://host:6379/0 "
         "(default: the bot's, $LINEGROUPBOT_STORE, else sqlite:///linegroupbot.db)"
     )
 
     def delivery_args(p: argparse.ArgumentParser) -> None:
-        p.add_argument("--store", default=None, help=store_help)
+        p.add_argument("--store", type=store_url, default=None, help=store_help)
         p.add_argument(
             "--lease-ttl",
             type=float,
@@ -642,6 +664,7 @@ def _parser() -> argparse.ArgumentParser:
     dead.add_argument("--all", action="store_true", help="replay or delete every dead letter")
     dead.add_argument(
         "--store",
+        type=store_url,
         default=None,
         help="the bot's store (default: $LINEGROUPBOT_STORE, else sqlite:///linegroupbot.db)",
     )
@@ -655,7 +678,9 @@ def _parser() -> argparse.ArgumentParser:
     dev.add_argument("--port", type=int, default=8787, help="the emulator's port (0: any)")
     dev.add_argument("--bot-port", type=int, default=0, help="the bot's port (default: any)")
     dev.add_argument("--verified", action="store_true", help="allow member ID lookups")
-    dev.add_argument("--store", default="memory://", help="the bot's store (default memory://)")
+    dev.add_argument(
+        "--store", type=store_url, default="memory://", help="the bot's store (default memory://)"
+    )
     logging_args(dev)
     env_args(dev)
     dev.set_defaults(func=_cmd_dev)
@@ -696,6 +721,13 @@ def _parser() -> argparse.ArgumentParser:
     new.add_argument("--template", "-t", default="echo", help="template name (see --list)")
     new.add_argument("--list", action="store_true", help="list the templates")
     new.add_argument("--force", action="store_true", help="write into a non-empty directory")
+    new.add_argument(
+        "--wheel",
+        default=None,
+        metavar="PATH",
+        help="install linegroupbot from this wheel (copied into the project's wheels/) "
+        "(default: from where this linegroupbot was installed)",
+    )
     new.set_defaults(func=_cmd_new)
     channel_cli.add_commands(sub)
     return parser

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib
 import importlib.util
+import inspect
 import os
 import sys
 from pathlib import Path
@@ -108,16 +109,39 @@ def load_object(target: str, kind: type[T], *, default_attr: str) -> T:
     return _pick(module, location, attr or default_attr, kind)
 
 
+_ABSENT = object()
+
+
+def _what(attr: str, found: object, kind: type) -> str:
+    """What the module's ``attr`` is instead of a ``kind``, in words (empty when absent)."""
+    if found is _ABSENT:
+        return ""
+    if found is None:
+        return f" ({attr!r} is None)"
+    if isinstance(found, type):
+        if issubclass(found, kind):
+            return f" ({attr!r} is the class {found.__name__} itself, not an instance of it)"
+        return f" ({attr!r} is the class {found.__name__})"
+    if isinstance(found, ModuleType):
+        return f" ({attr!r} is a module)"
+    if inspect.isfunction(found) or inspect.ismethod(found) or inspect.isbuiltin(found):
+        return f" ({attr!r} is a function)"
+    return f" ({attr!r} is of type {type(found).__name__})"
+
+
 def _pick(module: ModuleType, location: str, attr: str, kind: type[T]) -> T:
-    found = getattr(module, attr, None)
+    found = getattr(module, attr, _ABSENT)
     if isinstance(found, kind):
         return found
-    what = "" if found is None else f" ({attr!r} is of type {type(found).__name__})"
+    name = kind.__name__
     others = _instances(module, kind)
-    hint = f"; it has {', '.join(others)}" if others else ""
+    if others:
+        choices = " or ".join(f"{location}:{other}" for other in others)
+        expected = f"it has {', '.join(others)}: write {choices}"
+    else:
+        expected = f"it defines none: make one at module level ({attr} = {name}())"
     raise ConfigurationError(
-        f"{location} has no {kind.__name__} named {attr!r}{what}{hint}: "
-        f"write {location}:NAME for the {kind.__name__} it defines"
+        f"{location} has no {name} named {attr!r}{_what(attr, found, kind)}; {expected}"
     )
 
 

@@ -6,13 +6,20 @@ request), so an answered event survives a crash. Redelivered events (same
 an event (its ID and chat); the worker parses it into a typed model. So one malformed
 event never costs the others of its body: it reaches the dead letters, with its raw
 JSON, from the receiver (not an object) or from the worker (not parseable).
+
+:meth:`WebhookServer.accept` does all of it for any web framework: it takes the body (as
+it arrives) and the three header values it needs, and returns an :class:`Answer`. The
+aiohttp endpoint (:meth:`WebhookServer.handle`) and the ASGI app (``linegroupbot.asgi``) are
+thin front ends over it, so both refuse, dedupe and answer alike.
 """
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import AsyncIterable, Sequence
 from typing import Any
 
+import attrs
 import orjson
 import structlog
 from aiohttp import web
@@ -22,19 +29,44 @@ from .errors import describe_error
 from .signature import verify_signature
 from .stores import QueuedEvent, Store, shard_of
 
-__all__ = ["WebhookServer"]
+__all__ = ["Answer", "WebhookServer"]
 
 _log = structlog.get_logger("linegroupbot.server")
+
+_RETRY_AFTER = (("Retry-After", "1"),)
+_SMALL = 64 * 1024
+"""Bodies below this size are not worth giving back to the OS after use (see ``_memory``)."""
+
+
+@attrs.frozen
+class Answer:
+    """What the receiver answers one webhook request, whatever serves it.
+
+    ``status`` is the HTTP status; ``body`` the JSON body (``application/json``); ``headers``
+    any headers beyond the content type (``Retry-After`` on a 503 that is worth retrying);
+    ``close`` is true when the connection should be closed after the answer, because the
+    rest of the request's body is not worth reading.
+    """
+
+    status: int
+    body: bytes
+    headers: tuple[tuple[str, str], ...] = ()
+    close: bool = False
 
 
 class WebhookServer:
     """Receives webhooks and puts their events in the store's queue.
 
+    ``channel_secret`` verifies each body's ``x-line-signature``; ``store`` is the open store
+    whose queue takes the events (and whose dead letters take what cannot be queued).
+
     Limits that keep an unauthenticated sender from holding the process: a body must be
     at most ``max_body_size`` bytes and arrive within ``body_timeout`` seconds; bodies not
     yet verified may hold at most ``max_pending_bytes`` of memory together (past that a
     request is answered 503 with ``Retry-After`` before its body is read).
-    ``channel_secret`` verifies the signatures; ``store`` is where accepted events go.
+
+    ``received`` and ``rejected`` count queued events and refused requests (``/healthz``
+    reports them); ``closing`` set to true answers 503 to whatever still arrives.
     """
 
     def __init__(
@@ -59,29 +91,35 @@ class WebhookServer:
 
     def _reject(
         self, status: int, error: str, reason: str, *, close: bool = False, **log: Any
-    ) -> web.Response:
+    ) -> Answer:
         self.rejected += 1
         _log.warning("webhook_rejected", reason=reason, status=status, **log)
-        response = web.json_response({"error": error}, status=status)
-        if status == 503:
-            response.headers["Retry-After"] = "1"
-        if close:
-            response.force_close()  # the rest of the body is not worth reading
-        return response
+        return Answer(
+            status,
+            orjson.dumps({"error": error}),
+            _RETRY_AFTER if status == 503 else (),
+            close,  # the rest of the body is not worth reading
+        )
 
-    async def _read_body(self, request: web.Request) -> bytes | web.Response:
-        declared = request.content_length
+    async def _read_body(
+        self, chunks: bytes | AsyncIterable[bytes], declared: int | None
+    ) -> bytes | Answer:
+        if isinstance(chunks, bytes):  # read already, by the caller
+            declared = len(chunks)
+            if declared > self.max_body_size:
+                return self._reject(413, "body too large", "too_large", size=declared)
+            return chunks
         if declared is not None and declared > self.max_body_size:
             return self._reject(413, "body too large", "too_large", close=True, size=declared)
         reserved = declared or 0
         if self.pending_bytes + reserved > self.max_pending_bytes:
             return self._reject(503, "too many bodies in flight: retry", "busy", close=True)
         self.pending_bytes += reserved
-        chunks: list[bytes] = []
+        parts: list[bytes] = []
         size = 0
         try:
             async with asyncio.timeout(self.body_timeout):
-                async for chunk in request.content.iter_any():
+                async for chunk in chunks:
                     size += len(chunk)
                     if size > self.max_body_size:  # chunked bodies have no Content-Length
                         return self._reject(413, "body too large", "too_large", close=True)
@@ -93,7 +131,7 @@ class WebhookServer:
                             )
                         self.pending_bytes += grow
                         reserved = size
-                    chunks.append(chunk)
+                    parts.append(chunk)
         except TimeoutError:
             return self._reject(
                 408,
@@ -105,54 +143,100 @@ class WebhookServer:
             return self._reject(400, "incomplete body", "incomplete", close=True)
         except web.HTTPException as error:  # aiohttp's own refusals (bad chunking, say)
             return self._reject(error.status, error.reason, "unreadable", close=True)
-        except Exception as error:  # a body aiohttp cannot decode is the sender's fault
+        except Exception as error:  # a body the server cannot decode is the sender's fault
             return self._reject(
                 400, f"the body cannot be read: {describe_error(error)}", "unreadable", close=True
             )
         finally:
             self.pending_bytes -= reserved
-            if reserved >= 64 * 1024:  # large bodies fragment the heap: see _memory
+            if reserved >= _SMALL:  # large bodies fragment the heap: see _memory
                 self._trimmer.add(reserved)
             if not self.pending_bytes:
                 self._trimmer.settle()
-        return b"".join(chunks)
+        return b"".join(parts)
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
-        """The webhook endpoint: verify ``request``'s signature, queue its events, answer 200.
+        """The aiohttp webhook endpoint: ``app.router.add_post(path, receiver.handle)``.
 
-        A missing or wrong signature is refused with 401, a malformed body with 400; while
-        shutting down, or when the store is unreachable, it answers 503 so that LINE
-        redelivers.
+        ``request`` is the aiohttp request; its body is read as it arrives and its headers
+        are handed to :meth:`accept`, whose :class:`Answer` becomes the response.
         """
-        encoding = request.headers.get("Content-Encoding", "").strip().lower()
-        if encoding not in ("", "identity"):
+        headers = request.headers
+        content = request.content
+        length = request.content_length
+        body: bytes | AsyncIterable[bytes]
+        if length is not None and length < _SMALL and content.is_eof() and not content.exception():
+            body = content.read_nowait()  # it came whole with the headers: nothing to wait for
+        else:
+            body = content.iter_any()
+        answer = await self.accept(
+            body,
+            signatures=headers.getall("x-line-signature", ()),
+            content_length=length,
+            content_encoding=headers.get("Content-Encoding"),
+            remote=request.remote,
+        )
+        response = web.Response(
+            body=answer.body,
+            status=answer.status,
+            headers=answer.headers or None,
+            content_type="application/json",
+        )
+        if answer.close:
+            response.force_close()
+        return response
+
+    async def accept(
+        self,
+        body: bytes | AsyncIterable[bytes],
+        *,
+        signatures: Sequence[str],
+        content_length: int | None = None,
+        content_encoding: str | None = None,
+        remote: str | None = None,
+    ) -> Answer:
+        """Take one webhook request, from any web framework: verify, queue, and say what to answer.
+
+        ``body`` is the request body, whole (``bytes``) or as it arrives (an async iterable of
+        chunks: then the body timeout and the in-flight budget apply while it is read).
+        ``signatures`` holds every ``x-line-signature`` header value of the request (LINE
+        sends one; none is 401, two are 400). ``content_length`` is the ``Content-Length``
+        header as a number (``None`` when absent or chunked), checked before anything is
+        read. ``content_encoding`` is the ``Content-Encoding`` header (several joined with
+        commas), ``None`` when absent: anything but ``identity`` is 415. ``remote`` is the
+        sender's address, for the log of a forged signature.
+
+        Returns the :class:`Answer` to send: 200 once the events are in the store, else the
+        refusal (400, 401, 408, 413, 415, 503) with the reason in its JSON body.
+        """
+        if content_encoding and _is_encoded(content_encoding):
             # LINE sends bodies as they are signed; a compressed body would have to be
             # decompressed before its signature could be checked.
             return self._reject(
                 415,
-                f"Content-Encoding {encoding!r} is not accepted: LINE sends webhook bodies "
-                "uncompressed, and the signature covers the bytes on the wire",
+                f"Content-Encoding {content_encoding.strip().lower()!r} is not accepted: LINE "
+                "sends webhook bodies uncompressed, and the signature covers the bytes on the "
+                "wire",
                 "encoding",
                 close=True,
             )
-        signatures = request.headers.getall("x-line-signature", [])
         if len(signatures) > 1:
             return self._reject(
                 400, "more than one x-line-signature header", "signature_repeated", close=True
             )
-        body = await self._read_body(request)
-        if isinstance(body, web.Response):
-            return body
+        raw = await self._read_body(body, content_length)
+        if isinstance(raw, Answer):
+            return raw
         signature = signatures[0] if signatures else None
-        if not signature or not verify_signature(body, signature, self._secret):
+        if not signature or not verify_signature(raw, signature, self._secret):
             return self._reject(
                 401,
                 "x-line-signature does not match the request body",
                 "signature",
-                remote=request.remote,
+                remote=remote,
             )
         try:
-            data = orjson.loads(body)
+            data = orjson.loads(raw)
         except orjson.JSONDecodeError as error:
             return self._reject(
                 400, f"webhook body is not valid JSON: {error}", "body", detail=f"not JSON: {error}"
@@ -161,25 +245,29 @@ class WebhookServer:
         if problem is not None:
             return self._reject(400, problem, "body", detail=problem)
         if self.closing:
-            return web.json_response({"error": "shutting down"}, status=503)
+            return Answer(503, b'{"error":"shutting down"}')
+        return await self._enqueue(data["events"], raw)
+
+    async def _enqueue(self, events: list[Any], raw: bytes) -> Answer:
+        """Queue a verified body's events (one store write); dead-letter what cannot be."""
         shards = self.store.shards
         items: list[QueuedEvent] = []
         bad: list[tuple[bytes, str]] = []
-        for index, raw in enumerate(data["events"]):
-            if not isinstance(raw, dict):
-                bad.append((_dump(raw, body), f"events[{index}] is not a JSON object"))
+        for index, event in enumerate(events):
+            if not isinstance(event, dict):
+                bad.append((_dump(event, raw), f"events[{index}] is not a JSON object"))
                 continue
             try:
-                payload = orjson.dumps(raw)
+                payload = orjson.dumps(event)
             except orjson.JSONEncodeError:
                 # Nested deeper than a queue can keep: the whole signed body is kept instead.
-                bad.append((body, f"events[{index}] is nested too deeply to queue"))
+                bad.append((raw, f"events[{index}] is nested too deeply to queue"))
                 continue
-            event_id = raw.get("webhookEventId")
+            event_id = event.get("webhookEventId")
             if not isinstance(event_id, str) or not event_id:
                 event_id = None
-            key = _key_of(raw, index)
-            items.append(QueuedEvent(event_id, key, shard_of(key, shards), raw, payload))
+            key = _key_of(event, index)
+            items.append(QueuedEvent(event_id, key, shard_of(key, shards), event, payload))
         try:
             accepted = await self.store.enqueue(items) if items else []
             for raw_bytes, reason in bad:
@@ -187,21 +275,25 @@ class WebhookServer:
         except Exception as error:
             # LINE redelivers what was not answered 2xx (when redelivery is on).
             _log.error("enqueue_failed", store=self.store.url, error=describe_error(error))
-            return web.json_response({"error": "the event store is unavailable"}, status=503)
+            return Answer(503, b'{"error":"the event store is unavailable"}')
         self.received += len(items)
         for item, fresh in zip(items, accepted, strict=True):
             if not fresh:
                 _log_duplicate(item.event_id, _is_redelivery(item.raw))
         for _, reason in bad:
             _log.error("event_rejected", reason=reason)
-        # orjson, not json_response's json.dumps: this answer is on every request's path.
         answer = {
             "status": "ok",
-            "events": len(data["events"]),
+            "events": len(events),
             "queued": sum(accepted),
             "rejected": len(bad),
         }
-        return web.Response(body=orjson.dumps(answer), content_type="application/json")
+        return Answer(200, orjson.dumps(answer))
+
+
+def _is_encoded(header: str) -> bool:
+    """Whether a ``Content-Encoding`` value names any coding but ``identity``."""
+    return any(token.strip().lower() not in ("", "identity") for token in header.split(","))
 
 
 def _dump(value: Any, body: bytes) -> bytes:

@@ -34,6 +34,7 @@ __all__ = [
     "create_project",
     "describe",
     "install_source",
+    "wheel_source",
 ]
 
 
@@ -130,12 +131,15 @@ class InstallSource:
     ``kind`` is ``"index"`` (a package index: the project names ``linegroupbot`` and pip finds
     it), ``"archive"`` (a local wheel or sdist, ``location`` is its path: the project gets a copy
     in ``wheels/``) or ``"directory"`` (a checkout, ``location`` is its folder, ``editable`` when
-    installed with ``pip install -e``).
+    installed with ``pip install -e``). ``missing`` is the local file or folder it was installed
+    from when that is gone (moved or deleted): the project then installs from the index, and
+    ``linegroupbot new`` says so.
     """
 
     kind: str
     location: str = ""
     editable: bool = False
+    missing: str = ""
 
 
 def install_source() -> InstallSource:
@@ -143,8 +147,8 @@ def install_source() -> InstallSource:
 
     pip writes ``direct_url.json`` into the installed distribution's metadata when it installs
     from a URL or a local path: ``archive_info`` for a wheel or sdist, ``dir_info`` for a
-    folder. An install from an index has no such file. A file that is gone, or a remote URL,
-    counts as an index install.
+    folder. An install from an index has no such file. A remote URL counts as an index
+    install; so does a local file or folder that is gone, with its path in ``missing``.
     """
     try:
         raw = importlib.metadata.distribution("linegroupbot").read_text("direct_url.json")
@@ -161,7 +165,26 @@ def install_source() -> InstallSource:
         return InstallSource("directory", str(path), bool(info["dir_info"].get("editable")))
     if "archive_info" in info and path.is_file():
         return InstallSource("archive", str(path))
-    return InstallSource("index")
+    return InstallSource("index", missing=str(path))
+
+
+def wheel_source(path: Path) -> InstallSource:
+    """The source for ``linegroupbot new --wheel PATH``: a local linegroupbot wheel or sdist.
+
+    ``path`` must be an existing file named like a wheel (``.whl``) or an sdist (``.tar.gz``);
+    anything else raises :class:`ConfigurationError` saying what was given.
+    """
+    if not path.is_file():
+        raise ConfigurationError(
+            f"no file {path} (--wheel): give the path of a linegroupbot wheel, e.g. "
+            "dist/linegroupbot-1.0-py3-none-any.whl (`python -m build` writes one)"
+        )
+    if not path.name.startswith("linegroupbot-") or not path.name.endswith((".whl", ".tar.gz")):
+        raise ConfigurationError(
+            f"{path} is not a linegroupbot wheel or sdist (--wheel): its name must start with "
+            "'linegroupbot-' and end with .whl or .tar.gz"
+        )
+    return InstallSource("archive", str(path.resolve()))
 
 
 def _project_name(folder: str) -> str:

@@ -1,8 +1,16 @@
 #!/usr/bin/env bash
 # Set up a development environment: Debian's Chromium and redis-server (for the tests), a
 # .venv with linegroupbot and every extra, and the example plugin package. Safe to run again.
+#
+# PYTHON names the interpreter that makes the environment (default python3) and VENV its folder
+# (default .venv): `PYTHON=python3.13 VENV=.venv/python3.13 bash scripts/setup-dev.sh` sets up a
+# second Python beside the first, as .ci/run does for each Python it finds. Keep VENV inside
+# .venv/ (or outside the checkout): the links made at the end lead the sdist's file walk, which
+# follows links, to the package, and met first in any other folder they drop it from the sdist.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+python=${PYTHON:-python3}
+venv=${VENV:-.venv}
 
 # Debian packages the tests use: Chromium (browser tests) and redis-server (Redis store tests).
 missing=()
@@ -22,9 +30,9 @@ fi
 
 # Left by setuptools builds before the move to hatchling; importlib.metadata would read it first.
 rm -rf linegroupbot.egg-info
-[ -d .venv ] || python3 -m venv .venv
+[ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
 # shellcheck disable=SC1091
-source .venv/bin/activate
+source "$venv/bin/activate"
 python -m pip install -q --upgrade pip
 python -m pip install -q -e '.[test,dev,docs,bench]'
 # The example plugin is a package of its own; installing it registers its entry point.
@@ -34,9 +42,10 @@ python -m pip install -q -e examples/plugin_shout
 # to the two packages (and to nothing else of the checkout) lets them find it.
 python - <<'PY'
 import pathlib
+import sys
 import sysconfig
 
-links = pathlib.Path(".venv/editable-path").resolve()
+links = (pathlib.Path(sys.prefix) / "editable-path").resolve()
 links.mkdir(exist_ok=True)
 for name, source in {
     "linegroupbot": "linegroupbot",
@@ -49,4 +58,4 @@ for name, source in {
 site = pathlib.Path(sysconfig.get_paths()["purelib"])
 (site / "linegroupbot-editable-path.pth").write_text(f"{links}\n")
 PY
-echo "ready: . .venv/bin/activate" >&2
+echo "ready: . $venv/bin/activate" >&2

@@ -1,8 +1,10 @@
-"""Small helpers for tests: signing bodies like LINE does."""
+"""Small helpers for tests: signing bodies like LINE does, serving ASGI apps on uvicorn."""
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 import orjson
@@ -35,3 +37,28 @@ def queued(kind: str, event_id: str, *, shards: int = 16) -> QueuedEvent:
     source = raw["source"]
     key = source.get("groupId") or source.get("roomId") or source["userId"]
     return QueuedEvent(event_id, key, shard_of(key, shards), raw)
+
+
+@asynccontextmanager
+async def uvicorn_server(app: object) -> AsyncIterator[str]:
+    """A real uvicorn server for the ASGI ``app`` on a free loopback port, running its lifespan.
+
+    Yields the server's base URL (``http://127.0.0.1:PORT``); stops it (running the app's
+    shutdown) when the block ends.
+    """
+    import uvicorn
+
+    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None)
+    server = uvicorn.Server(config)
+    task = asyncio.create_task(server.serve())
+    try:
+        for _ in range(500):  # bounded wait for the socket
+            if server.started or task.done():
+                break
+            await asyncio.sleep(0.01)
+        assert server.started, "uvicorn did not start"
+        port = server.servers[0].sockets[0].getsockname()[1]
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await asyncio.wait_for(task, 30)

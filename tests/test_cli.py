@@ -603,3 +603,140 @@ def test_a_fatal_error_is_one_json_line_under_the_json_format(tmp_path: Path) ->
     records = [json.loads(line) for line in result.stderr.splitlines() if line.strip()]
     assert records[-1]["event"] == "command_failed"
     assert "LINE_CHANNEL_SECRET is not set" in records[-1]["error"]
+
+
+def _installed_from(tmp_path: Path, direct_url: dict[str, Any]) -> Path:
+    """A path entry whose linegroupbot metadata says it was installed as ``direct_url`` says.
+
+    Put first on ``PYTHONPATH``, its ``dist-info`` is the one ``importlib.metadata`` finds
+    (the code still comes from this checkout): the record pip leaves for ``pip install X``.
+    """
+    import linegroupbot
+
+    entry = tmp_path / "site"
+    info = entry / f"linegroupbot-{linegroupbot.__version__}.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text(
+        f"Metadata-Version: 2.1\nName: linegroupbot\nVersion: {linegroupbot.__version__}\n"
+    )
+    (info / "direct_url.json").write_text(json.dumps(direct_url))
+    return entry
+
+
+def test_new_says_so_when_the_wheel_linegroupbot_came_from_is_gone(tmp_path: Path) -> None:
+    gone = tmp_path / "dist" / "linegroupbot-0.1.0-py3-none-any.whl"
+    site = _installed_from(tmp_path, {"url": gone.as_uri(), "archive_info": {}})
+    result = _cli_fresh("new", "mybot", cwd=tmp_path, PYTHONPATH=str(site))
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    [warning] = result.stderr.strip().splitlines()
+    assert warning.startswith(f"linegroupbot: warning: this linegroupbot was installed from {gone}")
+    assert "no longer there" in warning
+    assert "from your package index instead" in warning
+    assert "--wheel" in warning
+    project = tmp_path / "mybot"
+    readme = (project / "README.md").read_text()
+    assert "pip install -e '.[test]'" in readme  # linegroupbot itself: from the index
+    assert not (project / "wheels").exists()
+    # The way out the warning names: point it at a wheel.
+    wheel = tmp_path / "elsewhere" / gone.name
+    wheel.parent.mkdir()
+    wheel.write_bytes(b"a wheel")
+    again = _cli_fresh(
+        "new", "mybot", "--force", "--wheel", str(wheel), cwd=tmp_path, PYTHONPATH=str(site)
+    )
+    assert again.returncode == 0, again.stderr
+    assert again.stderr == ""
+    assert (project / "wheels" / wheel.name).read_bytes() == b"a wheel"
+    assert f"pip install ./wheels/{wheel.name} -e '.[test]'" in (project / "README.md").read_text()
+
+
+def test_new_refuses_a_wheel_that_is_not_there_or_not_one(tmp_path: Path) -> None:
+    line = _one_line_error(_cli_fresh("new", "p", "--wheel", "nope.whl", cwd=tmp_path))
+    assert "no file nope.whl (--wheel)" in line
+    (tmp_path / "notes.txt").write_text("x")
+    line = _one_line_error(_cli_fresh("new", "p", "--wheel", "notes.txt", cwd=tmp_path))
+    assert "notes.txt is not a linegroupbot wheel or sdist (--wheel)" in line
+    assert not (tmp_path / "p").exists()  # refused before writing anything
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("run", "examples/echo.py:bot"),
+        ("worker", "examples/echo.py:bot"),
+        ("dev", "examples/echo.py:bot"),
+        ("dead-letters", "list"),
+    ],
+)
+@pytest.mark.parametrize("store", ["", "  "])
+def test_an_empty_store_is_refused_not_taken_for_the_default(
+    command: tuple[str, str], store: str
+) -> None:
+    line = _one_line_error(_cli_fresh(*command, "--store", store))
+    assert f"linegroupbot {command[0]}: argument --store: is empty" in line
+    assert "leave --store out for the default" in line
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "problem"),
+    [
+        ("LINE_API_BASE_URL", "api.line.me", "is not an http:// or https:// URL"),
+        ("LINE_API_BASE_URL", "http://", "has no host"),
+        ("LINE_API_BASE_URL", "http://127.0.0.1:87870", "has a port that is not a number"),
+        ("LINE_DATA_API_BASE_URL", "http://127.0.0.1:8787 /", "has spaces"),
+        ("LINE_DATA_API_BASE_URL", "https://api-data.line.me/?x=1", "has a query"),
+    ],
+)
+@pytest.mark.parametrize("command", ["run", "worker", "check"])
+def test_a_bad_url_setting_is_one_line_naming_the_variable(
+    tmp_path: Path, command: str, variable: str, value: str, problem: str
+) -> None:
+    result = _cli_fresh(
+        command,
+        str(ROOT / "examples/echo.py"),
+        "--no-env-file",
+        cwd=tmp_path,
+        LINE_CHANNEL_SECRET="s" * 8,
+        LINE_CHANNEL_ACCESS_TOKEN="t" * 9,
+        **{variable: value},
+    )
+    line = _one_line_error(result)
+    assert line.startswith(f"linegroupbot: {variable} {problem}"), line
+    assert "https://api.line.me" in line  # what to write instead
+    assert result.stdout == ""  # refused before starting
+
+
+def test_a_bad_url_setting_is_refused_by_the_channel_commands_too(tmp_path: Path) -> None:
+    line = _one_line_error(_cli_fresh("quota", cwd=tmp_path, LINE_API_BASE_URL="localhost:8787"))
+    assert line.startswith("linegroupbot: LINE_API_BASE_URL is not an http:// or https:// URL")
+    line = _one_line_error(_cli_fresh("quota", "--api-base-url", "x", cwd=tmp_path))
+    assert line.startswith("linegroupbot: --api-base-url is not an http")
+    assert line.endswith("or leave it out")
+
+
+@pytest.mark.parametrize(
+    ("source", "said"),
+    [
+        ("other = Router()", "('other' is of type Router)"),
+        ("other = None", "('other' is None)"),
+        ("other = Bot", "('other' is the class Bot itself, not an instance of it)"),
+        ("def other() -> Bot:\n    return Bot()", "('other' is a function)"),
+        ("import os as other", "('other' is a module)"),
+    ],
+)
+def test_check_of_something_that_is_not_a_bot_says_what_it_is_and_what_to_write(
+    tmp_path: Path, source: str, said: str
+) -> None:
+    (tmp_path / "two.py").write_text(
+        f"from linegroupbot import Bot, Router\nalpha = Bot()\nbeta = Bot()\n{source}\n"
+    )
+    line = _one_line_error(_cli_fresh("check", "two.py:other", "--offline", cwd=tmp_path))
+    assert line == (
+        f"linegroupbot: two.py has no Bot named 'other' {said}; it has alpha, beta: "
+        "write two.py:alpha or two.py:beta"
+    )
+    assert "object at 0x" not in line
+    (tmp_path / "none.py").write_text(f"from linegroupbot import Bot, Router\n{source}\n")
+    line = _one_line_error(_cli_fresh("check", "none.py:other", "--offline", cwd=tmp_path))
+    assert line.endswith(f"{said}; it defines none: make one at module level (other = Bot())")

@@ -1,23 +1,19 @@
-"""A bot inside other web applications: an aiohttp app (sub-app) and Starlette (ASGI)."""
+"""A bot inside other web applications: an aiohttp app (sub-app), Starlette and FastAPI (ASGI)."""
 
 from __future__ import annotations
 
-import asyncio
 import importlib.util
 import sys
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 from types import ModuleType
 
 import aiohttp
 import pytest
-import uvicorn
 
 from linegroupbot import Bot
 from linegroupbot.emulator import Emulator
 from linegroupbot.serving import start_site
-from tests.helpers import signed
+from tests.helpers import signed, uvicorn_server
 from tests.payloads import event
 
 SNIPPETS = Path(__file__).resolve().parents[1] / "docs" / "snippets"
@@ -71,32 +67,13 @@ async def test_the_bot_as_a_sub_app_of_an_existing_aiohttp_app(
     assert not snippet.bot.runtime.started
 
 
-@asynccontextmanager
-async def _uvicorn(app: object) -> AsyncIterator[str]:
-    """A real uvicorn server on a free loopback port, running the app's lifespan."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, lifespan="on", log_config=None)
-    server = uvicorn.Server(config)
-    task = asyncio.create_task(server.serve())
-    try:
-        for _ in range(500):  # bounded wait for the socket
-            if server.started or task.done():
-                break
-            await asyncio.sleep(0.01)
-        assert server.started, "uvicorn did not start"
-        port = server.servers[0].sockets[0].getsockname()[1]
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await asyncio.wait_for(task, 30)
-
-
-async def test_the_bot_in_a_starlette_app_served_by_uvicorn(
+async def test_the_bot_in_a_starlette_app_served_byuvicorn_server(
     line_emulator: Emulator, tmp_path: Path
 ) -> None:
     snippet = _snippet("asgi_starlette")
     _wire(snippet.bot, line_emulator)
     app = snippet.make_app(store=f"sqlite:///{tmp_path}/bot.db")
-    async with _uvicorn(app) as site:
+    async with uvicorn_server(app) as site:
         assert snippet.bot.runtime is not None
         assert snippet.bot.runtime.started
         line_emulator.set_webhook_url(f"{site}/callback")
@@ -111,6 +88,35 @@ async def test_the_bot_in_a_starlette_app_served_by_uvicorn(
     assert not snippet.bot.runtime.started  # uvicorn's shutdown drained the bot
 
 
+async def test_the_bot_in_a_fastapi_app_served_by_uvicorn(
+    line_emulator: Emulator, tmp_path: Path
+) -> None:
+    """The FastAPI recipe of the deploying guide, as it is written there, on a real server."""
+    snippet = _snippet("asgi_fastapi")
+    _wire(snippet.bot, line_emulator)
+    app = snippet.make_app(store=f"sqlite:///{tmp_path}/bot.db")
+    async with uvicorn_server(app) as site:
+        assert snippet.bot.runtime is not None
+        assert snippet.bot.runtime.started  # FastAPI ran the bot's lifespan
+        line_emulator.set_webhook_url(f"{site}/callback")
+        group = await line_emulator.create_group("Friends", ["Alice", "Bob"])
+        await line_emulator.say(group, "Alice", "hello from FastAPI")  # signed by the emulator
+        [echo] = await line_emulator.wait_for_bot_messages(group)
+        assert echo == {"type": "text", "text": "hello from FastAPI"}
+        raw, headers = signed(event("message_text"), secret="not-the-channel-secret")
+        async with aiohttp.ClientSession() as session:
+            async with session.post(f"{site}/callback", data=raw, headers=headers) as resp:
+                assert resp.status == 401
+                assert "x-line-signature" in (await resp.json())["error"]
+            async with session.get(f"{site}/") as resp:  # FastAPI's own endpoint
+                assert await resp.json() == {"page": "the rest of your site"}
+            async with session.get(f"{site}/callback") as resp:  # the route takes POST only
+                assert resp.status == 405
+        assert snippet.bot.runtime.receiver is not None
+        assert snippet.bot.runtime.receiver.rejected == 1  # the forged one, and only it
+    assert not snippet.bot.runtime.started  # uvicorn's shutdown drained the bot
+
+
 async def test_a_webhook_app_without_lifespan_starts_on_the_first_request(
     line_emulator: Emulator, tmp_path: Path
 ) -> None:
@@ -119,7 +125,7 @@ async def test_a_webhook_app_without_lifespan_starts_on_the_first_request(
     bot = Bot()
     _wire(bot, line_emulator)
     webhook = WebhookApp(bot, store=f"sqlite:///{tmp_path}/bot.db")
-    async with _uvicorn(webhook) as site:
+    async with uvicorn_server(webhook) as site:
         async with aiohttp.ClientSession() as session, session.get(site + "/") as resp:
             assert resp.status == 200
             assert (await resp.json())["role"] == "all"
