@@ -16,6 +16,7 @@ import os
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -275,19 +276,89 @@ class RateLimiter:
     or its failure, came back) and for ``limit.per`` seconds after that: LINE received the
     request before it answered, so the slot's next request cannot arrive within ``per``
     of it. Waiting callers are served in arrival order.
+
+    A released slot is kept as the time it is free again, in a queue that is in time order
+    (every slot waits the same ``per``), so a request costs no timer: only when callers
+    wait is one set, for the earliest slot to come back.
     """
+
+    __slots__ = ("_busy", "_calls", "_cooling", "_per", "_timer", "_waiters", "limit")
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
-        self._slots = asyncio.Semaphore(limit.calls)
+        self._calls = limit.calls
+        self._per = limit.per
+        self._busy = 0  # slots held by requests not yet released
+        self._cooling: deque[float] = deque()  # released slots: when each is free again
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.Handle | None = None
 
     async def acquire(self) -> None:
         """Wait for a free slot and take it."""
-        await self._slots.acquire()
+        if not self._waiters and self._busy + len(self._cooling) < self._calls:
+            self._busy += 1
+            return
+        loop = asyncio.get_running_loop()
+        if not self._waiters and self._free(time.monotonic()):
+            self._busy += 1
+            return
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        self._schedule(loop)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                # Handed a slot, then cancelled before it ran: the slot was never used.
+                self._busy -= 1
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+                self._wake(loop)
+            else:
+                waiter.cancel()
+                with contextlib.suppress(ValueError):  # a wake-up may have dropped it
+                    self._waiters.remove(waiter)
+            raise
 
     def release(self) -> None:
         """The request that held a slot finished: the slot is free ``limit.per`` s from now."""
-        asyncio.get_running_loop().call_later(self.limit.per, self._slots.release)
+        self._busy -= 1
+        self._cooling.append(time.monotonic() + self._per)
+        if self._waiters:
+            self._schedule(asyncio.get_running_loop())
+
+    def _free(self, now: float) -> int:
+        """Free slots at ``now`` (``time.monotonic()``), dropping the slots free again."""
+        cooling = self._cooling
+        while cooling and cooling[0] <= now:
+            cooling.popleft()
+        return self._calls - self._busy - len(cooling)
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake the waiters when the earliest released slot is free (or now, if one is)."""
+        if self._timer is not None:
+            return
+        if self._busy + len(self._cooling) < self._calls:
+            self._timer = loop.call_soon(self._wake, loop)
+        elif self._cooling:
+            due = self._cooling[0]
+            self._timer = loop.call_later(max(0.0, due - time.monotonic()), self._wake, loop, due)
+
+    def _wake(self, loop: asyncio.AbstractEventLoop, due: float = 0.0) -> None:
+        """Hand free slots to waiters in arrival order; wait again for the rest."""
+        self._timer = None
+        waiters = self._waiters
+        # A timer may run a hair before its time (the loop's clock resolution); it is due.
+        free = self._free(max(time.monotonic(), due))
+        while free > 0 and waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._busy += 1
+                free -= 1
+        if waiters:
+            self._schedule(loop)
 
 
 def with_default_limits(overrides: Mapping[str, RateLimit | int] | None) -> dict[str, RateLimit]:
