@@ -629,6 +629,27 @@ async def test_a_bare_string_is_one_text_message_everywhere(
     )
 
 
+async def test_one_string_sends_what_its_text_message_sends(
+    line_emulator: Emulator, client: LineClient
+) -> None:
+    # One plain str takes a short way to JSON; it must be the converter's JSON of the
+    # TextMessage, and a str LINE refuses must fail as any message does, before the network.
+    group = await _group(line_emulator)
+    for text in ("hello", 'ทดสอบ 😀 $ \\n\n"quoted"', "x" * 5000):
+        await client.push(group, text)
+        await client.push(group, messages.TextMessage(text=text))
+    calls = line_emulator.calls_to("/v2/bot/message/push")
+    assert len(calls) == 6
+    for plain, built in zip(calls[::2], calls[1::2], strict=True):
+        assert plain.json == built.json
+    assert calls[0].json["messages"] == [{"type": "text", "text": "hello"}]
+    for bad, problem in (("", "must not be empty"), ("y" * 5001, "5001 characters")):
+        with pytest.raises(MessageValidationError, match=problem) as info:
+            await client.push(group, bad)
+        assert info.value.property == "messages[0].text"
+    assert len(line_emulator.calls_to("/v2/bot/message/push")) == 6
+
+
 async def test_member_ids_403_says_what_to_use_instead(
     line_emulator: Emulator, client: LineClient
 ) -> None:
