@@ -29,7 +29,7 @@ import orjson
 import structlog
 
 from .channel import BotInfo, DeliveryCount, DeliveryKind, WebhookEndpoint, WebhookTestResult
-from .convert import converter, register_model, structure, unstructure
+from .convert import _register, converter, structure, unstructure
 from .errors import (
     ConfigurationError,
     ErrorDetail,
@@ -239,7 +239,7 @@ class MessageQuota:
 
 
 for _model in (SentMessage, Profile, GroupSummary, MessageQuota):
-    register_model(_model)
+    _register(_model)  # as the built-in models are: converters generated on first use
 
 _structure_sent: Any = None
 
@@ -252,7 +252,9 @@ def _sent_messages(data: Any) -> tuple[SentMessage, ...]:
         return ()
     hook = _structure_sent
     if hook is None:
-        hook = _structure_sent = converter.get_structure_hook(SentMessage)
+        hook = converter.get_structure_hook(SentMessage)
+        materialize = getattr(hook, "materialize", None)  # generated on first use
+        hook = _structure_sent = hook if materialize is None else materialize()
     return tuple([hook(m, SentMessage) for m in raw])
 
 
