@@ -255,7 +255,7 @@ def _sent_messages(data: Any) -> tuple[SentMessage, ...]:
         hook = converter.get_structure_hook(SentMessage)
         materialize = getattr(hook, "materialize", None)  # generated on first use
         hook = _structure_sent = hook if materialize is None else materialize()
-    return tuple([hook(m, SentMessage) for m in raw])
+    return tuple(map(hook, raw))
 
 
 def _wire(messages: tuple[Messages, ...]) -> list[Any]:
@@ -330,15 +330,20 @@ class RateLimiter:
         self._waiters: deque[asyncio.Future[None]] = deque()
         self._timer: asyncio.Handle | None = None
 
+    def try_acquire(self) -> bool:
+        """Take a free slot if there is one and nobody waits for it; never waits."""
+        if self._waiters:
+            return False
+        if self._busy + len(self._cooling) < self._calls or self._free(time.monotonic()) > 0:
+            self._busy += 1
+            return True
+        return False
+
     async def acquire(self) -> None:
         """Wait for a free slot and take it."""
-        if not self._waiters and self._busy + len(self._cooling) < self._calls:
-            self._busy += 1
+        if self.try_acquire():
             return
         loop = asyncio.get_running_loop()
-        if not self._waiters and self._free(time.monotonic()):
-            self._busy += 1
-            return
         waiter: asyncio.Future[None] = loop.create_future()
         self._waiters.append(waiter)
         self._schedule(loop)
@@ -660,7 +665,8 @@ class LineClient:
         attempt = 0
         while True:
             attempt += 1
-            await bucket.acquire()
+            if not bucket.try_acquire():  # a free slot is the common case: no coroutine
+                await bucket.acquire()
             started = time.monotonic()
             try:
                 async with self._http().request(

@@ -537,6 +537,11 @@ async def test_rate_limiter_gives_back_the_slot_of_a_cancelled_waiter() -> None:
         caller.throw(asyncio.CancelledError())
     assert _takes_at_once(limiter)
     assert not _takes_at_once(limiter)
+    held = RateLimiter(RateLimit(1, per=60))
+    assert held.try_acquire()
+    assert not held.try_acquire()  # the one slot is taken: no waiting, just no
+    held.release()
+    assert not held.try_acquire()  # released, but free only `per` after its call
 
 
 async def test_client_at_the_platform_limit_never_exceeds_it_in_any_second() -> None:
