@@ -10,9 +10,10 @@ one-text-message push, interleaved round by round, at 1 and 32 requests in fligh
 - raw aiohttp: one ``ClientSession``, ``session.post`` with the JSON bytes, the bearer
   header and a fresh ``X-Line-Retry-Key``, then read and decode the answer;
 - ``LineClient.push(chat_id, "hello")``: message validation, a retry key per call, the
-  retry policy and the token-bucket rate limiter on (its limit raised to 100,000/s so
-  that the harness measures the limiter's cost, not LINE's 2,000/s quota), the answer
-  structured into a ``SendResult``, logging configured as ``linegroupbot run`` does (INFO).
+  retry policy and the rate limiter on (its limit raised to 100,000/s so that the harness
+  measures the limiter's cost, not LINE's 2,000/s quota: every request still takes a slot
+  and holds it for the second after its answer), the answer structured into a
+  ``SendResult``, logging configured as ``linegroupbot run`` does (INFO).
 
 Requests/s are medians over rounds with min-max, and the ratio is taken round by round.
 Every round is a fixed number of requests, every wait is bounded.

@@ -7,7 +7,7 @@ from typing import Literal
 
 import attrs
 
-from .convert import register_model
+from .convert import _register
 
 __all__ = [
     "LINE_TIMEZONE",
@@ -84,4 +84,4 @@ class DeliveryCount:
 
 
 for _model in (BotInfo, WebhookEndpoint, WebhookTestResult, DeliveryCount):
-    register_model(_model)
+    _register(_model)  # as the built-in models are: converters generated on first use

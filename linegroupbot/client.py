@@ -12,10 +12,12 @@ import asyncio
 import contextlib
 import datetime as dt
 import email.utils
+import logging
 import os
 import random
 import time
 import uuid
+from collections import deque
 from collections.abc import AsyncIterator, Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar, Token
 from types import TracebackType
@@ -27,7 +29,7 @@ import orjson
 import structlog
 
 from .channel import BotInfo, DeliveryCount, DeliveryKind, WebhookEndpoint, WebhookTestResult
-from .convert import register_model, structure, unstructure
+from .convert import _register, converter, structure, unstructure
 from .errors import (
     ConfigurationError,
     ErrorDetail,
@@ -39,6 +41,7 @@ from .errors import (
     UnsupportedInScopeError,
     api_error_for_status,
 )
+from .limits import MAX_TEXT_LENGTH
 from .messages import Messages, normalize
 from .tokens import DEFAULT_REFRESH_MARGIN, ChannelTokens
 
@@ -91,7 +94,7 @@ DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
 
 
 _log = structlog.get_logger("linegroupbot.client")
-_bound_log: tuple[tuple[Any, ...], Any] | None = None
+_bound_log: tuple[tuple[Any, ...], Any, bool] | None = None
 
 
 def _random_uuid() -> str:
@@ -100,8 +103,9 @@ def _random_uuid() -> str:
     return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
 
 
-def _call_log() -> Any:
-    """``_log`` bound once per structlog configuration (binding costs ~10 us per call).
+def _call_log() -> tuple[Any, bool]:
+    """``_log`` bound once per structlog configuration (binding costs ~10 us per call), and
+    whether it logs at debug level (when not, a call's ``api_call`` line is not even built).
 
     A new configuration (``configure_logging``, ``capture_logs`` in tests) is seen by
     identity of its parts and gets a new bound logger.
@@ -114,10 +118,12 @@ def _call_log() -> Any:
     if cached is not None:
         old = cached[0]
         if old[0] is processors and old[1] is wrapper and old[2] is factory and old[3] is context:
-            return cached[1]
+            return cached[1], cached[2]
     log = _log.bind()
-    _bound_log = ((processors, wrapper, factory, context), log)
-    return log
+    enabled_for = getattr(log, "is_enabled_for", None)  # structlog's filtering loggers
+    debug = True if enabled_for is None else bool(enabled_for(logging.DEBUG))
+    _bound_log = ((processors, wrapper, factory, context), log, debug)
+    return log, debug
 
 
 _RETRY_KEY_NAMESPACE = uuid.UUID("5b0f6c1e-3a51-4c8e-9d3f-2f0a3f7f0b11")
@@ -261,7 +267,39 @@ class MessageQuota:
 
 
 for _model in (SentMessage, Profile, GroupSummary, MessageQuota):
-    register_model(_model)
+    _register(_model)  # as the built-in models are: converters generated on first use
+
+_structure_sent: Any = None
+
+
+def _sent_messages(data: Any) -> tuple[SentMessage, ...]:
+    """The ``sentMessages`` of a send's answer (the converter's hook looked up once)."""
+    global _structure_sent
+    raw = data.get("sentMessages") if isinstance(data, dict) else None
+    if not raw:
+        return ()
+    hook = _structure_sent
+    if hook is None:
+        hook = converter.get_structure_hook(SentMessage)
+        materialize = getattr(hook, "materialize", None)  # generated on first use
+        hook = _structure_sent = hook if materialize is None else materialize()
+    return tuple(map(hook, raw))
+
+
+def _wire(messages: tuple[Messages, ...]) -> list[Any]:
+    """The messages of a send, validated, in LINE's JSON shape.
+
+    One plain ``str`` (the common send) is a text message whose JSON is fixed: it is made
+    here, as the converter would make it from ``TextMessage(text=...)``; anything else
+    (and a ``str`` LINE would refuse, to raise the usual error) goes through
+    :func:`~linegroupbot.messages.normalize` and the converter.
+    """
+    if len(messages) == 1:
+        text = messages[0]
+        if type(text) is str and 0 < len(text) <= MAX_TEXT_LENGTH:
+            return [{"type": "text", "text": text}]
+    wire: list[Any] = unstructure(list(normalize(messages)))
+    return wire
 
 
 @attrs.frozen
@@ -306,21 +344,96 @@ class RateLimiter:
     Each request holds a slot from :meth:`acquire` until :meth:`release` (when its answer,
     or its failure, came back) and for ``limit.per`` seconds after that: LINE received the
     request before it answered, so the slot's next request cannot arrive within ``per``
-    of it. Waiting callers are served in arrival order. ``limit`` is the
-    :class:`RateLimit` to keep.
+    of it. Waiting callers are served in arrival order.
+    ``limit`` is the :class:`RateLimit` to keep.
+
+    A released slot is kept as the time it is free again, in a queue that is in time order
+    (every slot waits the same ``per``), so a request costs no timer: only when callers
+    wait is one set, for the earliest slot to come back.
     """
+
+    __slots__ = ("_busy", "_calls", "_cooling", "_per", "_timer", "_waiters", "limit")
 
     def __init__(self, limit: RateLimit) -> None:
         self.limit = limit
-        self._slots = asyncio.Semaphore(limit.calls)
+        self._calls = limit.calls
+        self._per = limit.per
+        self._busy = 0  # slots held by requests not yet released
+        self._cooling: deque[float] = deque()  # released slots: when each is free again
+        self._waiters: deque[asyncio.Future[None]] = deque()
+        self._timer: asyncio.Handle | None = None
+
+    def try_acquire(self) -> bool:
+        """Take a free slot if there is one and nobody waits for it; never waits."""
+        if self._waiters:
+            return False
+        if self._busy + len(self._cooling) < self._calls or self._free(time.monotonic()) > 0:
+            self._busy += 1
+            return True
+        return False
 
     async def acquire(self) -> None:
         """Wait for a free slot and take it."""
-        await self._slots.acquire()
+        if self.try_acquire():
+            return
+        loop = asyncio.get_running_loop()
+        waiter: asyncio.Future[None] = loop.create_future()
+        self._waiters.append(waiter)
+        self._schedule(loop)
+        try:
+            await waiter
+        except BaseException:
+            if waiter.done() and not waiter.cancelled():
+                # Handed a slot, then cancelled before it ran: the slot was never used.
+                self._busy -= 1
+                if self._timer is not None:
+                    self._timer.cancel()
+                    self._timer = None
+                self._wake(loop)
+            else:
+                waiter.cancel()
+                with contextlib.suppress(ValueError):  # a wake-up may have dropped it
+                    self._waiters.remove(waiter)
+            raise
 
     def release(self) -> None:
         """The request that held a slot finished: the slot is free ``limit.per`` s from now."""
-        asyncio.get_running_loop().call_later(self.limit.per, self._slots.release)
+        self._busy -= 1
+        self._cooling.append(time.monotonic() + self._per)
+        if self._waiters:
+            self._schedule(asyncio.get_running_loop())
+
+    def _free(self, now: float) -> int:
+        """Free slots at ``now`` (``time.monotonic()``), dropping the slots free again."""
+        cooling = self._cooling
+        while cooling and cooling[0] <= now:
+            cooling.popleft()
+        return self._calls - self._busy - len(cooling)
+
+    def _schedule(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Wake the waiters when the earliest released slot is free (or now, if one is)."""
+        if self._timer is not None:
+            return
+        if self._busy + len(self._cooling) < self._calls:
+            self._timer = loop.call_soon(self._wake, loop)
+        elif self._cooling:
+            due = self._cooling[0]
+            self._timer = loop.call_later(max(0.0, due - time.monotonic()), self._wake, loop, due)
+
+    def _wake(self, loop: asyncio.AbstractEventLoop, due: float = 0.0) -> None:
+        """Hand free slots to waiters in arrival order; wait again for the rest."""
+        self._timer = None
+        waiters = self._waiters
+        # A timer may run a hair before its time (the loop's clock resolution); it is due.
+        free = self._free(max(time.monotonic(), due))
+        while free > 0 and waiters:
+            waiter = waiters.popleft()
+            if not waiter.done():
+                waiter.set_result(None)
+                self._busy += 1
+                free -= 1
+        if waiters:
+            self._schedule(loop)
 
 
 def with_default_limits(overrides: Mapping[str, RateLimit | int] | None) -> dict[str, RateLimit]:
@@ -346,13 +459,24 @@ def _rate_limit(value: RateLimit | int) -> RateLimit:
     )
 
 
-@attrs.frozen
 class _Response:
-    status: int
-    data: Any
-    request_id: str | None
-    accepted_request_id: str | None = None
-    retry_key: str | None = None
+    """What ``_call`` got back (made once per call: a plain class, no attrs machinery)."""
+
+    __slots__ = ("accepted_request_id", "data", "request_id", "retry_key", "status")
+
+    def __init__(
+        self,
+        status: int,
+        data: Any,
+        request_id: str | None,
+        accepted_request_id: str | None = None,
+        retry_key: str | None = None,
+    ) -> None:
+        self.status = status
+        self.data = data
+        self.request_id = request_id
+        self.accepted_request_id = accepted_request_id
+        self.retry_key = retry_key
 
 
 RetryMode = Literal["all", "not_delivered", "none"]
@@ -475,6 +599,7 @@ class LineClient:
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         self._token = clean_token(access_token, "access_token", "LINE_CHANNEL_ACCESS_TOKEN")
+        self._authorization = f"Bearer {self._token}"
         self.api_base_url = (
             api_base_url or os.environ.get("LINE_API_BASE_URL") or DEFAULT_API_BASE_URL
         ).rstrip("/")
@@ -559,11 +684,15 @@ class LineClient:
         endpoint_class: str = "default",
     ) -> _Response:
         url = self.api_base_url + path
-        headers = {"Authorization": f"Bearer {await self._bearer()}"}
+        authorization = (
+            self._authorization if self._issuer is None else f"Bearer {await self._bearer()}"
+        )
         body: bytes | None = None
         if json is not None:
             body = orjson.dumps(json)
-            headers["Content-Type"] = "application/json"
+            headers = {"Authorization": authorization, "Content-Type": "application/json"}
+        else:
+            headers = {"Authorization": authorization}
         # A key the caller passed in (retrying a call of theirs) or one derived from the event
         # may have been accepted before this call: LINE's 409 then means "sent already".
         key: str | None = None
@@ -580,11 +709,12 @@ class LineClient:
         attempts = max(1, policy.attempts) if retry_mode != "none" else 1
         deadline = time.monotonic() + policy.total_timeout
         bucket = self._buckets.get(endpoint_class) or self._buckets["default"]
-        log = _call_log()
+        log, debug = _call_log()
         attempt = 0
         while True:
             attempt += 1
-            await bucket.acquire()
+            if not bucket.try_acquire():  # a free slot is the common case: no coroutine
+                await bucket.acquire()
             started = time.monotonic()
             try:
                 async with self._http().request(
@@ -615,15 +745,16 @@ class LineClient:
             finally:
                 bucket.release()
             request_id = resp_headers.get("x-line-request-id")
-            (log.debug if status < 400 else log.warning)(
-                "api_call",
-                method=method,
-                path=path,
-                status=status,
-                request_id=request_id,
-                attempt=attempt,
-                latency_ms=round((time.monotonic() - started) * 1000, 1),
-            )
+            if debug or status >= 400:
+                (log.debug if status < 400 else log.warning)(
+                    "api_call",
+                    method=method,
+                    path=path,
+                    status=status,
+                    request_id=request_id,
+                    attempt=attempt,
+                    latency_ms=round((time.monotonic() - started) * 1000, 1),
+                )
             data: Any = None
             if raw and resp_headers.get("Content-Type", "").startswith("application/json"):
                 try:
@@ -693,11 +824,9 @@ class LineClient:
             retry_mode=retry_mode,
             endpoint_class=endpoint_class,
         )
-        data = response.data if isinstance(response.data, dict) else {}
-        sent = tuple(structure(m, SentMessage) for m in data.get("sentMessages") or ())
         return SendResult(
             request_id=response.request_id,
-            sent_messages=sent,
+            sent_messages=_sent_messages(response.data),
             accepted_request_id=response.accepted_request_id,
             deduplicated=response.accepted_request_id is not None,
             retry_key=response.retry_key,
@@ -734,7 +863,7 @@ class LineClient:
         """
         payload = {
             "replyToken": reply_token,
-            "messages": unstructure(list(normalize(messages))),
+            "messages": _wire(messages),
             "notificationDisabled": notification_disabled,
         }
         return await self._send(
@@ -775,7 +904,7 @@ class LineClient:
         """
         payload = {
             "to": to,
-            "messages": unstructure(list(normalize(messages))),
+            "messages": _wire(messages),
             "notificationDisabled": notification_disabled,
         }
         return await self._send(
@@ -858,7 +987,7 @@ class LineClient:
             )
         payload = {
             "to": ids,
-            "messages": unstructure(list(normalize(messages))),
+            "messages": _wire(messages),
             "notificationDisabled": notification_disabled,
         }
         return await self._send(
@@ -894,7 +1023,7 @@ class LineClient:
             LineConnectionError: LINE could not be reached, after any retries.
         """
         payload = {
-            "messages": unstructure(list(normalize(messages))),
+            "messages": _wire(messages),
             "notificationDisabled": notification_disabled,
         }
         return await self._send(
@@ -940,7 +1069,7 @@ class LineClient:
             LineConnectionError: LINE could not be reached, after any retries.
         """
         payload: dict[str, Any] = {
-            "messages": unstructure(list(normalize(messages))),
+            "messages": _wire(messages),
             "notificationDisabled": notification_disabled,
         }
         for key, value in (("recipient", recipient), ("filter", filter), ("limit", limit)):

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeAlias, cast
+from typing import Any, ClassVar, Literal, TypeAlias
 
 import attrs
 
@@ -703,14 +703,7 @@ def _check_substitution(message: TextMessageV2, where: str) -> None:
 
 def _check(message: Message, where: str) -> None:
     if isinstance(message, TextMessage | TextMessageV2):
-        if not message.text:
-            raise MessageValidationError("text must not be empty", property=f"{where}.text")
-        if len(message.text) > MAX_TEXT_LENGTH:
-            raise MessageValidationError(
-                f"text is {len(message.text)} characters; LINE allows {MAX_TEXT_LENGTH}: "
-                "split it into several messages",
-                property=f"{where}.text",
-            )
+        _check_text_message(message.text, where)
         if isinstance(message, TextMessageV2):
             _check_substitution(message, where)
         elif message.emojis is not None:
@@ -784,6 +777,21 @@ def _one(item: Any) -> Message:
     )
 
 
+_SINGLE: tuple[type[Any], ...] = (str, bytes, dict, *MESSAGE_TYPES)
+"""What a send's argument is as one item (a str or dict is never a sequence of messages)."""
+
+
+def _check_text_message(text: str, where: str) -> None:
+    if not text:
+        raise MessageValidationError("text must not be empty", property=f"{where}.text")
+    if len(text) > MAX_TEXT_LENGTH:
+        raise MessageValidationError(
+            f"text is {len(text)} characters; LINE allows {MAX_TEXT_LENGTH}: "
+            "split it into several messages",
+            property=f"{where}.text",
+        )
+
+
 def normalize(messages: Messages | Iterable[Messages]) -> tuple[Message, ...]:
     """Turn ``str`` into :class:`TextMessage` and validate 1 to 5 messages as LINE would.
 
@@ -801,11 +809,26 @@ def normalize(messages: Messages | Iterable[Messages]) -> tuple[Message, ...]:
         MessageValidationError: No messages, more than five, or one LINE would refuse;
             its ``property`` names the offending field (``messages[0].text``).
     """
-    single = isinstance(messages, str | bytes | dict) or not isinstance(messages, Iterable)
-    items: Iterable[Any] = (messages,) if single else cast(Iterable[Any], messages)
+    if type(messages) is tuple and len(messages) == 1:  # the varargs of a one-message send
+        only = messages[0]
+        if type(only) is str:
+            _check_text_message(only, "messages[0]")
+            return (TextMessage(text=only),)
+        if isinstance(only, MESSAGE_TYPES):
+            _check(only, "messages[0]")
+            return (only,)
+    items: Iterable[Any]
+    if isinstance(messages, _SINGLE) or not isinstance(messages, Iterable):
+        items = (messages,)
+    else:
+        items = messages
     result: list[Message] = []
     for item in items:
-        if isinstance(item, Iterable) and not isinstance(item, str | bytes | dict):
+        if isinstance(item, str):
+            result.append(TextMessage(text=item))
+        elif isinstance(item, MESSAGE_TYPES):
+            result.append(item)
+        elif isinstance(item, Iterable) and not isinstance(item, bytes | dict):
             result.extend(_one(inner) for inner in item)
         else:
             result.append(_one(item))

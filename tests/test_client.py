@@ -477,6 +477,73 @@ async def test_rate_limiter_holds_a_slot_for_the_window_after_its_call() -> None
     await asyncio.wait_for(third, timeout=5)
 
 
+async def test_rate_limiter_never_lets_more_than_the_limit_into_a_window() -> None:
+    # Many callers, each holding its slot a different time: at the moment any request
+    # starts, at most `calls` requests may have started within `per` before it ended
+    # (the sliding window LINE counts in), and the callers are served in arrival order.
+    limit = RateLimit(4, per=0.05)
+    limiter = RateLimiter(limit)
+    loop = asyncio.get_running_loop()
+    spans: list[tuple[float, float]] = []
+    order: list[int] = []
+
+    async def request(n: int) -> None:
+        await limiter.acquire()
+        order.append(n)
+        started = loop.time()
+        for _ in range(n % 3):
+            await asyncio.sleep(0)
+        limiter.release()
+        spans.append((started, loop.time()))
+
+    async with asyncio.timeout(30):
+        await asyncio.gather(*(request(n) for n in range(40)))
+    assert order == list(range(40))
+    assert len(spans) == 40
+    for started, _ in spans:
+        holding = [s for s, ended in spans if s <= started < ended + limit.per]
+        assert len(holding) <= limit.calls
+
+
+def _takes_at_once(limiter: RateLimiter) -> bool:
+    """Whether an acquire completes without waiting (driven by hand: no clock involved)."""
+    step = limiter.acquire()
+    try:
+        step.send(None)
+    except StopIteration:
+        return True
+    step.close()
+    return False
+
+
+async def test_rate_limiter_gives_back_the_slot_of_a_cancelled_waiter() -> None:
+    limiter = RateLimiter(RateLimit(1, per=0.01))
+    await limiter.acquire()
+    waiting = asyncio.ensure_future(limiter.acquire())
+    await asyncio.sleep(0)
+    waiting.cancel()  # cancelled while waiting: takes no slot
+    with pytest.raises(asyncio.CancelledError):
+        await waiting
+    limiter.release()
+    await asyncio.wait_for(limiter.acquire(), timeout=5)
+    # A caller handed the slot and cancelled before it runs gives the slot back unused,
+    # free at once (no window after it: it sent nothing).
+    caller = limiter.acquire()
+    waiter = caller.send(None)  # the caller waits for the slot
+    assert not _takes_at_once(limiter)
+    limiter.release()
+    await asyncio.wait_for(asyncio.shield(waiter), timeout=5)  # the slot is handed over
+    with pytest.raises(asyncio.CancelledError):
+        caller.throw(asyncio.CancelledError())
+    assert _takes_at_once(limiter)
+    assert not _takes_at_once(limiter)
+    held = RateLimiter(RateLimit(1, per=60))
+    assert held.try_acquire()
+    assert not held.try_acquire()  # the one slot is taken: no waiting, just no
+    held.release()
+    assert not held.try_acquire()  # released, but free only `per` after its call
+
+
 async def test_client_at_the_platform_limit_never_exceeds_it_in_any_second() -> None:
     # The emulator answers 429 to a 6th call within any one second, as LINE does at its
     # limit. A client set to exactly that limit must get every call through, first
@@ -565,6 +632,27 @@ async def test_a_bare_string_is_one_text_message_everywhere(
     assert messages.normalize("a long sentence of many characters") == (
         messages.TextMessage(text="a long sentence of many characters"),
     )
+
+
+async def test_one_string_sends_what_its_text_message_sends(
+    line_emulator: Emulator, client: LineClient
+) -> None:
+    # One plain str takes a short way to JSON; it must be the converter's JSON of the
+    # TextMessage, and a str LINE refuses must fail as any message does, before the network.
+    group = await _group(line_emulator)
+    for text in ("hello", 'ทดสอบ 😀 $ \\n\n"quoted"', "x" * 5000):
+        await client.push(group, text)
+        await client.push(group, messages.TextMessage(text=text))
+    calls = line_emulator.calls_to("/v2/bot/message/push")
+    assert len(calls) == 6
+    for plain, built in zip(calls[::2], calls[1::2], strict=True):
+        assert plain.json == built.json
+    assert calls[0].json["messages"] == [{"type": "text", "text": "hello"}]
+    for bad, problem in (("", "must not be empty"), ("y" * 5001, "5001 characters")):
+        with pytest.raises(MessageValidationError, match=problem) as info:
+            await client.push(group, bad)
+        assert info.value.property == "messages[0].text"
+    assert len(line_emulator.calls_to("/v2/bot/message/push")) == 6
 
 
 async def test_member_ids_403_says_what_to_use_instead(
