@@ -111,8 +111,10 @@ def _filler(cls: type[Any]) -> type[Any] | None:
                 "__delattr__": object.__delattr__,
             },
         )
-        probe = filler()
-        probe.__class__ = cls  # fails here, once, if a future Python refuses it
+        try:
+            filler().__class__ = cls
+        except TypeError:  # a Python that refuses the assignment: build the usual way
+            filler = None
     _FILLERS[cls] = filler
     return filler
 
