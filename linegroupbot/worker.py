@@ -26,7 +26,6 @@ import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import orjson
 import structlog
 
 from . import events as ev
@@ -422,8 +421,12 @@ class Worker:
 
     async def _process(self, entry: Entry) -> None:
         try:
-            raw = entry.raw if entry.raw is not None else orjson.loads(entry.payload)
-            event = structure_event(raw)
+            if entry.raw is not None:  # the memory store keeps the decoded JSON
+                event = structure_event(entry.raw)
+            else:  # read back as bytes: decode straight into the event (msgspec, on first use)
+                from ._decode import decode_event
+
+                event = decode_event(entry.payload)
         except Exception as error:
             await self._dead_letter(entry, f"cannot parse the event: {error}")
             return
