@@ -8,11 +8,12 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar, Token
 from typing import Any, Protocol
 
 import structlog
 from aiohttp import web
-from structlog.contextvars import bind_contextvars, reset_contextvars
+from structlog.contextvars import bind_contextvars
 
 from . import events as ev
 from .client import (
@@ -536,7 +537,7 @@ class Bot(Router):
             Exception: Whatever a handler raised that no ``on_error`` handler took.
         """
         event_id = event.webhook_event_id
-        log_tokens = bind_contextvars(webhook_event_id=event_id, chat_id=event.chat_id)
+        log_tokens = _bind_event_log(event_id, event.chat_id)
         keys = begin_retry_keys(event_id) if event_id else None
         try:
             ctx = self.make_context(event)
@@ -601,7 +602,7 @@ class Bot(Router):
         finally:
             if keys is not None:
                 end_retry_keys(keys)
-            reset_contextvars(**log_tokens)
+            _unbind_event_log(log_tokens)
 
     async def handle_event(self, event: ev.Event) -> None:
         """Dispatch one event now, with no queue; exceptions are logged, never raised.
@@ -735,6 +736,30 @@ async def _record_edit(store: Store, event: ev.MessageEditedEvent, ttl: float) -
     except _StaleEdit:
         return False
     return True
+
+
+_event_log_vars: tuple[ContextVar[Any], ContextVar[Any]] | None = None
+"""structlog's context variables of ``webhook_event_id`` and ``chat_id``, once bound."""
+
+
+def _bind_event_log(event_id: str | None, chat_id: str | None) -> tuple[Token[Any], Token[Any]]:
+    """``bind_contextvars(webhook_event_id=..., chat_id=...)`` with the variables it found
+    the first time (each later call sets them directly: no name lookups, no dict)."""
+    global _event_log_vars
+    found = _event_log_vars
+    if found is None:
+        tokens = bind_contextvars(webhook_event_id=event_id, chat_id=chat_id)
+        first, second = tokens["webhook_event_id"], tokens["chat_id"]
+        _event_log_vars = (first.var, second.var)
+        return first, second
+    return found[0].set(event_id), found[1].set(chat_id)
+
+
+def _unbind_event_log(tokens: tuple[Token[Any], Token[Any]]) -> None:
+    """Undo :func:`_bind_event_log` (as ``reset_contextvars`` would)."""
+    first, second = tokens
+    second.var.reset(second)
+    first.var.reset(first)
 
 
 def _logs_debug() -> bool:
