@@ -8,11 +8,12 @@ import datetime as dt
 import os
 import time
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from typing import Any, Protocol
 
 import structlog
 from aiohttp import web
-from structlog.contextvars import bind_contextvars, reset_contextvars
+from structlog.contextvars import bind_contextvars
 
 from . import events as ev
 from .client import (
@@ -187,6 +188,7 @@ class Bot(Router):
             )
         self.handler_timeout = handler_timeout
         self._roster_seen: set[tuple[str, str]] = set()
+        self._on_schedule = self._scheduled  # bound once, not per event
         self.retry = retry
         try:
             self.rate_limits = with_default_limits(rate_limits)
@@ -409,7 +411,7 @@ class Bot(Router):
             command_prefixes=self.command_prefixes,
             extensions=self.extensions,
             store=self.runtime.store if self.runtime is not None else None,
-            on_schedule=self._scheduled,
+            on_schedule=self._on_schedule,
         )
 
     def _roster_news(self, event: ev.Event) -> bool:
@@ -536,7 +538,8 @@ class Bot(Router):
             Exception: Whatever a handler raised that no ``on_error`` handler took.
         """
         event_id = event.webhook_event_id
-        log_tokens = bind_contextvars(webhook_event_id=event_id, chat_id=event.chat_id)
+        id_var, chat_var = _event_log_vars or _find_event_log_vars()
+        id_token, chat_token = id_var.set(event_id), chat_var.set(event.chat_id)
         keys = begin_retry_keys(event_id) if event_id else None
         try:
             ctx = self.make_context(event)
@@ -601,7 +604,8 @@ class Bot(Router):
         finally:
             if keys is not None:
                 end_retry_keys(keys)
-            reset_contextvars(**log_tokens)
+            chat_var.reset(chat_token)
+            id_var.reset(id_token)
 
     async def handle_event(self, event: ev.Event) -> None:
         """Dispatch one event now, with no queue; exceptions are logged, never raised.
@@ -735,6 +739,22 @@ async def _record_edit(store: Store, event: ev.MessageEditedEvent, ttl: float) -
     except _StaleEdit:
         return False
     return True
+
+
+_event_log_vars: tuple[ContextVar[Any], ContextVar[Any]] | None = None
+"""structlog's context variables of ``webhook_event_id`` and ``chat_id``, once bound."""
+
+
+def _find_event_log_vars() -> tuple[ContextVar[Any], ContextVar[Any]]:
+    """The context variables behind ``bind_contextvars(webhook_event_id=..., chat_id=...)``
+    (found once, so that each event sets them directly: no name lookups, no token dict)."""
+    global _event_log_vars
+    tokens = bind_contextvars(webhook_event_id=None, chat_id=None)
+    found = (tokens["webhook_event_id"].var, tokens["chat_id"].var)
+    for token in tokens.values():
+        token.var.reset(token)
+    _event_log_vars = found
+    return found
 
 
 def _logs_debug() -> bool:

@@ -176,6 +176,8 @@ class Context:
 
     __slots__ = (
         "_base_log",
+        "_ext",
+        "_extensions",
         "_handler_name",
         "_log",
         "_on_schedule",
@@ -187,7 +189,6 @@ class Context:
         "command_prefixes",
         "data",
         "event",
-        "ext",
         "is_latest_edit",
         "match",
         "store",
@@ -211,7 +212,10 @@ class Context:
         self.command: CommandMatch | None = None
         self.match: re.Match[str] | None = None
         self.data: dict[str, Any] = {}
-        self.ext = Extensions(self, extensions or {})
+        # Made on first use: an Extensions refers back to the context, and that cycle
+        # would keep every event's objects alive until the garbage collector runs.
+        self._extensions = extensions
+        self._ext: Extensions | None = None
         self._replied = False
         self.attempt = 1
         self.is_latest_edit: bool | None = None
@@ -233,6 +237,14 @@ class Context:
         found = parse_command(text, prefixes) if text else None
         self._parsed = (event, prefixes, found)
         return found
+
+    @property
+    def ext(self) -> Extensions:
+        """What plugins added to the context, read with typed keys: ``ctx.ext[POLLS]``."""
+        ext = self._ext
+        if ext is None:
+            ext = self._ext = Extensions(self, self._extensions or {})
+        return ext
 
     @property
     def handler_name(self) -> str | None:

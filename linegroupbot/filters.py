@@ -154,6 +154,57 @@ def sync_test(value: Filter) -> Test | None:
     return None
 
 
+def _check_owner(kind: type[Filter]) -> type[Filter]:
+    return next(klass for klass in kind.__mro__ if "check" in klass.__dict__)
+
+
+def _is_pure(value: Filter) -> bool:
+    """Whether running the filter can do nothing but pass or fail (and set what a failed
+    chain resets: ``ctx.command``, ``ctx.match``): the built-in sync filters and
+    ``&``, ``|``, ``~`` of them."""
+    owner = _check_owner(type(value))
+    if owner in _SYNC:
+        return True
+    if owner is Not:
+        assert isinstance(value, Not)
+        return _is_pure(value.inner)
+    if owner is And or owner is Or:
+        assert isinstance(value, And | Or)
+        return _is_pure(value.left) and _is_pure(value.right)
+    return False
+
+
+def required_commands(value: Filter) -> frozenset[str] | None:
+    """The command names (under the bot's ``command_prefixes``) one of which an event's
+    command must have for ``value`` to pass, when a failing ``value`` runs nothing but
+    built-in filters on the way; ``None`` when there is no such set.
+
+    Routing uses it to skip, without running them, the handlers of other commands.
+
+    Args:
+        value: A handler's filter.
+
+    Returns:
+        The casefolded names, or ``None``.
+    """
+    owner = _check_owner(type(value))
+    if owner is Command:
+        assert isinstance(value, Command)
+        return frozenset(value.names) if value.prefixes is None else None
+    if owner is And:
+        assert isinstance(value, And)
+        left = required_commands(value.left)
+        if left is not None:
+            return left  # the right side never runs when the left fails
+        return required_commands(value.right) if _is_pure(value.left) else None
+    if owner is Or:
+        assert isinstance(value, Or)
+        left = required_commands(value.left)
+        right = required_commands(value.right) if left is not None else None
+        return None if left is None or right is None else left | right
+    return None
+
+
 def as_filter(value: FilterLike) -> Filter:
     """A :class:`Filter` from a filter or a callable.
 

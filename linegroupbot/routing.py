@@ -53,6 +53,7 @@ from .filters import (
     Text,
     UserId,
     as_filter,
+    required_commands,
     sync_test,
 )
 from .middleware import Middleware, run_middleware
@@ -117,10 +118,13 @@ class HandlerSpec:
     """The parameters after the context the handler asks for, and whether each is required."""
     test: Test | None = attrs.field(init=False, default=None, eq=False, repr=False)
     """The filter as a plain function, when it needs nothing awaited (see ``sync_test``)."""
+    commands: frozenset[str] | None = attrs.field(init=False, default=None, eq=False, repr=False)
+    """The command names its filter requires, if any (see ``required_commands``)."""
 
     def __attrs_post_init__(self) -> None:
         if self.filter is not None:
             object.__setattr__(self, "test", sync_test(self.filter))
+            object.__setattr__(self, "commands", required_commands(self.filter))
 
 
 INJECTABLE: Mapping[str, Callable[[Context], Any]] = {
@@ -351,7 +355,7 @@ class Router:
         self.shutdown_hooks: list[Hook] = []
         self.parent: Router | None = None
         # Per event class, the entries that may take it (see _entries_for).
-        self._index: dict[type[ev.Event], tuple[HandlerSpec | Router, ...]] = {}
+        self._index: dict[type[ev.Event], _Candidates] = {}
         self._indexed = 0
         self._filter_test: tuple[Filter | None, Test | None] = (None, None)
 
@@ -1000,7 +1004,7 @@ class Router:
                 return handler
         return None
 
-    def _entries_for(self, kind: type[ev.Event]) -> tuple[HandlerSpec | Router, ...]:
+    def _entries_for(self, kind: type[ev.Event]) -> _Candidates:
         """The entries, in order, that may take an event of class ``kind``: the handlers
         registered for it (or a base of it) and every included router. Rebuilt when
         entries were added since."""
@@ -1010,10 +1014,12 @@ class Router:
             self._indexed = len(self.entries)
         found = index.get(kind)
         if found is None:
-            found = index[kind] = tuple(
-                entry
-                for entry in self.entries
-                if isinstance(entry, Router) or issubclass(kind, entry.event_types)
+            found = index[kind] = _Candidates(
+                tuple(
+                    entry
+                    for entry in self.entries
+                    if isinstance(entry, Router) or issubclass(kind, entry.event_types)
+                )
             )
         return found
 
@@ -1021,7 +1027,15 @@ class Router:
         # What filters find (ctx.command, ctx.match) reaches only the handler that wins: a
         # chain that fails, or a handler that skips, leaves them as they were before it.
         found = (ctx.command, ctx.match)
-        for entry in self._entries_for(type(ctx.event)):
+        candidates = self._entries_for(type(ctx.event))
+        entries = candidates.entries
+        if candidates.by_command is not None:  # skip other commands' handlers unrun
+            command = ctx.parsed_command(ctx.command_prefixes)
+            if command is None:
+                entries = candidates.uncommanded
+            else:
+                entries = candidates.by_command.get(command.name, candidates.uncommanded)
+        for entry in entries:
             if isinstance(entry, Router):
                 if await entry.dispatch(ctx):
                     return True
@@ -1052,3 +1066,35 @@ class Router:
                 continue
             return True
         return False
+
+
+class _Candidates:
+    """The entries that may take one event class, in order, and the same indexed by command.
+
+    ``by_command`` maps each command name some handler's filter requires (see
+    :func:`~linegroupbot.filters.required_commands`) to the entries that may take an event
+    with that command: those requiring it and those requiring none. ``uncommanded`` are
+    the latter only (for an event without a command, or with another one). ``by_command``
+    is ``None`` when no entry requires a command.
+    """
+
+    __slots__ = ("by_command", "entries", "uncommanded")
+
+    def __init__(self, entries: tuple[HandlerSpec | Router, ...]) -> None:
+        self.entries = entries
+        names: set[str] = set()
+        for entry in entries:
+            if isinstance(entry, HandlerSpec) and entry.commands is not None:
+                names |= entry.commands
+        self.by_command: dict[str, tuple[HandlerSpec | Router, ...]] | None = None
+        self.uncommanded = entries
+        if names:
+            self.uncommanded = tuple(e for e in entries if _commands_of(e) is None)
+            self.by_command = {
+                name: tuple(e for e in entries if name in (_commands_of(e) or (name,)))
+                for name in names
+            }
+
+
+def _commands_of(entry: HandlerSpec | Router) -> frozenset[str] | None:
+    return entry.commands if isinstance(entry, HandlerSpec) else None

@@ -156,9 +156,12 @@ class Runtime:
         self.scheduler: Scheduler | None = None
         if role != "receiver":
             self.scheduler = Scheduler(self.store, lambda: bot.client)
+            # The bot's own process unless a subclass changed handle(): one coroutine less
+            # per event.
+            handle = bot.process if type(self).handle is Runtime.handle else self.handle
             self.worker = Worker(
                 self.store,
-                self.handle,
+                handle,
                 concurrency=bot.concurrency,
                 max_attempts=bot.max_attempts,
                 max_deliveries=bot.max_deliveries,

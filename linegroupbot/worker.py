@@ -23,7 +23,7 @@ import socket
 import time
 import uuid
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import structlog
@@ -411,12 +411,17 @@ class Worker:
             self._forget(entry)
 
     def _forget(self, entry: Entry) -> None:
-        self._ids.discard(entry.id)
-        left = self._per_shard.get(entry.shard, 1) - 1
-        if left:
-            self._per_shard[entry.shard] = left
-        else:
-            self._per_shard.pop(entry.shard, None)
+        self._forget_all((entry,))
+
+    def _forget_all(self, entries: Iterable[Entry]) -> None:
+        ids, per_shard = self._ids, self._per_shard
+        for entry in entries:
+            ids.discard(entry.id)
+            left = per_shard.get(entry.shard, 1) - 1
+            if left:
+                per_shard[entry.shard] = left
+            else:
+                per_shard.pop(entry.shard, None)
         self._room.set()
 
     async def _process(self, entry: Entry) -> None:
@@ -524,8 +529,7 @@ class Worker:
                             break  # left unacknowledged: handled again after a restart
                         await asyncio.sleep(pause)
                 self._acking -= len(batch)
-                for entry in batch:
-                    self._forget(entry)
+                self._forget_all(batch)
 
     # --- health -----------------------------------------------------------------------------
 

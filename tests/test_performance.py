@@ -221,3 +221,32 @@ def test_fresh_retry_keys_are_random_version_4_uuids() -> None:
         assert str(parsed) == key  # lower-case, hyphenated, as str(uuid.uuid4()) writes it
         assert parsed.version == 4
         assert parsed.variant == uuid.RFC_4122
+
+
+async def test_handled_events_are_freed_without_the_garbage_collector() -> None:
+    # An event's context, model and handler objects must not form a reference cycle: each
+    # would then stay alive until a collection, which then has all of them to walk.
+    import gc
+    import weakref
+
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", track_rosters=False)
+    handled: list[str | None] = []
+
+    @bot.on_message
+    async def record(ctx: Context) -> None:
+        handled.append(ctx.chat_id)
+
+    raws = [payloads.event("message_text") for _ in range(20)]
+    freed: list[weakref.ref[ev.Event]] = []
+    gc.collect()
+    gc.disable()
+    try:
+        for raw in raws:
+            event = structure_event(raw)
+            freed.append(weakref.ref(event))
+            await bot.process(event)
+            del event
+        assert len(handled) == 20
+        assert [ref() for ref in freed] == [None] * 20  # freed by reference counting
+    finally:
+        gc.enable()

@@ -639,3 +639,59 @@ async def test_commands_with_their_own_prefixes_parse_the_text_for_those_prefixe
     await run(bot, text_event(".go far"))
     await run(bot, text_event("/go near"))
     assert calls == [("dot", "far"), ("slash", "near")]
+
+
+async def test_handlers_of_other_commands_are_skipped_in_registration_order() -> None:
+    from linegroupbot.filters import as_filter
+
+    bot = make_bot()
+    calls: list[str] = []
+    looked: list[str] = []
+
+    def spy(name: str) -> Any:
+        def check(ctx: Context) -> bool:
+            looked.append(name)
+            return False
+
+        return as_filter(check)
+
+    def handler(name: str) -> Any:
+        async def command(ctx: Context) -> None:
+            calls.append(name)
+
+        return command
+
+    for name in ("a", "b", "c"):
+        bot.on_message(command=name)(handler(name))
+        # A user filter before the command filter runs whatever the command is; one after
+        # it runs only when the command matches (never here: it fails, or another wins).
+        bot.on_message(filters=spy(f"before-{name}") & where.command(name))(handler(name))
+        bot.on_message(filters=where.command(name) & spy(f"after-{name}"))(handler(name))
+
+    @bot.on_message
+    async def anything(ctx: Context) -> None:
+        calls.append("anything")
+
+    for words in ("/c now", "/B", "/zzz", "plain text"):
+        ctx = await run(bot, text_event(words))
+        assert ctx.data["handled"]
+    assert calls == ["c", "b", "anything", "anything"]
+    every = ["before-a", "before-b", "before-c"]
+    assert looked == ["before-a", "before-b", "before-a", *every, *every]
+
+
+def test_required_commands_only_where_skipping_runs_nothing_else() -> None:
+    from linegroupbot.filters import as_filter, required_commands
+
+    def user(ctx: Context) -> bool:
+        return True
+
+    cmd = where.command
+    assert required_commands(cmd(["a", "B"])) == {"a", "b"}
+    assert required_commands(cmd("a", prefixes=["."])) is None  # other prefixes: not indexed
+    assert required_commands(where.scope("group") & cmd("a")) == {"a"}
+    assert required_commands(cmd("a") & as_filter(user)) == {"a"}
+    assert required_commands(as_filter(user) & cmd("a")) is None  # the user filter runs first
+    assert required_commands(cmd("a") | cmd("b")) == {"a", "b"}
+    assert required_commands(cmd("a") | where.scope("group")) is None
+    assert required_commands(~cmd("a")) is None

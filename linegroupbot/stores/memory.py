@@ -53,17 +53,35 @@ class MemoryDedupeStore:
         Returns:
             True the first time, false when it was recorded within the TTL.
         """
+        return self.record_many((event_id,))[0]
+
+    def record_many(self, event_ids: Sequence[str | None]) -> list[bool]:
+        """:meth:`record` for a request's events at once (one clock read, one trim).
+
+        Args:
+            event_ids: The webhook event IDs; ``None`` (an event without one) is never a
+                duplicate and is not recorded.
+
+        Returns:
+            For each ID, true the first time, false when it was recorded within the TTL.
+        """
         now = time.monotonic()
         seen = self._seen
-        while seen:
-            stamp = next(iter(seen.values()))
-            if now - stamp <= self.ttl and len(seen) < self.max_entries:
-                break
+        horizon = now - self.ttl
+        while seen and next(iter(seen.values())) < horizon:
             seen.popitem(last=False)
-        if event_id in seen:
-            return False
-        seen[event_id] = now
-        return True
+        fresh: list[bool] = []
+        for event_id in event_ids:
+            if event_id is None:
+                fresh.append(True)
+            elif event_id in seen:
+                fresh.append(False)
+            else:
+                seen[event_id] = now
+                fresh.append(True)
+        while len(seen) > self.max_entries:
+            seen.popitem(last=False)
+        return fresh
 
     async def close(self) -> None:
         """Forget everything."""
@@ -123,18 +141,18 @@ class MemoryStore:
 
     async def enqueue(self, items: Sequence[QueuedEvent]) -> list[bool]:
         """Queue the events whose IDs are new."""
-        accepted: list[bool] = []
+        accepted = self.dedupe.record_many([item.event_id for item in items])
         now = time.time()
-        for item in items:
-            if item.event_id is not None and not self.dedupe.record(item.event_id):
-                accepted.append(False)
-                continue
-            entry_id = str(next(self._ids))
-            self._unread[item.shard][entry_id] = Entry(
-                entry_id, item.shard, item.key, b"", now, 0, item.raw
-            )
-            accepted.append(True)
-        if any(accepted):
+        unread, ids = self._unread, self._ids
+        woken = False
+        for item, fresh in zip(items, accepted, strict=True):
+            if fresh:
+                entry_id = str(next(ids))
+                unread[item.shard][entry_id] = Entry(
+                    entry_id, item.shard, item.key, b"", now, 0, item.raw
+                )
+                woken = True
+        if woken:
             self._wakeup.set()
         return accepted
 
