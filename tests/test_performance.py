@@ -101,6 +101,41 @@ def test_import_linegroupbot_loads_names_on_first_use() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def _run(code: str) -> None:
+    """Run ``code`` in a fresh interpreter; it fails by raising (or ``SystemExit``)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_models_are_resolved_on_first_use_not_at_import() -> None:
+    # Importing the converter leaves the models' annotations as written (strings); the
+    # first parse or send resolves every model it touches, as registering at import did.
+    _run(
+        "import json, attrs\n"
+        "from linegroupbot import actions, events as ev, messages as msg\n"
+        "from linegroupbot.convert import structure_body, unstructure\n"
+        "from tests import payloads\n"
+        "unresolved = lambda cls: [f.name for f in attrs.fields(cls) if isinstance(f.type, str)]\n"
+        "assert unresolved(ev.MessageEvent), 'resolved at import'\n"
+        "assert unresolved(msg.TextMessage), 'resolved at import'\n"
+        "body = structure_body(payloads.body(payloads.event('message_text')))\n"
+        "event = body.events[0]\n"
+        "assert type(event) is ev.MessageEvent\n"
+        "for cls in (ev.MessageEvent, ev.GroupSource, ev.TextMessageContent):\n"
+        "    assert not unresolved(cls), (cls, unresolved(cls))\n"
+        "assert attrs.fields(ev.MessageEvent).timestamp.type is int\n"
+        "_ = event.message.mention\n"
+        "assert not unresolved(ev.Mention) and not unresolved(ev.UserMentionee)\n"
+        "sent = msg.TextMessage(text='hi', quick_reply=msg.QuickReply((msg.QuickReplyItem(\n"
+        "    actions.MessageAction('Yes', text='yes')),)))\n"
+        "assert unstructure(sent)['quickReply']['items'][0]['action']['type'] == 'message'\n"
+        "for cls in (msg.TextMessage, msg.QuickReply, msg.QuickReplyItem):\n"
+        "    assert not unresolved(cls), (cls, unresolved(cls))\n"
+    )
+
+
 async def test_per_chat_structures_stay_bounded_over_many_chats(aiohttp_client: Any) -> None:
     # Counted, not timed: 600 events over 300 chats and 600 senders leave no per-chat
     # entry behind in the worker, and the dedupe records stop at their bound.
