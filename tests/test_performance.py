@@ -109,6 +109,24 @@ def _run(code: str) -> None:
     assert result.returncode == 0, result.stderr
 
 
+def test_defining_a_bot_imports_no_server() -> None:
+    # aiohttp.web (and the webhook receiver) come in when an application is made.
+    _run(
+        "import sys\n"
+        "from linegroupbot import Bot, Context\n"
+        "bot = Bot('secret', 'token')\n"
+        "@bot.on_message(command='ping')\n"
+        "async def ping(ctx: Context) -> None: ...\n"
+        "eager = {'aiohttp.web', 'linegroupbot.server'} & set(sys.modules)\n"
+        "assert not eager, eager\n"
+        "from aiohttp import web\n"
+        "from linegroupbot.bot import BOT_KEY\n"
+        "app = bot.create_app()\n"
+        "assert isinstance(app, web.Application) and app[BOT_KEY] is bot\n"
+        "assert 'linegroupbot.server' in sys.modules\n"
+    )
+
+
 def test_models_are_resolved_on_first_use_not_at_import() -> None:
     # Importing the converter leaves the models' annotations as written (strings); the
     # first parse or send resolves every model it touches, as registering at import did.
