@@ -11,6 +11,7 @@ unknown extra fields are ignored, so a new LINE feature never breaks a bot.
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -22,7 +23,6 @@ import orjson
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import events as ev
-from . import flex
 from . import messages as msg
 from ._names import to_camel
 from .actions import ACTION_TYPES
@@ -702,20 +702,47 @@ for _sent in (
     *msg.MESSAGE_TYPES,
 ):
     _register(_sent, structure=False)
-for _flex in (
-    flex.Bubble,
-    flex.Carousel,
-    flex.Box,
-    flex.Text,
-    flex.Span,
-    flex.Image,
-    flex.Icon,
-    flex.Button,
-    flex.Separator,
-    flex.Filler,
-    flex.Video,
-):
-    _set_hook(_flex, flex.to_json, structure=False)
+
+
+# Flex containers and components are written by ``flex.to_json``. linegroupbot.flex is not
+# imported with the converter (most bots send no flex message); there is no flex value
+# before it is, and the first one the converter meets registers the hook for every class
+# below, as if registered at import.
+_FLEX = "linegroupbot.flex"
+
+
+def _flex_classes() -> tuple[type[Any], ...]:
+    flex = sys.modules.get(_FLEX)
+    if flex is None or not hasattr(flex, "to_json"):
+        return ()
+    return (
+        flex.Bubble,
+        flex.Carousel,
+        flex.Box,
+        flex.Text,
+        flex.Span,
+        flex.Image,
+        flex.Icon,
+        flex.Button,
+        flex.Separator,
+        flex.Filler,
+        flex.Video,
+    )
+
+
+def _is_flex(tp: Any) -> bool:
+    classes = _flex_classes()
+    return bool(classes) and isinstance(tp, type) and issubclass(tp, classes)
+
+
+def _flex_hook(tp: Any) -> Callable[[Any], Any]:
+    to_json: Callable[[Any], Any] = sys.modules[_FLEX].to_json
+    for cls in _flex_classes():
+        _set_hook(cls, to_json, structure=False)
+    return to_json
+
+
+converter.register_unstructure_hook_factory(_is_flex, _flex_hook)
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:

@@ -127,6 +127,35 @@ def test_defining_a_bot_imports_no_server() -> None:
     )
 
 
+def test_flex_is_imported_when_first_needed_and_converts_as_before() -> None:
+    _run(
+        "import sys, typing\n"
+        "from linegroupbot import Bot, MessageValidationError, messages as msg\n"
+        "from linegroupbot.convert import converter, unstructure\n"
+        "assert 'linegroupbot.flex' not in sys.modules, 'eager flex'\n"
+        "raw = {'type': 'bubble', 'body': {'type': 'box', 'layout': 'vertical',\n"
+        "       'contents': [{'type': 'text', 'text': 'hi'}]}}\n"
+        "as_json = msg.FlexMessage(alt_text='x', contents=raw)\n"
+        "assert msg.normalize(as_json) == (as_json,)\n"
+        "assert unstructure(as_json) == {'type': 'flex', 'altText': 'x', 'contents': raw}\n"
+        "try:\n"
+        "    msg.normalize(msg.FlexMessage(alt_text='x', contents={'type': 'bubble', 'bdy': {}}))\n"
+        "except MessageValidationError as error:\n"
+        "    assert 'bdy' in str(error), error\n"
+        "else:\n"
+        "    raise SystemExit('a typo passed')\n"
+        "from linegroupbot import flex\n"
+        "hints = typing.get_type_hints(msg.FlexMessage)\n"
+        "assert hints['contents'] == flex.Container | dict[str, typing.Any], hints\n"
+        "bubble = flex.from_json(raw)\n"
+        "typed = msg.FlexMessage(alt_text='x', contents=bubble)\n"
+        "assert unstructure(typed) == unstructure(as_json)\n"
+        "assert unstructure(bubble.body) == raw['body']\n"
+        "for cls in (flex.Bubble, flex.Carousel, flex.Box, flex.Text, flex.Video):\n"
+        "    assert converter.get_unstructure_hook(cls) is flex.to_json, cls\n"
+    )
+
+
 def test_models_are_resolved_on_first_use_not_at_import() -> None:
     # Importing the converter leaves the models' annotations as written (strings); the
     # first parse or send resolves every model it touches, as registering at import did.
