@@ -193,7 +193,7 @@ class _LazyUnstructure:
 def _set_hook(cls: type[Any], hook: Callable[..., Any], *, structure: bool) -> None:
     """``converter.register_(un)structure_hook(cls, hook)`` for a built-in class, without
     the ``attrs.resolve_types(cls)`` that cattrs runs there: resolving every model's
-    annotations costs more than the rest of the import, so a built-in model's are resolved
+    annotations at import costs several milliseconds, so a built-in model's are resolved
     when its hook is generated (:func:`make_structure_fn`, :func:`_unstructure_fn`).
     The hook goes where cattrs' own method puts a class's (its single dispatch)."""
     dispatch = converter._structure_func if structure else converter._unstructure_func
