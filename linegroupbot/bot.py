@@ -9,10 +9,13 @@ import os
 import time
 from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import structlog
-from aiohttp import web
+
+# AppKey is aiohttp.web.AppKey, defined beside the client's helpers: taking it from there
+# leaves aiohttp.web (the server) unimported until an application is made.
+from aiohttp.helpers import AppKey
 from structlog.contextvars import bind_contextvars
 
 from . import events as ev
@@ -38,6 +41,9 @@ from .state import State
 from .stores import Store
 from .timeouts import DEFAULT_HANDLER_TIMEOUT, Budget, reset_budget, set_budget
 
+if TYPE_CHECKING:
+    from aiohttp import web
+
 __all__ = ["BOT_KEY", "DEFAULT_RUN_STORE", "Bot", "Plugin"]
 
 DEFAULT_RUN_STORE = "sqlite:///linegroupbot.db"
@@ -45,7 +51,7 @@ DEFAULT_RUN_STORE = "sqlite:///linegroupbot.db"
 
 _log = structlog.get_logger("linegroupbot")
 
-BOT_KEY: web.AppKey[Bot] = web.AppKey("linegroupbot.bot")
+BOT_KEY: web.AppKey[Bot] = AppKey("linegroupbot.bot")
 """Where ``create_app()`` keeps the bot in the aiohttp application."""
 
 

@@ -1,15 +1,17 @@
 """The one cattrs converter: LINE's camelCase JSON <-> linegroupbot's snake_case models.
 
-The cattrs converter holds every hook. Structuring functions are generated once, at
-import, for every model (:func:`make_structure_fn`, cattrs' generated function made
-leaner for LINE's shapes); parsing an event is then a dictionary lookup on its
-``type`` and one generated function call.
+The cattrs converter holds every hook. A built-in model's structuring function is
+generated once, on its first use (:func:`make_structure_fn`, cattrs' generated function
+made leaner for LINE's shapes), and so is its unstructuring function: the model's
+annotations are resolved then too, not at import. Parsing an event is then a dictionary
+lookup on its ``type`` and one generated function call.
 Types LINE adds later become ``Unknown*`` models that keep their raw JSON, and
 unknown extra fields are ignored, so a new LINE feature never breaks a bot.
 """
 
 from __future__ import annotations
 
+import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -21,7 +23,6 @@ import orjson
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import events as ev
-from . import flex
 from . import messages as msg
 from ._names import to_camel
 from .actions import ACTION_TYPES
@@ -164,7 +165,7 @@ class _LazyStructure:
         fn = self.fn
         if fn is None:
             fn = self.fn = make_structure_fn(self.cls)
-            converter.register_structure_hook(self.cls, fn)
+            _set_hook(self.cls, fn, structure=True)
         return fn
 
     def __call__(self, obj: Any, _: Any = None) -> Any:
@@ -185,8 +186,18 @@ class _LazyUnstructure:
         fn = self.fn
         if fn is None:
             fn = self.fn = _unstructure_fn(self.cls, self.tag)
-            converter.register_unstructure_hook(self.cls, fn)
+            _set_hook(self.cls, fn, structure=False)
         return fn(obj)
+
+
+def _set_hook(cls: type[Any], hook: Callable[..., Any], *, structure: bool) -> None:
+    """``converter.register_(un)structure_hook(cls, hook)`` for a built-in class, without
+    the ``attrs.resolve_types(cls)`` that cattrs runs there: resolving every model's
+    annotations at import costs several milliseconds, so a built-in model's are resolved
+    when its hook is generated (:func:`make_structure_fn`, :func:`_unstructure_fn`).
+    The hook goes where cattrs' own method puts a class's (its single dispatch)."""
+    dispatch = converter._structure_func if structure else converter._unstructure_func
+    dispatch.register_cls_list([(cls, hook)])
 
 
 def _hook(tp: Any) -> Callable[..., Any]:
@@ -389,8 +400,8 @@ def _register(
         tag = getattr(cls, "type", None)
     if lazy:
         if structure:
-            converter.register_structure_hook(cls, _LazyStructure(cls))
-        converter.register_unstructure_hook(cls, _LazyUnstructure(cls, tag))
+            _set_hook(cls, _LazyStructure(cls), structure=True)
+        _set_hook(cls, _LazyUnstructure(cls, tag), structure=False)
         return
     if structure:
         converter.register_structure_hook(cls, make_structure_fn(cls))
@@ -399,6 +410,7 @@ def _register(
 
 def _unstructure_fn(cls: type[Any], tag: str | None) -> Callable[[Any], Any]:
     """cattrs' generated unstructure function for ``cls``, with ``"type": tag`` if tagged."""
+    attrs.resolve_types(cls)
     base = make_dict_unstructure_fn(cls, converter, **_unstructure_overrides(cls))
     if tag is None:
         return base
@@ -554,7 +566,7 @@ for _cls in (
 ):
     _register(_cls)
 _register(ev.DeliveryContext)
-converter.register_structure_hook(ev.DeliveryContext, _structure_delivery)
+_set_hook(ev.DeliveryContext, _structure_delivery, structure=True)
 
 
 # Tagged unions: each hook is registered before any model that has it as a field type.
@@ -590,8 +602,8 @@ def _unstructure_raw(obj: Any) -> dict[str, Any]:
     return dict(obj.raw)
 
 
-converter.register_unstructure_hook(ev.UnknownSource, _unstructure_raw)
-converter.register_unstructure_hook(ev.UnknownMessageContent, _unstructure_raw)
+_set_hook(ev.UnknownSource, _unstructure_raw, structure=False)
+_set_hook(ev.UnknownMessageContent, _unstructure_raw, structure=False)
 _register(ev.UnknownMentionee)
 
 
@@ -620,7 +632,7 @@ def _unknown_event(raw: Mapping[str, Any]) -> ev.UnknownEvent:
 _EVENT_HOOKS: dict[str, Callable[..., Any]] = {}
 _EVENT_CLASSES: dict[str, type[ev.Event]] = {cls.type: cls for cls in ev.KNOWN_EVENT_TYPES}
 _structure_event = _dispatcher("event", ev.KNOWN_EVENT_TYPES, _unknown_event, _EVENT_HOOKS)
-converter.register_structure_hook(ev.Event, _structure_event)
+_set_hook(ev.Event, _structure_event, structure=True)
 
 
 def register_event(cls: type[ev.Event]) -> None:
@@ -661,14 +673,14 @@ def structure_event(obj: Any) -> ev.Event:
     return result
 
 
-converter.register_unstructure_hook(ev.UnknownEvent, _unstructure_raw)
+_set_hook(ev.UnknownEvent, _unstructure_raw, structure=False)
 
 
 def _unstructure_event(obj: ev.Event) -> Any:
     return converter.unstructure(obj, unstructure_as=type(obj))
 
 
-converter.register_unstructure_hook(ev.Event, _unstructure_event)
+_set_hook(ev.Event, _unstructure_event, structure=False)
 _register(ev.WebhookBody)
 
 
@@ -690,20 +702,47 @@ for _sent in (
     *msg.MESSAGE_TYPES,
 ):
     _register(_sent, structure=False)
-for _flex in (
-    flex.Bubble,
-    flex.Carousel,
-    flex.Box,
-    flex.Text,
-    flex.Span,
-    flex.Image,
-    flex.Icon,
-    flex.Button,
-    flex.Separator,
-    flex.Filler,
-    flex.Video,
-):
-    converter.register_unstructure_hook(_flex, flex.to_json)
+
+
+# Flex containers and components are written by ``flex.to_json``. linegroupbot.flex is not
+# imported with the converter (most bots send no flex message); there is no flex value
+# before it is, and the first one the converter meets registers the hook for every class
+# below, as if registered at import.
+_FLEX = "linegroupbot.flex"
+
+
+def _flex_classes() -> tuple[type[Any], ...]:
+    flex = sys.modules.get(_FLEX)
+    if flex is None or not hasattr(flex, "to_json"):
+        return ()
+    return (
+        flex.Bubble,
+        flex.Carousel,
+        flex.Box,
+        flex.Text,
+        flex.Span,
+        flex.Image,
+        flex.Icon,
+        flex.Button,
+        flex.Separator,
+        flex.Filler,
+        flex.Video,
+    )
+
+
+def _is_flex(tp: Any) -> bool:
+    classes = _flex_classes()
+    return bool(classes) and isinstance(tp, type) and issubclass(tp, classes)
+
+
+def _flex_hook(tp: Any) -> Callable[[Any], Any]:
+    to_json: Callable[[Any], Any] = sys.modules[_FLEX].to_json
+    for cls in _flex_classes():
+        _set_hook(cls, to_json, structure=False)
+    return to_json
+
+
+converter.register_unstructure_hook_factory(_is_flex, _flex_hook)
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:

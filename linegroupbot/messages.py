@@ -10,11 +10,10 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, ClassVar, Literal, TypeAlias
+from typing import TYPE_CHECKING, Any, ClassVar, Literal, TypeAlias
 
 import attrs
 
-from . import flex
 from .actions import (
     QUICK_REPLY_ONLY,
     Action,
@@ -39,6 +38,24 @@ from .limits import (
     MAX_QUICK_REPLY_ITEMS,
     MAX_TEXT_LENGTH,
 )
+
+if TYPE_CHECKING:
+    from . import flex
+else:
+
+    class _Flex:
+        """:mod:`linegroupbot.flex`, imported on first use (a flex message's check or
+        annotations, a template given as JSON): most bots never need it, and building its
+        model classes costs several milliseconds."""
+
+        __slots__ = ()
+
+        def __getattr__(self, name: str) -> Any:
+            from . import flex
+
+            return getattr(flex, name)
+
+    flex = _Flex()
 
 __all__ = [
     "MAX_MESSAGES",

@@ -19,18 +19,18 @@ from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 import structlog
-from aiohttp import web
 
 from . import events as ev
 from .errors import ConfigurationError, describe_error
 from .schedule import Scheduler
-from .server import WebhookServer
-from .serving import start_site, wait_for_signal
 from .stores import Store, open_store
 from .worker import Worker
 
 if TYPE_CHECKING:
+    from aiohttp import web
+
     from .bot import Bot
+    from .server import WebhookServer
 
 __all__ = [
     "LOOPS",
@@ -243,6 +243,12 @@ class Runtime:
 
     def create_app(self, path: str = "/callback") -> web.Application:
         """An aiohttp application: the webhook at ``path`` (not for workers) and ``/healthz``."""
+        # aiohttp.web and the receiver are imported here, not at import: defining a bot
+        # needs neither.
+        from aiohttp import web
+
+        from .server import WebhookServer
+
         bot = self.bot
         bot.check_settings()
         app = web.Application(client_max_size=bot.max_body_size + 1024)
@@ -303,6 +309,8 @@ class Runtime:
 
         ``request`` is the aiohttp request (unused beyond routing).
         """
+        from aiohttp import web
+
         report = await self.health()
         return web.json_response(report, status=200 if report["status"] == "ok" else 503)
 
@@ -313,6 +321,8 @@ class Runtime:
 
         ``host`` and ``port`` are where to listen; ``path`` is the webhook's URL path.
         """
+        from .serving import start_site, wait_for_signal
+
         runner, bound = await start_site(
             self.create_app(path), host, port, idle_timeout=self.bot.idle_timeout
         )

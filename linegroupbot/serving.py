@@ -8,8 +8,10 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+if TYPE_CHECKING:
+    from aiohttp import web
 
 __all__ = ["DEFAULT_IDLE_TIMEOUT", "start_site", "wait_for_signal"]
 
@@ -32,6 +34,8 @@ async def start_site(
     the connection closes (aiohttp's lingering close, 10 s by default). Request bodies are
     never decompressed on the way in.
     """
+    from aiohttp import web  # here, not at import: defining a bot needs no server
+
     runner = web.AppRunner(
         app,
         access_log=None,

@@ -101,6 +101,88 @@ def test_import_linegroupbot_loads_names_on_first_use() -> None:
     assert result.returncode == 0, result.stderr
 
 
+def _run(code: str) -> None:
+    """Run ``code`` in a fresh interpreter; it fails by raising (or ``SystemExit``)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=False
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_defining_a_bot_imports_no_server() -> None:
+    # aiohttp.web (and the webhook receiver) come in when an application is made.
+    _run(
+        "import sys\n"
+        "from linegroupbot import Bot, Context\n"
+        "bot = Bot('secret', 'token')\n"
+        "@bot.on_message(command='ping')\n"
+        "async def ping(ctx: Context) -> None: ...\n"
+        "eager = {'aiohttp.web', 'linegroupbot.server'} & set(sys.modules)\n"
+        "assert not eager, eager\n"
+        "from aiohttp import web\n"
+        "from linegroupbot.bot import BOT_KEY\n"
+        "app = bot.create_app()\n"
+        "assert isinstance(app, web.Application) and app[BOT_KEY] is bot\n"
+        "assert 'linegroupbot.server' in sys.modules\n"
+    )
+
+
+def test_flex_is_imported_when_first_needed_and_converts_as_before() -> None:
+    _run(
+        "import sys, typing\n"
+        "from linegroupbot import Bot, MessageValidationError, messages as msg\n"
+        "from linegroupbot.convert import converter, unstructure\n"
+        "assert 'linegroupbot.flex' not in sys.modules, 'eager flex'\n"
+        "raw = {'type': 'bubble', 'body': {'type': 'box', 'layout': 'vertical',\n"
+        "       'contents': [{'type': 'text', 'text': 'hi'}]}}\n"
+        "as_json = msg.FlexMessage(alt_text='x', contents=raw)\n"
+        "assert msg.normalize(as_json) == (as_json,)\n"
+        "assert unstructure(as_json) == {'type': 'flex', 'altText': 'x', 'contents': raw}\n"
+        "try:\n"
+        "    msg.normalize(msg.FlexMessage(alt_text='x', contents={'type': 'bubble', 'bdy': {}}))\n"
+        "except MessageValidationError as error:\n"
+        "    assert 'bdy' in str(error), error\n"
+        "else:\n"
+        "    raise SystemExit('a typo passed')\n"
+        "from linegroupbot import flex\n"
+        "hints = typing.get_type_hints(msg.FlexMessage)\n"
+        "assert hints['contents'] == flex.Container | dict[str, typing.Any], hints\n"
+        "bubble = flex.from_json(raw)\n"
+        "typed = msg.FlexMessage(alt_text='x', contents=bubble)\n"
+        "assert unstructure(typed) == unstructure(as_json)\n"
+        "assert unstructure(bubble.body) == raw['body']\n"
+        "for cls in (flex.Bubble, flex.Carousel, flex.Box, flex.Text, flex.Video):\n"
+        "    assert converter.get_unstructure_hook(cls) is flex.to_json, cls\n"
+    )
+
+
+def test_models_are_resolved_on_first_use_not_at_import() -> None:
+    # Importing the converter leaves the models' annotations as written (strings); the
+    # first parse or send resolves every model it touches, as registering at import did.
+    _run(
+        "import json, attrs\n"
+        "from linegroupbot import actions, events as ev, messages as msg\n"
+        "from linegroupbot.convert import structure_body, unstructure\n"
+        "from tests import payloads\n"
+        "unresolved = lambda cls: [f.name for f in attrs.fields(cls) if isinstance(f.type, str)]\n"
+        "assert unresolved(ev.MessageEvent), 'resolved at import'\n"
+        "assert unresolved(msg.TextMessage), 'resolved at import'\n"
+        "body = structure_body(payloads.body(payloads.event('message_text')))\n"
+        "event = body.events[0]\n"
+        "assert type(event) is ev.MessageEvent\n"
+        "for cls in (ev.MessageEvent, ev.GroupSource, ev.TextMessageContent):\n"
+        "    assert not unresolved(cls), (cls, unresolved(cls))\n"
+        "assert attrs.fields(ev.MessageEvent).timestamp.type is int\n"
+        "_ = event.message.mention\n"
+        "assert not unresolved(ev.Mention) and not unresolved(ev.UserMentionee)\n"
+        "sent = msg.TextMessage(text='hi', quick_reply=msg.QuickReply((msg.QuickReplyItem(\n"
+        "    actions.MessageAction('Yes', text='yes')),)))\n"
+        "assert unstructure(sent)['quickReply']['items'][0]['action']['type'] == 'message'\n"
+        "for cls in (msg.TextMessage, msg.QuickReply, msg.QuickReplyItem):\n"
+        "    assert not unresolved(cls), (cls, unresolved(cls))\n"
+    )
+
+
 async def test_per_chat_structures_stay_bounded_over_many_chats(aiohttp_client: Any) -> None:
     # Counted, not timed: 600 events over 300 chats and 600 senders leave no per-chat
     # entry behind in the worker, and the dedupe records stop at their bound.
