@@ -769,7 +769,7 @@ class LineClient:
                 except orjson.JSONDecodeError:
                     data = None
             if 200 <= status < 300:
-                return _Response(status, data, request_id, retry_key=key)
+                return _Response(status, data, request_id, None, key)
             accepted = resp_headers.get("x-line-accepted-request-id")
             if status == 409 and key is not None and accepted and (attempt > 1 or repeated):
                 # An earlier attempt (this call's, or an earlier run of the same handler)
