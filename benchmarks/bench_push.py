@@ -20,6 +20,10 @@ Requests/s are medians over rounds with min-max, and the ratio is taken round by
 garbage collector runs, so that neither contender pays for the other's garbage, and the
 objects made while warming up are frozen out of later collections. Every round is a
 fixed number of requests, every wait is bounded.
+
+On a machine that other work shares, a round's requests/s moves with whatever else got the
+CPU meanwhile; the client CPU time per push (this process's own) moves far less: read the
+two ratios together.
 """
 
 from __future__ import annotations
