@@ -49,12 +49,33 @@ def run(main: Coroutine[Any, Any, T], loop: str = "asyncio") -> T:
     return asyncio.run(main)
 
 
+CPUS_VARIABLE = "BENCH_CPUS"
+
+
 def pin(cpu: int) -> None:
-    """Keep this process on one CPU when the machine has more than one (Linux only)."""
-    with contextlib.suppress(AttributeError, OSError):
-        cpus = sorted(os.sched_getaffinity(0))
+    """Keep this process on one CPU when the machine has more than one (Linux only).
+
+    ``cpu`` indexes the CPUs the first pinned process of a run was allowed: that set is
+    kept in ``$BENCH_CPUS`` for the processes it starts, which inherit its (one-CPU)
+    affinity and could otherwise never leave its CPU (a fake server started by a pinned
+    client would share the client's CPU).
+    """
+    with contextlib.suppress(AttributeError, OSError, ValueError):
+        inherited = os.environ.get(CPUS_VARIABLE)
+        if inherited:
+            cpus = sorted(int(c) for c in inherited.split(","))
+        else:
+            cpus = sorted(os.sched_getaffinity(0))
+            os.environ[CPUS_VARIABLE] = ",".join(map(str, cpus))
         if len(cpus) > 1:
             os.sched_setaffinity(0, {cpus[cpu % len(cpus)]})
+
+
+def pinned_to() -> str:
+    """The CPUs this process may run on, as text (``0``, ``0-1``, ...), for reports."""
+    with contextlib.suppress(AttributeError, OSError):
+        return ",".join(map(str, sorted(os.sched_getaffinity(0))))
+    return "any"
 
 
 def rotated(items: Sequence[T], r: int) -> list[T]:

@@ -15,8 +15,15 @@ one-text-message push, interleaved round by round, at 1 and 32 requests in fligh
   and holds it for the second after its answer), the answer structured into a
   ``SendResult``, logging configured as ``linegroupbot run`` does (INFO).
 
-Requests/s are medians over rounds with min-max, and the ratio is taken round by round.
-Every round is a fixed number of requests, every wait is bounded.
+Requests/s are medians over rounds with min-max, and the ratio is taken round by round
+(its interquartile range shows how far most rounds stray). Before every round the
+garbage collector runs, so that neither contender pays for the other's garbage, and the
+objects made while warming up are frozen out of later collections. Every round is a
+fixed number of requests, every wait is bounded.
+
+On a machine that other work shares, a round's requests/s moves with whatever else got the
+CPU meanwhile; the client CPU time per push (this process's own) moves far less: read the
+two ratios together.
 """
 
 from __future__ import annotations
@@ -24,6 +31,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
+import gc
+import statistics
 import sys
 import time
 import uuid
@@ -43,6 +52,7 @@ RAW = "raw aiohttp"
 OURS = "LineClient.push"
 TARGET = 0.9
 REQUESTS_PER_NUMBER = 200
+ROUNDS = 15
 SERVE_LIMIT = 600.0  # seconds: the fake exits after this even if forgotten
 
 
@@ -66,7 +76,7 @@ async def _serve() -> None:
     await runner.setup()
     site = web.TCPSite(runner, HOST, 0)
     await site.start()
-    print(f"BENCH_PORT {runner.addresses[0][1]}", flush=True)
+    print(f"BENCH_PORT {runner.addresses[0][1]} {_common.pinned_to()}", flush=True)
     loop = asyncio.get_running_loop()
     reader = asyncio.StreamReader()
     await loop.connect_read_pipe(lambda: asyncio.StreamReaderProtocol(reader), sys.stdin)
@@ -75,7 +85,7 @@ async def _serve() -> None:
     await runner.cleanup()
 
 
-async def _start_fake() -> tuple[asyncio.subprocess.Process, str]:
+async def _start_fake() -> tuple[asyncio.subprocess.Process, str, str]:
     proc = await asyncio.create_subprocess_exec(
         sys.executable,
         str(SCRIPT),
@@ -88,7 +98,8 @@ async def _start_fake() -> tuple[asyncio.subprocess.Process, str]:
         line = await proc.stdout.readline()
     if not line.startswith(b"BENCH_PORT "):
         raise RuntimeError(f"the fake did not start: {line!r}")
-    return proc, f"http://{HOST}:{int(line.split()[1])}"
+    _, port, cpus = line.decode().split()
+    return proc, f"http://{HOST}:{int(port)}", cpus
 
 
 async def _drive(send: Any, count: int, concurrency: int) -> tuple[float, float]:
@@ -142,18 +153,30 @@ async def _measure(base: str, args: argparse.Namespace) -> dict[str, Any]:
         for concurrency in (1, 32):
             for send in contenders.values():  # warm up: connections, first calls
                 await _drive(send, min(count, 64), concurrency)
+            gc.collect()
+            gc.freeze()  # what lives on (sessions, pools, caches) is not scanned again
             rps: dict[str, list[float]] = {name: [] for name in contenders}
             cpu: dict[str, list[float]] = {name: [] for name in contenders}
             for r in range(args.repeat):
                 for name in _common.rotated(list(contenders), r):
+                    gc.collect()
                     rate, us = await _drive(contenders[name], count, concurrency)
                     rps[name].append(rate)
                     cpu[name].append(us)
             out[str(concurrency)] = (rps, cpu)
     finally:
+        gc.unfreeze()
         await client.close()
         await session.close()
     return out
+
+
+def _quartiles(values: list[float]) -> tuple[float, float]:
+    """The first and third quartiles (both the value itself for fewer than two)."""
+    if len(values) < 2:
+        return (values[0], values[0]) if values else (0.0, 0.0)
+    q1, _, q3 = statistics.quantiles(values, n=4, method="inclusive")
+    return q1, q3
 
 
 def _report(loop: str, figures: dict[str, Any], repeat: int, count: int) -> dict[str, Any]:
@@ -168,9 +191,11 @@ def _report(loop: str, figures: dict[str, Any], repeat: int, count: int) -> dict
                 f"    {name:18s} {_common.spread(values):>24s} req/s  "
                 f"{_common.spread(cpu[name]):>22s} client CPU us/push"
             )
+        q1, q3 = _quartiles(ratio)
         print(
             f"    LineClient.push is {_common.spread(ratio)}x raw aiohttp in req/s "
-            f"(target >= {TARGET}x), {_common.spread(cpu_ratio)}x in CPU per push"
+            f"(interquartile {q1:.2f}-{q3:.2f}; target >= {TARGET}x), "
+            f"{_common.spread(cpu_ratio)}x in CPU per push"
         )
         summary[concurrency] = {
             "raw_rps": _common.median(rps[RAW]),
@@ -178,6 +203,9 @@ def _report(loop: str, figures: dict[str, Any], repeat: int, count: int) -> dict
             "ratio": _common.median(ratio),
             "ratio_min": min(ratio) if ratio else None,
             "ratio_max": max(ratio) if ratio else None,
+            "ratio_q1": q1,
+            "ratio_q3": q3,
+            "rounds": len(ratio),
             "raw_cpu_us": _common.median(cpu[RAW]),
             "ours_cpu_us": _common.median(cpu[OURS]),
             "cpu_ratio": _common.median(cpu_ratio),
@@ -186,7 +214,14 @@ def _report(loop: str, figures: dict[str, Any], repeat: int, count: int) -> dict
 
 
 async def _main_async(args: argparse.Namespace, loop: str) -> dict[str, Any]:
-    proc, base = await _start_fake()
+    proc, base, fake_cpus = await _start_fake()
+    client_cpus = _common.pinned_to()
+    where = (
+        f"client on CPU {client_cpus}, fake on CPU {fake_cpus}"
+        if client_cpus != fake_cpus
+        else f"client and fake share CPU {client_cpus}: the figures mix their costs"
+    )
+    print(f"\n{loop}: {where}")
     try:
         return await _measure(base, args)
     finally:
@@ -203,9 +238,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--repeat", type=int, default=7, help="interleaved rounds")
+    parser.add_argument("--repeat", type=int, default=ROUNDS, help="interleaved rounds")
     parser.add_argument(
-        "--number", type=int, default=3, help=f"pushes per round, x{REQUESTS_PER_NUMBER}"
+        "--number", type=int, default=5, help=f"pushes per round, x{REQUESTS_PER_NUMBER}"
     )
     parser.add_argument("--loop", default="asyncio", choices=["asyncio", "uvloop", "both"])
     parser.add_argument("--json", help="merge the figures into this JSON file (for report.py)")
@@ -219,7 +254,7 @@ def main() -> None:
         return
     _common.pin(0)
     count = max(1, REQUESTS_PER_NUMBER * args.number)
-    print(f"Pushes to a loopback fake of LINE on {HOST} (fake and client on separate CPUs)")
+    print(f"Pushes to a loopback fake of LINE on {HOST} (fake and client pinned to one CPU each)")
     with _common.results_file(args.json) as results:
         for loop in _common.loops_from(args.loop):
             figures = _common.run(_main_async(args, loop), loop)

@@ -97,10 +97,14 @@ _log = structlog.get_logger("linegroupbot.client")
 _bound_log: tuple[tuple[Any, ...], Any, bool] | None = None
 
 
+_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
+"""A random hex digit -> the UUID variant digit (RFC 4122: binary 10xx) that keeps its low bits."""
+
+
 def _random_uuid() -> str:
     """A random (version 4) UUID as text, as ``str(uuid.uuid4())`` makes it, in a third the time."""
     h = os.urandom(16).hex()
-    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{'89ab'[int(h[16], 16) & 3]}{h[17:20]}-{h[20:]}"
+    return f"{h[:8]}-{h[8:12]}-4{h[13:16]}-{_VARIANT[h[16]]}{h[17:20]}-{h[20:]}"
 
 
 def _call_log() -> tuple[Any, bool]:
@@ -717,7 +721,10 @@ class LineClient:
                 await bucket.acquire()
             started = time.monotonic()
             try:
-                async with self._http().request(
+                session = self._session
+                if session is None or session.closed:
+                    session = self._http()
+                async with session.request(
                     method, url, data=body, params=params, headers=headers
                 ) as resp:
                     raw = await resp.read()
@@ -762,7 +769,7 @@ class LineClient:
                 except orjson.JSONDecodeError:
                     data = None
             if 200 <= status < 300:
-                return _Response(status, data, request_id, retry_key=key)
+                return _Response(status, data, request_id, None, key)
             accepted = resp_headers.get("x-line-accepted-request-id")
             if status == 409 and key is not None and accepted and (attempt > 1 or repeated):
                 # An earlier attempt (this call's, or an earlier run of the same handler)
@@ -824,12 +831,13 @@ class LineClient:
             retry_mode=retry_mode,
             endpoint_class=endpoint_class,
         )
-        return SendResult(
-            request_id=response.request_id,
-            sent_messages=_sent_messages(response.data),
-            accepted_request_id=response.accepted_request_id,
-            deduplicated=response.accepted_request_id is not None,
-            retry_key=response.retry_key,
+        accepted = response.accepted_request_id
+        return SendResult(  # positional: the fields in order (request ID, ..., retry key)
+            response.request_id,
+            _sent_messages(response.data),
+            accepted,
+            accepted is not None,
+            response.retry_key,
         )
 
     # --- messages ---

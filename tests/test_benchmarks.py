@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -117,3 +118,33 @@ def test_report_draws_the_table_and_the_plot_from_the_figures(tmp_path: Path) ->
     root = ElementTree.fromstring(image.read_text())  # noqa: S314 (our own file)
     labels = [t.text for t in root.iter("{http://www.w3.org/2000/svg}text")]
     assert "verify + parse, 1 event: x the SDK" in labels
+
+
+@pytest.mark.skipif(
+    not hasattr(os, "sched_getaffinity") or len(os.sched_getaffinity(0)) < 2,
+    reason="needs two CPUs to pin to",
+)
+def test_a_server_started_by_a_pinned_process_gets_another_cpu() -> None:
+    # The parent pins itself first; its child inherits that one-CPU affinity, and must
+    # still be able to move to the other CPU (as bench_push's fake server does).
+    script = (
+        "import os, subprocess, sys, _common\n"
+        "_common.pin(0)\n"
+        "child = subprocess.run([sys.executable, '-c', "
+        "'import _common; _common.pin(1); print(_common.pinned_to())'], "
+        "capture_output=True, text=True, check=True)\n"
+        "print(_common.pinned_to(), child.stdout.strip())\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "BENCH_CPUS"}
+    result = subprocess.run(
+        [sys.executable, "-c", script],
+        cwd=BENCHMARKS,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=env,
+    )
+    parent, child = result.stdout.split()
+    assert parent != child
+    assert {parent, child} <= {str(cpu) for cpu in os.sched_getaffinity(0)}

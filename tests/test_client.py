@@ -52,7 +52,9 @@ async def test_push_sends_exact_request_and_parses_result(
     }
     assert call.headers["Authorization"] == "Bearer <redacted>"
     assert call.headers["Content-Type"] == "application/json"
-    uuid.UUID(call.headers["X-Line-Retry-Key"])
+    key = uuid.UUID(call.headers["X-Line-Retry-Key"])
+    assert (key.version, key.variant) == (4, uuid.RFC_4122)
+    assert str(key) == call.headers["X-Line-Retry-Key"] == result.retry_key  # canonical text
     assert result.request_id == call.request_id
     assert [m.id for m in result.sent_messages] == [m["id"] for m in call.response["sentMessages"]]
     assert result.deduplicated is False
