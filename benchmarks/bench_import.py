@@ -9,7 +9,9 @@ busy machine slows them alike. Medians with min-max are printed, and ratios to a
 ``import linegroupbot`` loads its names on first use (PEP 562), so it costs almost
 nothing by itself; ``from linegroupbot import Bot`` is what a bot's module does, and it
 imports aiohttp, attrs, cattrs and structlog (which imports rich when rich is installed):
-that is the figure to read against aiohttp.
+that is the figure to read against aiohttp. linegroupbot does not depend on rich, so when
+rich is installed (a development environment) a fourth contender imports the bot as a plain
+``pip install linegroupbot`` does, with ``import rich`` failing as for a missing package.
 
 The probes run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is dropped from their
 environment), so the warm-up writes linegroupbot's ``.pyc`` files as an installed wheel has
@@ -28,13 +30,21 @@ import sys
 import _common
 
 TARGET = 1.5
-PROBE = "import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+PROBE = "{setup}import time; t = time.perf_counter(); {statement}; print(time.perf_counter() - t)"
+# structlog imports rich when it is installed; linegroupbot does not depend on it (a plain
+# ``pip install linegroupbot`` has no rich). This contender imports as such an install does:
+# a ``None`` in ``sys.modules`` makes ``import rich`` fail as a missing package does.
+NO_RICH = "from linegroupbot import Bot (no rich)"
+HIDE_RICH = "import sys; sys.modules['rich'] = None; "
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 
 
 def _sample(statement: str) -> float:
+    setup = ""
+    if statement == NO_RICH:
+        setup, statement = HIDE_RICH, "from linegroupbot import Bot"
     result = subprocess.run(  # noqa: S603 (this interpreter, our own probe)
-        [sys.executable, "-c", PROBE.format(statement=statement)],
+        [sys.executable, "-c", PROBE.format(setup=setup, statement=statement)],
         capture_output=True,
         text=True,
         timeout=60,
@@ -52,15 +62,19 @@ def main() -> None:
     statements = ["import aiohttp", "import linegroupbot", "from linegroupbot import Bot"]
     if importlib.util.find_spec("linebot") is not None:
         statements.append("import linebot.v3.webhooks")
+    if importlib.util.find_spec("rich") is not None:
+        statements.append(NO_RICH)
     contenders = {s: (lambda s=s: _sample(s)) for s in statements}
     for fn in contenders.values():
         fn()  # warm the file system cache and the bytecode caches
     times = _common.timed_rounds(contenders, args.repeat)
     print(f"import time, ms; median (min-max) of {args.repeat} fresh interpreters each")
     for statement, values in times.items():
-        print(f"  {statement:30s} {_common.spread(values):>22s} ms")
+        print(f"  {statement:38s} {_common.spread(values):>22s} ms")
     summary: dict[str, float] = {s: _common.median(v) for s, v in times.items()}
-    for statement in ("import linegroupbot", "from linegroupbot import Bot"):
+    for statement in ("import linegroupbot", "from linegroupbot import Bot", NO_RICH):
+        if statement not in times:
+            continue
         ratio = _common.ratios(times[statement], times["import aiohttp"])
         summary[f"{statement} / import aiohttp"] = _common.median(ratio)
         print(f"  {statement} is {_common.spread(ratio)}x import aiohttp (target <= {TARGET}x)")

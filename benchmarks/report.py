@@ -115,6 +115,10 @@ def rows(data: dict[str, Any]) -> list[tuple[str, float | None, str, float, bool
             False,
         )
     )
+    no_rich = imports.get("from linegroupbot import Bot (no rich) / import aiohttp")
+    if no_rich is not None:
+        what = "from linegroupbot import Bot, rich not installed: x import aiohttp"
+        out.append((what, no_rich, "x", 1.5, False))
     out.append(
         (
             "import linegroupbot: x import aiohttp",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import subprocess
@@ -88,6 +89,24 @@ def test_import_benchmark_runs() -> None:
     out = _run("bench_import.py", "--repeat", "1")
     assert "import linegroupbot is" in out
     assert "from linegroupbot import Bot is" in out
+    # With rich installed (structlog imports it), a contender imports the bot as an install
+    # without rich does; without rich there is nothing to hide and no such line.
+    has_rich = importlib.util.find_spec("rich") is not None
+    assert ("from linegroupbot import Bot (no rich) is" in out) is has_rich
+
+
+def test_the_import_benchmark_hides_rich_as_a_missing_package_would() -> None:
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_import
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+    probe = bench_import.HIDE_RICH + "from linegroupbot import Bot; import structlog.dev as d;"
+    probe += "print(d.rich is None, 'rich.console' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", probe], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert result.stdout.split() == ["True", "False"]
 
 
 def test_memory_benchmark_runs(tmp_path: Path) -> None:
