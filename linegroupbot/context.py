@@ -246,6 +246,10 @@ class Context:
             ext = self._ext = Extensions(self, self._extensions or {})
         return ext
 
+    @ext.setter
+    def ext(self, value: Extensions) -> None:
+        self._ext = value
+
     @property
     def handler_name(self) -> str | None:
         """The qualified name of the handler running (or that last ran) for this event."""

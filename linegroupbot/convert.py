@@ -11,7 +11,6 @@ unknown extra fields are ignored, so a new LINE feature never breaks a bot.
 
 from __future__ import annotations
 
-import sys
 import types
 import typing
 from collections.abc import Callable, Iterable, Mapping
@@ -704,45 +703,19 @@ for _sent in (
     _register(_sent, structure=False)
 
 
-# Flex containers and components are written by ``flex.to_json``. linegroupbot.flex is not
-# imported with the converter (most bots send no flex message); there is no flex value
-# before it is, and the first one the converter meets registers the hook for every class
-# below, as if registered at import.
-_FLEX = "linegroupbot.flex"
+def register_flex(classes: Iterable[type[Any]], to_json: Callable[[Any], Any]) -> None:
+    """Write the flex containers and components ``classes`` with ``to_json``.
 
+    :mod:`linegroupbot.flex` calls it when it is imported (most bots send no flex message,
+    so the converter does not import it): each class gets its own hook, as any model does,
+    so hooks registered later for a class replace it as they would any other.
 
-def _flex_classes() -> tuple[type[Any], ...]:
-    flex = sys.modules.get(_FLEX)
-    if flex is None or not hasattr(flex, "to_json"):
-        return ()
-    return (
-        flex.Bubble,
-        flex.Carousel,
-        flex.Box,
-        flex.Text,
-        flex.Span,
-        flex.Image,
-        flex.Icon,
-        flex.Button,
-        flex.Separator,
-        flex.Filler,
-        flex.Video,
-    )
-
-
-def _is_flex(tp: Any) -> bool:
-    classes = _flex_classes()
-    return bool(classes) and isinstance(tp, type) and issubclass(tp, classes)
-
-
-def _flex_hook(tp: Any) -> Callable[[Any], Any]:
-    to_json: Callable[[Any], Any] = sys.modules[_FLEX].to_json
-    for cls in _flex_classes():
+    Args:
+        classes: The flex classes.
+        to_json: ``flex.to_json``.
+    """
+    for cls in classes:
         _set_hook(cls, to_json, structure=False)
-    return to_json
-
-
-converter.register_unstructure_hook_factory(_is_flex, _flex_hook)
 
 
 def structure_body(obj: Any) -> ev.WebhookBody:

@@ -918,3 +918,12 @@ def validate(container: Container, *, path: str = "contents") -> None:
             path, f"{type(container).__name__} is not a flex container: use Bubble or Carousel"
         )
     from_json(to_json(container), path=path)
+
+
+# The converter writes flex values with to_json; it does not import this module (most bots
+# send no flex message), so this module registers its classes there when it is imported.
+from .convert import register_flex as _register_flex  # noqa: E402 (convert does not import flex)
+
+_register_flex(
+    (Bubble, Carousel, Box, Text, Span, Image, Icon, Button, Separator, Filler, Video), to_json
+)

@@ -24,7 +24,7 @@ from . import events as ev
 from .errors import ConfigurationError, describe_error
 from .schedule import Scheduler
 from .stores import Store, open_store
-from .worker import Worker
+from .worker import Handle, Worker
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -157,8 +157,10 @@ class Runtime:
         if role != "receiver":
             self.scheduler = Scheduler(self.store, lambda: bot.client)
             # The bot's own process unless a subclass changed handle(): one coroutine less
-            # per event.
-            handle = bot.process if type(self).handle is Runtime.handle else self.handle
+            # per event. Looked up per event, so that a process() wrapped later is called.
+            handle: Handle = self.handle
+            if type(self).handle is Runtime.handle:
+                handle = lambda event, attempt: bot.process(event, attempt)  # noqa: E731
             self.worker = Worker(
                 self.store,
                 handle,

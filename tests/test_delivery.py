@@ -430,6 +430,51 @@ async def test_graceful_restarts_do_not_use_up_deliveries(
     assert handled == list(range(12))
 
 
+async def test_a_process_wrapped_after_the_runtime_is_made_is_the_one_called() -> None:
+    bot = Bot(SECRET, TOKEN, store="memory://", **FAST)
+    handled: list[str] = []
+
+    @bot.on_event(ev.Event)
+    async def note(ctx: Context) -> None:
+        handled.append(ctx.event.webhook_event_id)
+
+    runtime = Runtime(bot)
+    wrapped: list[str] = []
+    original = bot.process
+
+    async def process(event: ev.Event, attempt: int = 1) -> None:
+        wrapped.append(event.webhook_event_id)
+        await original(event, attempt)
+
+    bot.process = process  # type: ignore[method-assign]
+    await runtime.start()
+    try:
+        await runtime.store.enqueue([queued("follow", "01WRAP")])
+        await runtime.wait_idle(timeout=10)
+    finally:
+        await runtime.stop()
+    assert wrapped == handled == ["01WRAP"]
+
+
+async def test_a_dedupe_store_s_own_record_sees_every_queued_event() -> None:
+    from linegroupbot.stores import MemoryDedupeStore
+
+    class Counting(MemoryDedupeStore):
+        def __init__(self) -> None:
+            super().__init__()
+            self.asked: list[str] = []
+
+        def record(self, event_id: str) -> bool:
+            self.asked.append(event_id)
+            return super().record(event_id)
+
+    store = MemoryStore()
+    store.dedupe = counting = Counting()
+    items = [queued("follow", "01A"), queued("follow", "01B"), queued("follow", "01A")]
+    assert await store.enqueue(items) == [True, True, False]
+    assert counting.asked == ["01A", "01B", "01A"]
+
+
 async def test_an_event_whose_workers_keep_dying_is_dead_lettered() -> None:
     store = MemoryStore()
     await store.enqueue([queued("unfollow", "01CRASH")])

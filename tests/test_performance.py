@@ -156,6 +156,24 @@ def test_flex_is_imported_when_first_needed_and_converts_as_before() -> None:
     )
 
 
+def test_flex_hooks_are_per_class_as_any_model_s_are() -> None:
+    # Registered per class when linegroupbot.flex is imported: a broad predicate hook added
+    # later does not take flex values, and a hook a user set for one flex class stays when
+    # another flex class is first written.
+    _run(
+        "import attrs\n"
+        "from linegroupbot import flex, messages as msg\n"
+        "from linegroupbot.convert import converter, unstructure\n"
+        "converter.register_unstructure_hook_factory(attrs.has, lambda cls: lambda o: 'generic')\n"
+        "converter.register_unstructure_hook(flex.Text, lambda o: 'mine')\n"
+        "bubble = flex.Bubble(body=flex.Box(layout='vertical', contents=[flex.Text(text='hi')]))\n"
+        "message = msg.FlexMessage(alt_text='x', contents=bubble)\n"
+        "contents = unstructure(message)['contents']\n"
+        "assert contents['type'] == 'bubble', contents\n"
+        "assert converter.get_unstructure_hook(flex.Text)(flex.Text(text='a')) == 'mine'\n"
+    )
+
+
 def test_models_are_resolved_on_first_use_not_at_import() -> None:
     # Importing the converter leaves the models' annotations as written (strings); the
     # first parse or send resolves every model it touches, as registering at import did.

@@ -86,6 +86,16 @@ def test_context_extensions_are_typed_and_lazy() -> None:
         bot.add_context_extension(key, lambda ctx: [])
 
 
+def test_context_extensions_can_be_set_by_hand() -> None:
+    # A test (or a Context subclass) may give a context its own Extensions.
+    from linegroupbot.context import Extensions
+
+    key: ExtKey[str] = ExtKey("given")
+    ctx = make_bot().make_context(convert.structure_event(event("message_text")))
+    ctx.ext = Extensions(ctx, {key: lambda ctx: "by hand"})
+    assert ctx.ext[key] == "by hand"
+
+
 async def test_the_plugin_works_end_to_end() -> None:
     bot = Bot(plugins=[linegroupbot_shout])
     seen: list[int] = []

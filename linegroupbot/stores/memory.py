@@ -141,7 +141,11 @@ class MemoryStore:
 
     async def enqueue(self, items: Sequence[QueuedEvent]) -> list[bool]:
         """Queue the events whose IDs are new."""
-        accepted = self.dedupe.record_many([item.event_id for item in items])
+        dedupe = self.dedupe
+        if type(dedupe).record is MemoryDedupeStore.record:  # one call for the request
+            accepted = dedupe.record_many([item.event_id for item in items])
+        else:  # a subclass's own record() sees every event
+            accepted = [item.event_id is None or dedupe.record(item.event_id) for item in items]
         now = time.time()
         unread, ids = self._unread, self._ids
         woken = False
