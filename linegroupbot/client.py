@@ -721,10 +721,7 @@ class LineClient:
                 await bucket.acquire()
             started = time.monotonic()
             try:
-                session = self._session
-                if session is None or session.closed:
-                    session = self._http()
-                async with session.request(
+                async with self._http().request(
                     method, url, data=body, params=params, headers=headers
                 ) as resp:
                     raw = await resp.read()
