@@ -426,12 +426,10 @@ class Worker:
 
     async def _process(self, entry: Entry) -> None:
         try:
-            if entry.raw is not None:  # the memory store keeps the decoded JSON
+            if entry.raw is not None:  # a store that keeps decoded JSON
                 event = structure_event(entry.raw)
-            else:  # read back as bytes: decode straight into the event (msgspec, on first use)
-                from ._decode import decode_event
-
-                event = decode_event(entry.payload)
+            else:  # JSON bytes: decoded straight into the event
+                event = (_decoder or _load_decoder())(entry.payload)
         except Exception as error:
             await self._dead_letter(entry, f"cannot parse the event: {error}")
             return
@@ -555,6 +553,18 @@ class Worker:
             "read_failures": self.read_failures,
             "last_error": self.last_error,
         }
+
+
+_decoder: Callable[[bytes], ev.Event] | None = None
+
+
+def _load_decoder() -> Callable[[bytes], ev.Event]:
+    """The bytes-to-event decoder, imported on first use (it builds msgspec types)."""
+    global _decoder
+    from ._decode import decode_event
+
+    _decoder = decode_event
+    return decode_event
 
 
 class _Slots:

@@ -350,3 +350,31 @@ async def test_handled_events_are_freed_without_the_garbage_collector() -> None:
         assert [ref() for ref in freed] == [None] * 20  # freed by reference counting
     finally:
         gc.enable()
+
+
+async def test_a_memory_backlog_is_bytes_the_garbage_collector_does_not_walk() -> None:
+    # Queued events wait as their JSON bytes, as in the durable stores: a backlog of decoded
+    # JSON would be several tracked containers per event, all walked by every full collection.
+    import gc
+
+    import orjson
+
+    from linegroupbot.convert import structure_event as structure
+    from tests.helpers import queued
+
+    store = MemoryStore(shards=4)
+    items = [queued("message_text", f"backlog-{n}", shards=4) for n in range(300)]
+    expected = [structure(item.raw) for item in items[:3]]
+    gc.collect()
+    before = len(gc.get_objects())
+    assert all(await store.enqueue(items))
+    del items
+    gc.collect()
+    grown = len(gc.get_objects()) - before
+    assert grown <= 300 + 10, grown  # one entry object per event, nothing inside it tracked
+    entries = await store.read("w", range(4), exclude=(), count=300, block=0)
+    assert len(entries) == 300
+    assert all(entry.raw is None and isinstance(entry.payload, bytes) for entry in entries)
+    by_id = {orjson.loads(entry.payload)["webhookEventId"]: entry for entry in entries}
+    for event in expected:
+        assert structure(orjson.loads(by_id[event.webhook_event_id].payload)) == event

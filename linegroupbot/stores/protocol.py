@@ -89,8 +89,9 @@ class Entry:
     ``id`` is the store's own ID, unique within the store. ``attempts`` counts the
     deliveries before this one: 0 for a fresh event, more after a worker died while
     holding it. ``payload`` is the event's JSON; a store that keeps the decoded object
-    instead (memory) leaves it empty and sets ``raw``. ``shard`` and ``key`` are those
-    of the :class:`QueuedEvent`; ``enqueued_at`` is when it was queued (epoch seconds).
+    instead leaves it empty and sets ``raw`` (the built-in stores all keep bytes).
+    ``shard`` and ``key`` are those of the :class:`QueuedEvent`; ``enqueued_at`` is when
+    it was queued (epoch seconds).
     """
 
     id: str
