@@ -266,6 +266,10 @@ async def _serve(kind: str, store: str, role: str) -> None:
         site = web.TCPSite(runner, HOST, 0)
         await site.start()
         port = runner.addresses[0][1]
+        if kind == "linegroupbot":  # as Runtime.serve (``linegroupbot run``) does once started
+            from linegroupbot.serving import freeze_startup_objects
+
+            freeze_startup_objects()
         print(f"BENCH_PORT {port}", flush=True)
         # Serve until the parent closes our stdin (or dies), bounded in time.
         loop = asyncio.get_running_loop()

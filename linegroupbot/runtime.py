@@ -322,12 +322,18 @@ class Runtime:
         """Serve until SIGINT/SIGTERM (or cancellation), then stop gracefully.
 
         ``host`` and ``port`` are where to listen; ``path`` is the webhook's URL path.
+
+        Once started (startup hooks run), what the process made so far (modules, the bot,
+        its handlers, what the hooks made) is frozen out of the garbage collector's view
+        (:func:`~linegroupbot.serving.freeze_startup_objects`): full collections under load
+        then walk only what the events made.
         """
-        from .serving import start_site, wait_for_signal
+        from .serving import freeze_startup_objects, start_site, wait_for_signal
 
         runner, bound = await start_site(
             self.create_app(path), host, port, idle_timeout=self.bot.idle_timeout
         )
+        freeze_startup_objects()
         if self.role == "worker":
             _log.info("serving", health=f"http://{host}:{bound}/healthz", role=self.role)
         else:

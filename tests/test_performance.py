@@ -378,3 +378,40 @@ async def test_a_memory_backlog_is_bytes_the_garbage_collector_does_not_walk() -
     by_id = {orjson.loads(entry.payload)["webhookEventId"]: entry for entry in entries}
     for event in expected:
         assert structure(orjson.loads(by_id[event.webhook_event_id].payload)) == event
+
+
+def test_a_serving_runtime_freezes_its_startup_objects_and_still_handles_events() -> None:
+    # Runtime.serve (``linegroupbot run``) moves what start-up made out of the collector's
+    # view; events made afterwards are still collected and handled.
+    _run(
+        "import asyncio, gc, urllib.request\n"
+        "from linegroupbot import Bot, Context\n"
+        "from linegroupbot.runtime import Runtime\n"
+        "from tests.helpers import SECRET, signed\n"
+        "from tests import payloads\n"
+        "bot = Bot(SECRET, 'token', api_base_url='http://127.0.0.1:9', track_rosters=False)\n"
+        "seen = []\n"
+        "@bot.on_message\n"
+        "async def record(ctx: Context) -> None: seen.append(ctx.event.webhook_event_id)\n"
+        "async def main() -> None:\n"
+        "    assert gc.get_freeze_count() == 0\n"
+        "    runtime = Runtime(bot)\n"
+        "    task = asyncio.create_task(runtime.serve('127.0.0.1', 0))\n"
+        "    for _ in range(1000):\n"
+        "        await asyncio.sleep(0.01)\n"
+        "        if gc.get_freeze_count():\n"
+        "            break\n"
+        "    assert gc.get_freeze_count() > 1000, gc.get_freeze_count()\n"
+        "    assert runtime.started\n"
+        "    event = payloads.event('message_text', webhookEventId='after-freeze')\n"
+        "    raw, headers = signed(event)\n"
+        "    receiver = runtime.receiver\n"
+        "    answer = await receiver.accept(raw, signatures=[headers['x-line-signature']])\n"
+        "    assert answer.status == 200, answer\n"
+        "    await runtime.wait_idle()\n"
+        "    assert seen == ['after-freeze'], seen\n"
+        "    task.cancel()\n"
+        "    await asyncio.gather(task, return_exceptions=True)\n"
+        "    assert not runtime.started\n"
+        "asyncio.run(main())\n"
+    )
