@@ -169,6 +169,7 @@ class Worker:
         self.ack_delay = ack_delay
         self._room = asyncio.Event()
         self._stop = asyncio.Event()
+        self._stopping = False  # _stop.is_set(), read per event without a call
         self._leases_done = asyncio.Event()
         self._loops: list[asyncio.Task[None]] = []
         self._order = sorted(
@@ -203,6 +204,7 @@ class Worker:
     async def stop(self) -> None:
         """Stop reading; let started handlers finish (``drain_timeout``); leave the rest queued."""
         self._stop.set()  # no handler starts from now on
+        self._stopping = True
         reader, lease_keeper = self._loops[:1], self._loops[1:]
         for task in reader:
             task.cancel()
@@ -376,21 +378,28 @@ class Worker:
         started: Entry | None = None
         try:
             limit = self._limit
-            while queue and not self._stop.is_set():
-                if not limit.try_take():
+            current, since = self._current, self._since
+            while queue and not self._stopping:
+                if limit.free and not limit._waiters:  # limit.try_take(), without the call
+                    limit.free -= 1
+                else:
                     await limit.take()
-                try:
-                    if self._stop.is_set():
+                    if self._stop.is_set():  # stopped while it waited for a slot
+                        limit.give()
                         break
-                    started = self._current[task] = queue[0]
-                    self._since[task] = time.monotonic()
+                try:
+                    started = current[task] = queue[0]
+                    since[task] = time.monotonic()
                     try:
                         await self._process(started)
                     finally:
-                        del self._current[task]
-                        del self._since[task]
+                        del current[task]
+                        del since[task]
                 finally:
-                    limit.give()
+                    if limit._waiters:
+                        limit.give()
+                    else:  # limit.give(), without the call
+                        limit.free += 1
                 queue.popleft()
                 started = None
         except asyncio.CancelledError:
