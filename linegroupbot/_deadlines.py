@@ -11,7 +11,6 @@ nothing against budgets of seconds. Shorter budgets keep their own timers.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import weakref
 from typing import Any
 
@@ -31,10 +30,11 @@ _per_loop: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Deadlines] = (
 _last: Deadlines | None = None  # the last loop's, found without the weak dictionary
 
 
-def deadlines() -> Deadlines:
-    """The watched budgets of the running event loop."""
+def deadlines(loop: asyncio.AbstractEventLoop | None = None) -> Deadlines:
+    """The watched budgets of ``loop`` (default: the running event loop)."""
     global _last
-    loop = asyncio.get_running_loop()
+    if loop is None:
+        loop = asyncio.get_running_loop()
     last = _last
     if last is not None and last._loop is loop:
         return last
@@ -48,42 +48,39 @@ def deadlines() -> Deadlines:
 class Deadlines:
     """The watched budgets of one event loop."""
 
-    __slots__ = ("_ids", "_items", "_loop", "_timer")
+    __slots__ = ("_items", "_loop", "_timer")
 
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
-        self._items: dict[int, tuple[Any, float]] = {}
-        self._ids = itertools.count()
+        self._items: dict[Any, float] = {}  # budget -> its deadline on the loop's clock
         self._loop = loop
         self._timer: asyncio.TimerHandle | None = None
 
     def __len__(self) -> int:
         return len(self._items)
 
-    def watch(self, budget: Any, seconds: float) -> int:
-        """Call ``budget.expire()`` after ``seconds``; returns a key for :meth:`unwatch`.
+    def watch(self, budget: Any, seconds: float) -> None:
+        """Call ``budget.expire()`` after ``seconds`` unless :meth:`unwatch` is called first.
 
         ``budget`` is the event's :class:`~linegroupbot.timeouts.Budget`; it unwatches
         itself when the handling ends or the chosen handler brings its own budget.
         """
         loop = self._loop
-        key = next(self._ids)
-        self._items[key] = (budget, loop.time() + seconds)
+        self._items[budget] = loop.time() + seconds
         if self._timer is None:
             self._timer = loop.call_later(PERIOD, self._sweep)
-        return key
 
-    def unwatch(self, key: int) -> None:
+    def unwatch(self, budget: Any) -> None:
         """The handling ended: forget its deadline."""
-        self._items.pop(key, None)
+        self._items.pop(budget, None)
 
     def _sweep(self) -> None:
         self._timer = None
         loop = self._loop
         now = loop.time()
-        for key, (budget, deadline) in list(self._items.items()):
+        for budget, deadline in list(self._items.items()):
             if now < deadline:
                 continue
-            del self._items[key]
+            del self._items[budget]
             budget.expire()  # the task is cancelled
         if self._items:
             self._timer = loop.call_later(PERIOD, self._sweep)

@@ -72,7 +72,6 @@ class Budget:
 
     __slots__ = (
         "_cancelling",
-        "_key",
         "_task",
         "_timer",
         "_watch",
@@ -82,7 +81,8 @@ class Budget:
     )
 
     def __init__(self, seconds: float | None) -> None:
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()  # once: current_task() would look it up again
+        task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("a handler budget is made inside the task that handles the event")
         self._task: asyncio.Task[Any] | None = task
@@ -91,26 +91,26 @@ class Budget:
         self.handler: str | None = None
         self.expired = False
         self._timer: asyncio.TimerHandle | None = None
-        self._key: int | None = None
-        self._watch: _deadlines.Deadlines | None = None
-        self._arm(seconds)
+        self._watch: _deadlines.Deadlines | None = None  # who watches this budget, if anyone
+        if seconds is not None:
+            self._arm(loop, seconds)
 
-    def _arm(self, seconds: float | None) -> None:
-        if seconds is None:
-            return
+    def _arm(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
         if seconds > _deadlines.WATCH_AFTER:
-            watch = self._watch = _deadlines.deadlines()
-            self._key = watch.watch(self, seconds)
+            watch = self._watch = _deadlines.deadlines(loop)
+            watch.watch(self, seconds)
         else:
-            self._timer = asyncio.get_running_loop().call_later(seconds, self.expire)
+            self._timer = loop.call_later(seconds, self.expire)
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
             self._timer = None
-        if self._key is not None and self._watch is not None:
-            self._watch.unwatch(self._key)
-            self._key = None
+        watch = self._watch
+        if watch is not None:
+            watch.unwatch(self)
+            self._watch = None
 
     def enter(self, callback: Callable[..., Any], name: str) -> None:
         """The handler ``callback`` was chosen: its own budget, if any, applies from now."""
@@ -119,9 +119,11 @@ class Budget:
         if seconds is _UNSET:
             return
         self.seconds = seconds
-        if not self.expired and self._task is not None:
+        task = self._task
+        if not self.expired and task is not None:
             self._disarm()
-            self._arm(seconds)
+            if seconds is not None:
+                self._arm(task.get_loop(), seconds)
 
     def expire(self) -> None:
         """Time is up: cancel the task (unless the handling has ended already)."""
@@ -129,7 +131,7 @@ class Budget:
             return
         self.expired = True
         self._timer = None
-        self._key = None  # the watcher let go of it
+        self._watch = None  # the watcher let go of it
         self._task.cancel()
 
     def close(self, error: BaseException | None = None) -> None:
