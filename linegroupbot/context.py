@@ -58,6 +58,9 @@ __all__ = [
 T = TypeVar("T")
 E = TypeVar("E", bound=ev.Event)
 
+_MESSAGE_EVENTS = (ev.MessageEvent, ev.MessageEditedEvent)
+"""The events with a message (a tuple: ``A | B`` would make a union object at each use)."""
+
 
 @attrs.frozen
 class CommandMatch:
@@ -311,7 +314,7 @@ class Context:
     def message(self) -> ev.MessageContent | None:
         """The message content of a message event."""
         event = self.event
-        if isinstance(event, ev.MessageEvent | ev.MessageEditedEvent):
+        if isinstance(event, _MESSAGE_EVENTS):
             return event.message
         return None
 
@@ -744,7 +747,7 @@ UnfollowContext: TypeAlias = EventContext[ev.UnfollowEvent]
 def context_class(event: ev.Event) -> type[Context]:
     """The context class for ``event``: :class:`MessageContext` for messages and their
     edits, :class:`PostbackContext` for postbacks, :class:`EventContext` otherwise."""
-    if isinstance(event, ev.MessageEvent | ev.MessageEditedEvent):
+    if isinstance(event, _MESSAGE_EVENTS):
         return MessageContext
     if isinstance(event, ev.PostbackEvent):
         return PostbackContext
