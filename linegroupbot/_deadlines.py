@@ -14,7 +14,7 @@ import asyncio
 import weakref
 from typing import Any
 
-__all__ = ["PERIOD", "WATCH_AFTER", "Deadlines", "deadlines"]
+__all__ = ["PERIOD", "WATCH_AFTER", "Deadlines", "deadlines", "watch"]
 
 WATCH_AFTER = 2.0
 """Budgets of more seconds than this are watched (shorter ones get their own timer)."""
@@ -42,6 +42,17 @@ def deadlines(loop: asyncio.AbstractEventLoop | None = None) -> Deadlines:
     if found is None:
         found = _per_loop[loop] = Deadlines(loop)
     _last = found
+    return found
+
+
+def watch(loop: asyncio.AbstractEventLoop, budget: Any, seconds: float) -> Deadlines:
+    """:meth:`Deadlines.watch` on ``loop``'s deadlines, which it returns (to unwatch with)."""
+    found = _last
+    if found is None or found._loop is not loop:
+        found = deadlines(loop)
+    found._items[budget] = loop.time() + seconds
+    if found._timer is None:
+        found._timer = loop.call_later(PERIOD, found._sweep)
     return found
 
 

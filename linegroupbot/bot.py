@@ -39,7 +39,7 @@ from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .serving import DEFAULT_IDLE_TIMEOUT
 from .state import State
 from .stores import Store
-from .timeouts import DEFAULT_HANDLER_TIMEOUT, Budget, reset_budget, set_budget
+from .timeouts import DEFAULT_HANDLER_TIMEOUT, Budget
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -416,13 +416,13 @@ class Bot(Router):
         if cls is None:
             cls = _CONTEXT_CLASSES[kind] = context_class(event)
         runtime = self.runtime
-        return cls(
+        return cls._made(
             event,
             self.client,
-            command_prefixes=self.command_prefixes,
-            extensions=self.extensions,
-            store=runtime.store if runtime is not None else None,
-            on_schedule=self._on_schedule,
+            self.command_prefixes,
+            self.extensions,
+            runtime.store if runtime is not None else None,
+            self._on_schedule,
         )
 
     def _roster_news(self, event: ev.Event, chat_id: str | None) -> bool:
@@ -567,8 +567,7 @@ class Bot(Router):
                     return
             # Long budgets (the default 60 s) are watched by one timer a second instead
             # of one timer per event (see _deadlines); short ones get their own timer.
-            budget = Budget(self.handler_timeout)
-            budget_token = set_budget(budget)
+            budget = Budget(self.handler_timeout)  # this task's budget until closed
             try:
                 try:
                     handled = await self.dispatch(ctx)
@@ -603,8 +602,6 @@ class Bot(Router):
                 if failure is error:
                     raise
                 raise failure from None
-            finally:
-                reset_budget(budget_token)
             if not handled and _logs_debug():
                 ctx.log.debug("event_unhandled")  # binding ctx.log costs ~7 us: only if shown
             if isinstance(event, _LEAVING) and ctx.store is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 from . import _deadlines
@@ -64,16 +64,19 @@ def timeout_of(callback: Callable[..., Any]) -> Any:
 class Budget:
     """The time budget of one event's handling (see the module docs), and its cancel scope.
 
-    Made in the task that handles the event, and closed there with :meth:`close`. A budget
-    of more than ``_deadlines.WATCH_AFTER`` seconds arms nothing of its own: the event
-    loop's :class:`~linegroupbot._deadlines.Deadlines` expires it; a shorter one gets a
-    timer. When it expires the task is cancelled, as ``asyncio.timeout`` does.
+    Made in the task that handles the event, it is that task's current budget (what
+    :func:`enter_handler` tells of the chosen handler) until :meth:`close`, which the same
+    task calls when the handling ends. A budget of more than ``_deadlines.WATCH_AFTER``
+    seconds arms nothing of its own: the event loop's
+    :class:`~linegroupbot._deadlines.Deadlines` expires it; a shorter one gets a timer.
+    When it expires the task is cancelled, as ``asyncio.timeout`` does.
     """
 
     __slots__ = (
         "_cancelling",
         "_task",
         "_timer",
+        "_token",
         "_watch",
         "expired",
         "handler",
@@ -94,11 +97,11 @@ class Budget:
         self._watch: _deadlines.Deadlines | None = None  # who watches this budget, if anyone
         if seconds is not None:
             self._arm(loop, seconds)
+        self._token: Token[Budget | None] | None = _current.set(self)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
         if seconds > _deadlines.WATCH_AFTER:
-            watch = self._watch = _deadlines.deadlines(loop)
-            watch.watch(self, seconds)
+            self._watch = _deadlines.watch(loop, self, seconds)
         else:
             self._timer = loop.call_later(seconds, self.expire)
 
@@ -135,12 +138,15 @@ class Budget:
         self._task.cancel()
 
     def close(self, error: BaseException | None = None) -> None:
-        """The handling ended (``error``: with that exception): disarm. If this budget
-        expired and no other cancellation was asked for since, the ``CancelledError`` on
-        its way is this budget's: raise ``TimeoutError`` from it, as ``asyncio.timeout``
-        does."""
+        """The handling ended (``error``: with that exception): disarm, and stop being the
+        task's current budget. If this budget expired and no other cancellation was asked
+        for since, the ``CancelledError`` on its way is this budget's: raise
+        ``TimeoutError`` from it, as ``asyncio.timeout`` does."""
         task, self._task = self._task, None
         self._disarm()
+        token, self._token = self._token, None
+        if token is not None:
+            _current.reset(token)
         if not self.expired or task is None:
             return
         if task.uncancel() <= self._cancelling and isinstance(error, asyncio.CancelledError):
@@ -159,7 +165,9 @@ def enter_handler(callback: Callable[..., Any], name: str) -> None:
     """Tell the event's budget (if any) which handler was chosen (routing calls this)."""
     budget = _current.get()
     if budget is not None:
-        budget.enter(callback, name)
+        budget.handler = name
+        if getattr(callback, _ATTRIBUTE, _UNSET) is not _UNSET:  # its own budget
+            budget.enter(callback, name)
 
 
 def set_budget(budget: Budget | None) -> Any:
