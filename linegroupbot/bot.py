@@ -565,8 +565,8 @@ class Bot(Router):
                 if not ctx.is_latest_edit and self.skip_stale_edits:
                     ctx.log.info("edit_stale_skipped", message_id=event.message.id)
                     return
-            # Long budgets (the default 60 s) are watched by one timer a second instead
-            # of one timer per event (see _deadlines); short ones get their own timer.
+            # Long budgets (the default 60 s) are watched by one timer twice a second
+            # instead of one timer per event (see _deadlines); short ones get their own.
             budget = Budget(self.handler_timeout)  # this task's budget until closed
             try:
                 try:

@@ -96,24 +96,24 @@ class Budget:
         self._timer: asyncio.TimerHandle | None = None
         self._watch: _deadlines.Deadlines | None = None  # who watches this budget, if anyone
         if seconds is not None:
-            self._arm(loop, seconds)
+            if seconds > _deadlines.WATCH_AFTER:
+                self._watch = _deadlines.watch(loop, self)
+            else:
+                self._timer = loop.call_later(seconds, self.expire)
         self._token: Token[Budget | None] | None = _current.set(self)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
         if seconds > _deadlines.WATCH_AFTER:
-            self._watch = _deadlines.watch(loop, self, seconds)
+            self._watch = _deadlines.watch(loop, self)
         else:
             self._timer = loop.call_later(seconds, self.expire)
 
     def _disarm(self) -> None:
+        self._watch = None  # the watcher forgets it at its next look
         timer = self._timer
         if timer is not None:
             timer.cancel()
             self._timer = None
-        watch = self._watch
-        if watch is not None:
-            watch.unwatch(self)
-            self._watch = None
 
     def enter(self, callback: Callable[..., Any], name: str) -> None:
         """The handler ``callback`` was chosen: its own budget, if any, applies from now."""
@@ -143,7 +143,11 @@ class Budget:
         for since, the ``CancelledError`` on its way is this budget's: raise
         ``TimeoutError`` from it, as ``asyncio.timeout`` does."""
         task, self._task = self._task, None
-        self._disarm()
+        self._watch = None  # the watcher forgets it at its next look
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+            self._timer = None
         token, self._token = self._token, None
         if token is not None:
             _current.reset(token)
