@@ -204,6 +204,7 @@ class Bot(Router):
         self.plugins: list[str] = []
         self._failure_observers: list[Callable[[Context, Exception], None]] = []
         self._client: LineClient | None = None
+        self._plain_client = type(self).client is Bot.client  # not overridden: skip the property
         self.runtime: Runtime | None = None
         for plugin in plugins:
             self.add_plugin(plugin)
@@ -416,9 +417,10 @@ class Bot(Router):
         if cls is None:
             cls = _CONTEXT_CLASSES[kind] = context_class(event)
         runtime = self.runtime
+        client = self._client  # made already, unless a subclass has a client of its own
         return cls._made(
             event,
-            self.client,
+            client if client is not None and self._plain_client else self.client,
             self.command_prefixes,
             self.extensions,
             runtime.store if runtime is not None else None,
