@@ -39,7 +39,7 @@ from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .serving import DEFAULT_IDLE_TIMEOUT
 from .state import State
 from .stores import Store
-from .timeouts import DEFAULT_HANDLER_TIMEOUT, Budget, reset_budget, set_budget
+from .timeouts import DEFAULT_HANDLER_TIMEOUT, Budget
 
 if TYPE_CHECKING:
     from aiohttp import web
@@ -204,6 +204,7 @@ class Bot(Router):
         self.plugins: list[str] = []
         self._failure_observers: list[Callable[[Context, Exception], None]] = []
         self._client: LineClient | None = None
+        self._plain_client = type(self).client is Bot.client  # not overridden: skip the property
         self.runtime: Runtime | None = None
         for plugin in plugins:
             self.add_plugin(plugin)
@@ -411,21 +412,28 @@ class Bot(Router):
             The context class that fits the event (see
             :func:`~linegroupbot.context.context_class`), bound to this bot's client and store.
         """
-        return context_class(event)(
+        kind = type(event)
+        cls = _CONTEXT_CLASSES.get(kind)
+        if cls is None:
+            cls = _CONTEXT_CLASSES[kind] = context_class(event)
+        runtime = self.runtime
+        client = self._client  # made already, unless a subclass has a client of its own
+        return cls._made(
             event,
-            self.client,
-            command_prefixes=self.command_prefixes,
-            extensions=self.extensions,
-            store=self.runtime.store if self.runtime is not None else None,
-            on_schedule=self._on_schedule,
+            client if client is not None and self._plain_client else self.client,
+            self.command_prefixes,
+            self.extensions,
+            runtime.store if runtime is not None else None,
+            self._on_schedule,
         )
 
-    def _roster_news(self, event: ev.Event) -> bool:
-        """Whether ``event`` may change what the roster knows (most events do not: a member
-        already seen in the chat speaking again)."""
+    def _roster_news(self, event: ev.Event, chat_id: str | None) -> bool:
+        """Whether ``event`` (from ``chat_id``) may change what the roster knows (most events
+        do not: a member already seen in the chat speaking again)."""
         if type(event) in _PLAIN_EVENTS:
-            user_id = event.user_id
-            return user_id is not None and (event.chat_id, user_id) not in self._roster_seen
+            source = event.source  # these classes' user_id is their source's
+            user_id = source.user_id if source is not None else None
+            return user_id is not None and (chat_id, user_id) not in self._roster_seen
         return True
 
     async def _track_roster(self, ctx: Context, event: ev.Event) -> None:
@@ -544,24 +552,24 @@ class Bot(Router):
             Exception: Whatever a handler raised that no ``on_error`` handler took.
         """
         event_id = event.webhook_event_id
+        chat_id = event.chat_id
         id_var, chat_var = _event_log_vars or _find_event_log_vars()
-        id_token, chat_token = id_var.set(event_id), chat_var.set(event.chat_id)
+        id_token, chat_token = id_var.set(event_id), chat_var.set(chat_id)
         keys = begin_retry_keys(event_id) if event_id else None
         try:
             ctx = self.make_context(event)
             ctx.attempt = attempt
-            ctx.track_rosters = self.track_rosters
-            if self.track_rosters and ctx.store is not None and self._roster_news(event):
+            track_rosters = ctx.track_rosters = self.track_rosters
+            if track_rosters and ctx.store is not None and self._roster_news(event, chat_id):
                 await self._track_roster(ctx, event)
             if isinstance(event, ev.MessageEditedEvent) and ctx.store is not None:
                 ctx.is_latest_edit = await _record_edit(ctx.store, event, self.edit_memory)
                 if not ctx.is_latest_edit and self.skip_stale_edits:
                     ctx.log.info("edit_stale_skipped", message_id=event.message.id)
                     return
-            # Long budgets (the default 60 s) are watched by one timer a second instead
-            # of one timer per event (see _deadlines); short ones get their own timer.
-            budget = Budget(self.handler_timeout)
-            budget_token = set_budget(budget)
+            # Long budgets (the default 60 s) are watched by one timer twice a second
+            # instead of one timer per event (see _deadlines); short ones get their own.
+            budget = Budget(self.handler_timeout)  # this task's budget until closed
             try:
                 try:
                     handled = await self.dispatch(ctx)
@@ -596,14 +604,10 @@ class Bot(Router):
                 if failure is error:
                     raise
                 raise failure from None
-            finally:
-                reset_budget(budget_token)
             if not handled and _logs_debug():
                 ctx.log.debug("event_unhandled")  # binding ctx.log costs ~7 us: only if shown
-            if ctx.store is not None:
-                if self.clear_state_on_leave and isinstance(
-                    event, ev.LeaveEvent | ev.MemberLeftEvent
-                ):
+            if isinstance(event, _LEAVING) and ctx.store is not None:
+                if self.clear_state_on_leave:
                     await _clear_left_state(ctx.store, event)
                 elif self.track_rosters and isinstance(event, ev.LeaveEvent):
                     await ctx.roster.reset()  # the roster goes even when other state stays
@@ -722,6 +726,12 @@ _PLAIN_EVENTS: frozenset[type[ev.Event]] = frozenset(
     {ev.MessageEvent, ev.PostbackEvent, ev.MessageEditedEvent, ev.UnsendEvent}
 )
 """Event classes that tell the roster only who acted (see ``Bot._roster_news``)."""
+
+_LEAVING = (ev.LeaveEvent, ev.MemberLeftEvent)
+"""Events after which state may be cleared (``Bot(clear_state_on_leave=)``)."""
+
+_CONTEXT_CLASSES: dict[type[ev.Event], type[Context]] = {}
+"""``context_class`` of each event class seen (it depends on the class only)."""
 
 
 class _StaleEdit(Exception):

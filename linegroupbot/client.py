@@ -184,7 +184,13 @@ def begin_retry_keys(seed: str) -> Token[_RetryKeys | None]:
     Returns:
         The token to pass to :func:`end_retry_keys`.
     """
-    return _retry_keys.set(_RetryKeys(seed))
+    keys = _new_object(_RetryKeys)  # _RetryKeys(seed), without a call of its __init__
+    keys.seed = seed
+    keys.count = 0
+    return _retry_keys.set(keys)
+
+
+_new_object = object.__new__
 
 
 def end_retry_keys(token: Token[_RetryKeys | None]) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Generic, NoReturn, TypeAlias, TypeVar
+from typing import Any, Generic, NoReturn, Self, TypeAlias, TypeVar
 
 import aiohttp
 import attrs
@@ -57,6 +57,11 @@ __all__ = [
 
 T = TypeVar("T")
 E = TypeVar("E", bound=ev.Event)
+
+_new_object = object.__new__
+
+_MESSAGE_EVENTS = (ev.MessageEvent, ev.MessageEditedEvent)
+"""The events with a message (a tuple: ``A | B`` would make a union object at each use)."""
 
 
 @attrs.frozen
@@ -206,6 +211,43 @@ class Context:
         store: Store | None = None,
         on_schedule: Callable[[ScheduledPush], None] | None = None,
     ) -> None:
+        self._setup(event, client, command_prefixes, extensions, log, store, on_schedule)
+
+    @classmethod
+    def _made(
+        cls,
+        event: ev.Event,
+        client: LineClient,
+        command_prefixes: tuple[str, ...],
+        extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None,
+        store: Store | None,
+        on_schedule: Callable[[ScheduledPush], None] | None,
+    ) -> Self:
+        """``cls(event, client, command_prefixes=..., ...)`` without the keyword call (the
+        bot makes one per event; a subclass with an ``__init__`` of its own is made by it)."""
+        if cls.__init__ is not Context.__init__:
+            return cls(
+                event,
+                client,
+                command_prefixes=command_prefixes,
+                extensions=extensions,
+                store=store,
+                on_schedule=on_schedule,
+            )
+        ctx = _new_object(cls)
+        ctx._setup(event, client, command_prefixes, extensions, None, store, on_schedule)
+        return ctx
+
+    def _setup(
+        self,
+        event: ev.Event,
+        client: LineClient,
+        command_prefixes: tuple[str, ...],
+        extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None,
+        log: structlog.typing.FilteringBoundLogger | None,
+        store: Store | None,
+        on_schedule: Callable[[ScheduledPush], None] | None,
+    ) -> None:
         self.event = event
         self.client = client
         self.command_prefixes = command_prefixes
@@ -311,7 +353,7 @@ class Context:
     def message(self) -> ev.MessageContent | None:
         """The message content of a message event."""
         event = self.event
-        if isinstance(event, ev.MessageEvent | ev.MessageEditedEvent):
+        if isinstance(event, _MESSAGE_EVENTS):
             return event.message
         return None
 
@@ -744,7 +786,7 @@ UnfollowContext: TypeAlias = EventContext[ev.UnfollowEvent]
 def context_class(event: ev.Event) -> type[Context]:
     """The context class for ``event``: :class:`MessageContext` for messages and their
     edits, :class:`PostbackContext` for postbacks, :class:`EventContext` otherwise."""
-    if isinstance(event, ev.MessageEvent | ev.MessageEditedEvent):
+    if isinstance(event, _MESSAGE_EVENTS):
         return MessageContext
     if isinstance(event, ev.PostbackEvent):
         return PostbackContext

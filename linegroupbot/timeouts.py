@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from contextvars import ContextVar
+from contextvars import ContextVar, Token
 from typing import Any, TypeVar
 
 from . import _deadlines
@@ -64,17 +64,19 @@ def timeout_of(callback: Callable[..., Any]) -> Any:
 class Budget:
     """The time budget of one event's handling (see the module docs), and its cancel scope.
 
-    Made in the task that handles the event, and closed there with :meth:`close`. A budget
-    of more than ``_deadlines.WATCH_AFTER`` seconds arms nothing of its own: the event
-    loop's :class:`~linegroupbot._deadlines.Deadlines` expires it; a shorter one gets a
-    timer. When it expires the task is cancelled, as ``asyncio.timeout`` does.
+    Made in the task that handles the event, it is that task's current budget (what
+    :func:`enter_handler` tells of the chosen handler) until :meth:`close`, which the same
+    task calls when the handling ends. A budget of more than ``_deadlines.WATCH_AFTER``
+    seconds arms nothing of its own: the event loop's
+    :class:`~linegroupbot._deadlines.Deadlines` expires it; a shorter one gets a timer.
+    When it expires the task is cancelled, as ``asyncio.timeout`` does.
     """
 
     __slots__ = (
         "_cancelling",
-        "_key",
         "_task",
         "_timer",
+        "_token",
         "_watch",
         "expired",
         "handler",
@@ -82,7 +84,8 @@ class Budget:
     )
 
     def __init__(self, seconds: float | None) -> None:
-        task = asyncio.current_task()
+        loop = asyncio.get_running_loop()  # once: current_task() would look it up again
+        task = asyncio.current_task(loop)
         if task is None:
             raise RuntimeError("a handler budget is made inside the task that handles the event")
         self._task: asyncio.Task[Any] | None = task
@@ -91,26 +94,26 @@ class Budget:
         self.handler: str | None = None
         self.expired = False
         self._timer: asyncio.TimerHandle | None = None
-        self._key: int | None = None
-        self._watch: _deadlines.Deadlines | None = None
-        self._arm(seconds)
+        self._watch: _deadlines.Deadlines | None = None  # who watches this budget, if anyone
+        if seconds is not None:
+            if seconds > _deadlines.WATCH_AFTER:
+                self._watch = _deadlines.watch(loop, self)
+            else:
+                self._timer = loop.call_later(seconds, self.expire)
+        self._token: Token[Budget | None] | None = _current.set(self)
 
-    def _arm(self, seconds: float | None) -> None:
-        if seconds is None:
-            return
+    def _arm(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
         if seconds > _deadlines.WATCH_AFTER:
-            watch = self._watch = _deadlines.deadlines()
-            self._key = watch.watch(self, seconds)
+            self._watch = _deadlines.watch(loop, self)
         else:
-            self._timer = asyncio.get_running_loop().call_later(seconds, self.expire)
+            self._timer = loop.call_later(seconds, self.expire)
 
     def _disarm(self) -> None:
-        if self._timer is not None:
-            self._timer.cancel()
+        self._watch = None  # the watcher forgets it at its next look
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
             self._timer = None
-        if self._key is not None and self._watch is not None:
-            self._watch.unwatch(self._key)
-            self._key = None
 
     def enter(self, callback: Callable[..., Any], name: str) -> None:
         """The handler ``callback`` was chosen: its own budget, if any, applies from now."""
@@ -119,9 +122,11 @@ class Budget:
         if seconds is _UNSET:
             return
         self.seconds = seconds
-        if not self.expired and self._task is not None:
+        task = self._task
+        if not self.expired and task is not None:
             self._disarm()
-            self._arm(seconds)
+            if seconds is not None:
+                self._arm(task.get_loop(), seconds)
 
     def expire(self) -> None:
         """Time is up: cancel the task (unless the handling has ended already)."""
@@ -129,16 +134,23 @@ class Budget:
             return
         self.expired = True
         self._timer = None
-        self._key = None  # the watcher let go of it
+        self._watch = None  # the watcher let go of it
         self._task.cancel()
 
     def close(self, error: BaseException | None = None) -> None:
-        """The handling ended (``error``: with that exception): disarm. If this budget
-        expired and no other cancellation was asked for since, the ``CancelledError`` on
-        its way is this budget's: raise ``TimeoutError`` from it, as ``asyncio.timeout``
-        does."""
+        """The handling ended (``error``: with that exception): disarm, and stop being the
+        task's current budget. If this budget expired and no other cancellation was asked
+        for since, the ``CancelledError`` on its way is this budget's: raise
+        ``TimeoutError`` from it, as ``asyncio.timeout`` does."""
         task, self._task = self._task, None
-        self._disarm()
+        self._watch = None  # the watcher forgets it at its next look
+        timer = self._timer
+        if timer is not None:
+            timer.cancel()
+            self._timer = None
+        token, self._token = self._token, None
+        if token is not None:
+            _current.reset(token)
         if not self.expired or task is None:
             return
         if task.uncancel() <= self._cancelling and isinstance(error, asyncio.CancelledError):
@@ -157,7 +169,9 @@ def enter_handler(callback: Callable[..., Any], name: str) -> None:
     """Tell the event's budget (if any) which handler was chosen (routing calls this)."""
     budget = _current.get()
     if budget is not None:
-        budget.enter(callback, name)
+        budget.handler = name
+        if getattr(callback, _ATTRIBUTE, _UNSET) is not _UNSET:  # its own budget
+            budget.enter(callback, name)
 
 
 def set_budget(budget: Budget | None) -> Any:

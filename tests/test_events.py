@@ -235,6 +235,7 @@ def test_unknown_source_and_mentionee_types() -> None:
     assert isinstance(parsed.source, ev.UnknownSource)
     assert parsed.source.scope == "square"
     assert parsed.source.chat_id is None
+    assert parsed.chat_id is None
     assert parsed.user_id == ALICE
     assert parsed.message.mentionees[-1] == ev.UnknownMentionee(  # type: ignore[attr-defined]
         type="role", index=0, length=1

@@ -296,6 +296,42 @@ async def test_a_handlers_own_budget_replaces_a_watched_one() -> None:
     assert finished == ["unlimited"]
 
 
+@pytest.mark.usefixtures("quick_watch")
+async def test_a_handlers_own_watched_budget_counts_from_when_it_is_chosen() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", handler_timeout=0.2)
+    finished: list[str] = []
+
+    @bot.on_message(text="slow")
+    @handler_timeout(5)
+    async def slow(ctx: Context) -> None:
+        await asyncio.sleep(0.5)  # past the bot's budget, well within its own
+        finished.append("slow")
+
+    await asyncio.wait_for(bot.process(_text_event("slow")), 10)
+    assert finished == ["slow"]
+
+
+@pytest.mark.usefixtures("quick_watch")
+async def test_the_watcher_forgets_ended_budgets_and_stops_looking() -> None:
+    bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9", handler_timeout=0.3)
+
+    @bot.on_message
+    async def quick(ctx: Context) -> None:
+        pass
+
+    for n in range(20):
+        await bot.process(_text_event(f"m{n}"))
+    watch = _deadlines.deadlines()
+    assert len(watch) == 0
+    for _ in range(200):  # a few looks: each forgets what ended; then the timer stops
+        if watch._timer is None:
+            break
+        await asyncio.sleep(0.05)
+    assert watch._timer is None
+    assert watch._items == {}
+    assert watch._new == []
+
+
 async def test_default_budgets_leave_nothing_watched_after_the_events() -> None:
     bot = Bot(SECRET, TOKEN, api_base_url="http://127.0.0.1:9")  # 60 s: watched
     seen: list[str] = []

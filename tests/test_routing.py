@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from linegroupbot import Bot, ConfigurationError, Context, Router, SkipHandler, convert, where
 from linegroupbot import events as ev
+from linegroupbot.client import LineClient
 from linegroupbot.middleware import CallNext
 from tests.payloads import ALICE, BOB, BOT_ID, GROUP, ROOM, event
 
@@ -695,3 +696,29 @@ def test_required_commands_only_where_skipping_runs_nothing_else() -> None:
     assert required_commands(cmd("a") | cmd("b")) == {"a", "b"}
     assert required_commands(cmd("a") | where.scope("group")) is None
     assert required_commands(~cmd("a")) is None
+
+
+async def test_contexts_get_the_client_of_a_bot_subclass_that_has_its_own() -> None:
+    own = LineClient("other-token", api_base_url="http://127.0.0.1:9")
+
+    class OwnClientBot(Bot):
+        @property
+        def client(self) -> LineClient:
+            assert super().client is not own  # the bot's own is made too
+            return own
+
+    bot = OwnClientBot("secret", "token", api_base_url="http://127.0.0.1:9")
+    seen: list[LineClient] = []
+
+    @bot.on_message
+    async def record(ctx: Context) -> None:
+        seen.append(ctx.client)
+
+    for _ in range(2):  # the second time, the bot's own client exists already
+        await bot.process(text_event("hi"))
+    assert seen == [own, own]
+    plain = make_bot()
+    assert plain.make_context(text_event("hi")).client is plain.client
+    await own.close()
+    await bot.shutdown()
+    await plain.shutdown()
