@@ -53,9 +53,7 @@ def watch(loop: asyncio.AbstractEventLoop, budget: Any) -> Deadlines:
     found = _last
     if found is None or found._loop is not loop:
         found = deadlines(loop)
-    found._new.append(budget)
-    if found._timer is None:
-        found._timer = loop.call_later(PERIOD, found._sweep)
+    found.watch(budget)
     return found
 
 

@@ -96,10 +96,7 @@ class Budget:
         self._timer: asyncio.TimerHandle | None = None
         self._watch: _deadlines.Deadlines | None = None  # who watches this budget, if anyone
         if seconds is not None:
-            if seconds > _deadlines.WATCH_AFTER:
-                self._watch = _deadlines.watch(loop, self)
-            else:
-                self._timer = loop.call_later(seconds, self.expire)
+            self._arm(loop, seconds)
         self._token: Token[Budget | None] | None = _current.set(self)
 
     def _arm(self, loop: asyncio.AbstractEventLoop, seconds: float) -> None:
@@ -143,11 +140,7 @@ class Budget:
         for since, the ``CancelledError`` on its way is this budget's: raise
         ``TimeoutError`` from it, as ``asyncio.timeout`` does."""
         task, self._task = self._task, None
-        self._watch = None  # the watcher forgets it at its next look
-        timer = self._timer
-        if timer is not None:
-            timer.cancel()
-            self._timer = None
+        self._disarm()
         token, self._token = self._token, None
         if token is not None:
             _current.reset(token)
@@ -172,13 +165,3 @@ def enter_handler(callback: Callable[..., Any], name: str) -> None:
         budget.handler = name
         if getattr(callback, _ATTRIBUTE, _UNSET) is not _UNSET:  # its own budget
             budget.enter(callback, name)
-
-
-def set_budget(budget: Budget | None) -> Any:
-    """Make ``budget`` current in this task; returns a token for :func:`reset_budget`."""
-    return _current.set(budget)
-
-
-def reset_budget(token: Any) -> None:
-    """Undo :func:`set_budget`."""
-    _current.reset(token)
