@@ -23,9 +23,9 @@ from collections.abc import AsyncIterator, Awaitable, Callable, MutableMapping, 
 from typing import Any
 
 import orjson
-import structlog
 
 from .bot import DEFAULT_RUN_STORE, Bot
+from .logging import get_logger
 from .runtime import Role, Runtime
 from .server import Answer, WebhookServer
 from .stores import Store
@@ -37,7 +37,7 @@ Message = MutableMapping[str, Any]
 Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 
-_log = structlog.get_logger("linegroupbot.asgi")
+_log = get_logger("linegroupbot.asgi")
 
 
 class WebhookApp:

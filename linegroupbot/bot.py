@@ -11,12 +11,9 @@ from collections.abc import Callable, Iterable, Mapping
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Protocol
 
-import structlog
-
 # AppKey is aiohttp.web.AppKey, defined beside the client's helpers: taking it from there
 # leaves aiohttp.web (the server) unimported until an application is made.
 from aiohttp.helpers import AppKey
-from structlog.contextvars import bind_contextvars
 
 from . import events as ev
 from .client import (
@@ -31,7 +28,7 @@ from .client import (
 from .context import Context, ExtKey, context_class
 from .errors import ConfigurationError, HandlerTimeoutError, LineGroupBotError, StoreError
 from .loading import load_object
-from .logging import redact
+from .logging import get_logger, redact
 from .messages import Messages
 from .routing import Router
 from .runtime import Loop, Role, Runtime, run_on_loop
@@ -49,7 +46,7 @@ __all__ = ["BOT_KEY", "DEFAULT_RUN_STORE", "Bot", "Plugin"]
 DEFAULT_RUN_STORE = "sqlite:///linegroupbot.db"
 """Where ``run()`` keeps accepted events unless a store is named: a file in the working folder."""
 
-_log = structlog.get_logger("linegroupbot")
+_log = get_logger("linegroupbot")
 
 BOT_KEY: web.AppKey[Bot] = AppKey("linegroupbot.bot")
 """Where ``create_app()`` keeps the bot in the aiohttp application."""
@@ -765,6 +762,8 @@ def _find_event_log_vars() -> tuple[ContextVar[Any], ContextVar[Any]]:
     """The context variables behind ``bind_contextvars(webhook_event_id=..., chat_id=...)``
     (found once, so that each event sets them directly: no name lookups, no token dict)."""
     global _event_log_vars
+    from structlog.contextvars import bind_contextvars
+
     tokens = bind_contextvars(webhook_event_id=None, chat_id=None)
     found = (tokens["webhook_event_id"].var, tokens["chat_id"].var)
     for token in tokens.values():
@@ -775,6 +774,8 @@ def _find_event_log_vars() -> tuple[ContextVar[Any], ContextVar[Any]]:
 
 def _logs_debug() -> bool:
     """Whether structlog's configuration lets debug lines through (cheap: no logger bound)."""
+    import structlog
+
     wrapper = structlog.get_config()["wrapper_class"]
     level = getattr(wrapper, "get_effective_level", None)
     if level is None:

@@ -26,7 +26,6 @@ from typing import Any, Literal
 import aiohttp
 import attrs
 import orjson
-import structlog
 
 from .channel import BotInfo, DeliveryCount, DeliveryKind, WebhookEndpoint, WebhookTestResult
 from .convert import _register, converter, structure, unstructure
@@ -42,6 +41,7 @@ from .errors import (
     api_error_for_status,
 )
 from .limits import MAX_TEXT_LENGTH
+from .logging import get_logger
 from .messages import Messages, normalize
 from .tokens import DEFAULT_REFRESH_MARGIN, ChannelTokens
 
@@ -93,7 +93,7 @@ DEFAULT_RATE_LIMITS: Mapping[str, RateLimit] = {
 ``broadcast``; narrowcast counts as broadcast)."""
 
 
-_log = structlog.get_logger("linegroupbot.client")
+_log = get_logger("linegroupbot.client")
 _bound_log: tuple[tuple[Any, ...], Any, bool] | None = None
 
 
@@ -115,6 +115,8 @@ def _call_log() -> tuple[Any, bool]:
     identity of its parts and gets a new bound logger.
     """
     global _bound_log
+    import structlog
+
     config = structlog.get_config()
     processors, wrapper = config["processors"], config["wrapper_class"]
     factory, context = config["logger_factory"], config["context_class"]

@@ -11,11 +11,10 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import AsyncIterator, Callable, Mapping
-from typing import Any, Generic, NoReturn, Self, TypeAlias, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, NoReturn, Self, TypeAlias, TypeVar
 
 import aiohttp
 import attrs
-import structlog
 
 from . import events as ev
 from .client import GroupSummary, LineClient, Profile, SendResult
@@ -34,6 +33,9 @@ from .roster import Roster
 from .schedule import ScheduledPush, When, cancel, pending, schedule
 from .state import State
 from .stores.protocol import Store
+
+if TYPE_CHECKING:
+    import structlog
 
 __all__ = [
     "CommandMatch",

@@ -20,9 +20,8 @@ from collections.abc import Callable, MutableMapping
 from typing import Any, Literal
 
 import orjson
-import structlog
 
-__all__ = ["LogFormat", "configure_logging", "redact", "redact_secrets", "scrub"]
+__all__ = ["LogFormat", "configure_logging", "get_logger", "redact", "redact_secrets", "scrub"]
 
 LogFormat = Literal["console", "json"]
 
@@ -48,6 +47,41 @@ def scrub(text: str) -> str:
     return text
 
 
+class _LateLogger:
+    """A structlog logger that imports structlog when it is first used."""
+
+    __slots__ = ("_logger", "_name")
+
+    def __init__(self, name: str) -> None:
+        self._name = name
+        self._logger: Any = None
+
+    def __getattr__(self, attr: str) -> Any:
+        logger = self._logger
+        if logger is None:
+            import structlog
+
+            logger = self._logger = structlog.get_logger(self._name)
+        return getattr(logger, attr)
+
+    def __repr__(self) -> str:
+        return f"<logger {self._name!r}>"
+
+
+def get_logger(name: str) -> Any:
+    """``structlog.get_logger(name)``, with structlog imported on the first log call.
+
+    structlog imports ``rich`` (about 100 ms) when it is installed; a module that only
+    defines a bot's handlers logs nothing, so importing it need not pay for that. The
+    logger follows the structlog configuration in force at each call, as structlog's own
+    does.
+
+    Args:
+        name: The logger's name (``logger_name`` in the standard library's records).
+    """
+    return _LateLogger(name)
+
+
 _bound: tuple[tuple[Any, ...], Any] | None = None
 
 
@@ -62,6 +96,8 @@ def base_logger() -> Any:
     place, which the built logger sees.
     """
     global _bound
+    import structlog
+
     config = structlog.get_config()
     processors, wrapper = config["processors"], config["wrapper_class"]
     factory, context = config["logger_factory"], config["context_class"]
@@ -179,6 +215,8 @@ def configure_logging(format: LogFormat = "console", level: int | str = "INFO") 
     numeric = logging.getLevelName(level.upper()) if isinstance(level, str) else level
     if not isinstance(numeric, int):
         raise ValueError(f"unknown log level {level!r}: use debug, info, warning or error")
+    import structlog
+
     shared: list[Any] = [
         structlog.contextvars.merge_contextvars,
         structlog.processors.add_log_level,

@@ -18,10 +18,9 @@ import time
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-import structlog
-
 from . import events as ev
 from .errors import ConfigurationError, describe_error
+from .logging import get_logger
 from .schedule import Scheduler
 from .stores import Store, open_store
 from .worker import Handle, Worker
@@ -44,7 +43,7 @@ __all__ = [
     "run_on_loop",
 ]
 
-_log = structlog.get_logger("linegroupbot")
+_log = get_logger("linegroupbot")
 
 Role = Literal["all", "receiver", "worker"]
 """What a process does: everything, only receive webhooks, or only handle events."""

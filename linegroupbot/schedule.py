@@ -20,7 +20,6 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 import orjson
-import structlog
 
 from .client import begin_retry_keys, end_retry_keys, next_derived_key
 from .convert import unstructure
@@ -31,6 +30,7 @@ from .errors import (
     RateLimitError,
     describe_error,
 )
+from .logging import get_logger
 from .messages import Messages, normalize
 from .stores.protocol import ScheduledRecord, Store
 
@@ -39,7 +39,7 @@ if TYPE_CHECKING:
 
 __all__ = ["ScheduledPush", "Scheduler", "When", "cancel", "due_time", "pending", "schedule"]
 
-_log = structlog.get_logger("linegroupbot.schedule")
+_log = get_logger("linegroupbot.schedule")
 
 When = float | int | dt.timedelta | dt.datetime
 """Seconds from now, a ``timedelta`` from now, or an aware ``datetime``."""

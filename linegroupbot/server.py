@@ -21,17 +21,17 @@ from typing import Any
 
 import attrs
 import orjson
-import structlog
 from aiohttp import web
 
 from ._memory import Trimmer
 from .errors import describe_error
+from .logging import get_logger
 from .signature import verify_signature
 from .stores import QueuedEvent, Store, shard_of
 
 __all__ = ["Answer", "WebhookServer"]
 
-_log = structlog.get_logger("linegroupbot.server")
+_log = get_logger("linegroupbot.server")
 
 _RETRY_AFTER = (("Retry-After", "1"),)
 _SMALL = 64 * 1024

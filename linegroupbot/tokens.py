@@ -14,10 +14,9 @@ import time
 
 import aiohttp
 import orjson
-import structlog
 
 from .errors import ConfigurationError, UnauthorizedError
-from .logging import redact
+from .logging import get_logger, redact
 
 __all__ = ["DEFAULT_REFRESH_MARGIN", "ChannelTokens", "TokenIssueError"]
 
@@ -26,7 +25,7 @@ DEFAULT_REFRESH_MARGIN = 60.0
 
 TOKEN_PATH = "/oauth2/v3/token"  # noqa: S105 (a path, not a secret)
 
-_log = structlog.get_logger("linegroupbot.tokens")
+_log = get_logger("linegroupbot.tokens")
 
 
 class TokenIssueError(UnauthorizedError):

@@ -26,8 +26,6 @@ import zlib
 from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
-import structlog
-
 from . import events as ev
 from .convert import structure_event
 from .errors import (
@@ -40,12 +38,13 @@ from .errors import (
     ServerError,
     describe_error,
 )
+from .logging import get_logger
 from .stores import Entry, Store
 from .stores.protocol import event_id_in
 
 __all__ = ["Worker", "is_retryable"]
 
-_log = structlog.get_logger("linegroupbot.worker")
+_log = get_logger("linegroupbot.worker")
 
 _ACK_BATCH = 256
 

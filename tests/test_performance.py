@@ -127,6 +127,27 @@ def test_defining_a_bot_imports_no_server() -> None:
     )
 
 
+def test_defining_a_bot_leaves_structlog_until_something_logs() -> None:
+    # structlog imports rich when it is installed: a module of handlers does not pay for it.
+    _run(
+        "import sys\n"
+        "from linegroupbot import Bot, Context\n"
+        "from linegroupbot.logging import get_logger\n"
+        "bot = Bot('secret', 'token')\n"
+        "@bot.on_message(command='ping')\n"
+        "async def ping(ctx: Context) -> None: ...\n"
+        "log = get_logger('linegroupbot.test')\n"
+        "assert 'structlog' not in sys.modules, 'eager structlog'\n"
+        "from structlog.testing import capture_logs\n"
+        "with capture_logs() as logs:\n"
+        "    log.info('first', n=1)\n"
+        "with capture_logs() as again:\n"
+        "    log.warning('second')\n"
+        "assert logs == [{'event': 'first', 'n': 1, 'log_level': 'info'}], logs\n"
+        "assert again == [{'event': 'second', 'log_level': 'warning'}], again\n"
+    )
+
+
 def test_flex_is_imported_when_first_needed_and_converts_as_before() -> None:
     _run(
         "import sys, typing\n"

@@ -10,14 +10,14 @@ from typing import Any
 
 import aiohttp
 import orjson
-import structlog
 
+from ..logging import get_logger
 from ..signature import sign
 from .world import Delivery, World
 
 __all__ = ["WebhookSender", "sign"]
 
-_log = structlog.get_logger("linegroupbot.emulator")
+_log = get_logger("linegroupbot.emulator")
 
 
 class WebhookSender:
