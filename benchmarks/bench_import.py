@@ -6,13 +6,14 @@ Each sample is a new ``python -c`` process that times only the import statement 
 interpreter's own start-up is left out); the contenders alternate, sample by sample, so a
 busy machine slows them alike. Medians with min-max are printed, and ratios to aiohttp.
 
-``import linegroupbot`` loads its names on first use (PEP 562), so it costs almost
-nothing by itself; ``from linegroupbot import Bot`` is what a bot's module does, and it
-imports aiohttp, attrs, cattrs and msgspec; structlog (which imports rich when rich is
-installed) comes with the first log line, not with the definition. That is the figure to read
-against aiohttp. linegroupbot does not depend on rich, so when rich is installed (a development
-environment) a fourth contender imports the bot as a plain ``pip install linegroupbot`` does,
-with ``import rich`` failing as for a missing package: the two should now be alike.
+``import linegroupbot`` loads its names on first use (PEP 562), so it costs almost nothing
+by itself; ``from linegroupbot import Bot`` is what a bot's module does, and it imports
+aiohttp, attrs, cattrs and orjson; structlog (which imports rich when rich is installed)
+comes when a logger is first used, not with the definition. That is the figure to read
+against aiohttp. linegroupbot does not depend on rich, so when rich is installed (a
+development environment) a fourth contender imports the bot as a plain ``pip install
+linegroupbot`` does, with ``import rich`` failing as for a missing package: the two should
+now be alike.
 
 The probes run with bytecode caching on (``PYTHONDONTWRITEBYTECODE`` is dropped from their
 environment), so the warm-up writes linegroupbot's ``.pyc`` files as an installed wheel has

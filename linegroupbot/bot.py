@@ -28,7 +28,7 @@ from .client import (
 from .context import Context, ExtKey, context_class
 from .errors import ConfigurationError, HandlerTimeoutError, LineGroupBotError, StoreError
 from .loading import load_object
-from .logging import get_logger, redact
+from .logging import get_logger, redact, structlog_config
 from .messages import Messages
 from .routing import Router
 from .runtime import Loop, Role, Runtime, run_on_loop
@@ -774,9 +774,7 @@ def _find_event_log_vars() -> tuple[ContextVar[Any], ContextVar[Any]]:
 
 def _logs_debug() -> bool:
     """Whether structlog's configuration lets debug lines through (cheap: no logger bound)."""
-    import structlog
-
-    wrapper = structlog.get_config()["wrapper_class"]
+    wrapper = structlog_config()["wrapper_class"]
     level = getattr(wrapper, "get_effective_level", None)
     if level is None:
         return True  # not a filtering logger: let it decide

@@ -41,7 +41,7 @@ from .errors import (
     api_error_for_status,
 )
 from .limits import MAX_TEXT_LENGTH
-from .logging import get_logger
+from .logging import get_logger, structlog_config
 from .messages import Messages, normalize
 from .tokens import DEFAULT_REFRESH_MARGIN, ChannelTokens
 
@@ -115,9 +115,7 @@ def _call_log() -> tuple[Any, bool]:
     identity of its parts and gets a new bound logger.
     """
     global _bound_log
-    import structlog
-
-    config = structlog.get_config()
+    config = structlog_config()
     processors, wrapper = config["processors"], config["wrapper_class"]
     factory, context = config["logger_factory"], config["context_class"]
     cached = _bound_log

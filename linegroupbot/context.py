@@ -35,7 +35,9 @@ from .state import State
 from .stores.protocol import Store
 
 if TYPE_CHECKING:
-    import structlog
+    from structlog.typing import FilteringBoundLogger
+else:
+    FilteringBoundLogger = Any  # structlog is imported when first used; hints resolve at runtime
 
 __all__ = [
     "CommandMatch",
@@ -209,7 +211,7 @@ class Context:
         *,
         command_prefixes: tuple[str, ...] = ("/", "!"),
         extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None = None,
-        log: structlog.typing.FilteringBoundLogger | None = None,
+        log: FilteringBoundLogger | None = None,
         store: Store | None = None,
         on_schedule: Callable[[ScheduledPush], None] | None = None,
     ) -> None:
@@ -246,7 +248,7 @@ class Context:
         client: LineClient,
         command_prefixes: tuple[str, ...],
         extensions: Mapping[ExtKey[Any], Callable[[Context], Any]] | None,
-        log: structlog.typing.FilteringBoundLogger | None,
+        log: FilteringBoundLogger | None,
         store: Store | None,
         on_schedule: Callable[[ScheduledPush], None] | None,
     ) -> None:

@@ -47,16 +47,35 @@ def scrub(text: str) -> str:
     return text
 
 
+_get_config: Callable[[], dict[str, Any]] | None = None
+"""``structlog.get_config``, once structlog is imported."""
+
+
+def structlog_config() -> dict[str, Any]:
+    """``structlog.get_config()``, importing structlog on the first call only."""
+    global _get_config
+    get_config = _get_config
+    if get_config is None:
+        import structlog
+
+        get_config = _get_config = structlog.get_config
+    return get_config()
+
+
 class _LateLogger:
     """A structlog logger that imports structlog when it is first used."""
 
-    __slots__ = ("_logger", "_name")
+    __slots__ = ("__weakref__", "_logger", "_name")
 
     def __init__(self, name: str) -> None:
         self._name = name
         self._logger: Any = None
 
     def __getattr__(self, attr: str) -> Any:
+        # Special names (copy's, inspect's, doctest's probes) and the slots themselves, when
+        # not yet set, are not the logger's: looking them up must neither recurse nor import.
+        if attr.startswith("__") or attr in ("_logger", "_name"):
+            raise AttributeError(attr)
         logger = self._logger
         if logger is None:
             import structlog
@@ -64,15 +83,19 @@ class _LateLogger:
             logger = self._logger = structlog.get_logger(self._name)
         return getattr(logger, attr)
 
+    def __reduce__(self) -> tuple[Callable[[str], Any], tuple[str]]:
+        return get_logger, (self._name,)
+
     def __repr__(self) -> str:
         return f"<logger {self._name!r}>"
 
 
 def get_logger(name: str) -> Any:
-    """``structlog.get_logger(name)``, with structlog imported on the first log call.
+    """``structlog.get_logger(name)``, with structlog imported when the logger is first used.
 
-    structlog imports ``rich`` (about 100 ms) when it is installed; a module that only
-    defines a bot's handlers logs nothing, so importing it need not pay for that. The
+    structlog imports ``rich`` when it is installed; a module that only defines a bot's
+    handlers logs nothing, so importing it need not pay for that. First use is a log line
+    or a ``bind()`` (a worker binds its logger when an app or runtime is made). The
     logger follows the structlog configuration in force at each call, as structlog's own
     does.
 
@@ -96,9 +119,7 @@ def base_logger() -> Any:
     place, which the built logger sees.
     """
     global _bound
-    import structlog
-
-    config = structlog.get_config()
+    config = structlog_config()
     processors, wrapper = config["processors"], config["wrapper_class"]
     factory, context = config["logger_factory"], config["context_class"]
     out, err = sys.stdout, sys.stderr
@@ -115,7 +136,7 @@ def base_logger() -> Any:
         ):
             return cached[1]
     key = (processors, wrapper, factory, context, out, err)
-    logger = structlog.get_logger("linegroupbot").bind()
+    logger = get_logger("linegroupbot").bind()
     _bound = (key, logger)
     return logger
 

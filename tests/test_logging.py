@@ -128,3 +128,26 @@ def test_event_loggers_follow_every_new_configuration(capsys: pytest.CaptureFixt
     with structlog.testing.capture_logs() as logs:
         bot.make_context(parsed).log.info("captured")
     assert [entry["event"] for entry in logs] == ["captured"]
+
+
+def test_a_late_logger_copies_pickles_and_answers_probes_like_a_logger() -> None:
+    import copy
+    import inspect
+    import pickle
+    import typing
+    import weakref
+
+    from linegroupbot.context import Context
+    from linegroupbot.logging import get_logger
+
+    log = get_logger("linegroupbot.probe")
+    assert not hasattr(log, "__wrapped__")  # a probe of a special name is not forwarded
+    assert inspect.unwrap(log) is log
+    assert weakref.ref(log)() is log
+    for twin in (copy.copy(log), copy.deepcopy(log), pickle.loads(pickle.dumps(log))):  # noqa: S301
+        assert repr(twin) == "<logger 'linegroupbot.probe'>"
+        with structlog.testing.capture_logs() as logs:
+            twin.info("copied", n=2)
+        assert logs == [{"event": "copied", "n": 2, "log_level": "info"}]
+    # Context's hints resolve at runtime although structlog is imported only for type checkers.
+    assert "log" in typing.get_type_hints(Context.__init__)
